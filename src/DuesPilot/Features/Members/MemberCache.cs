@@ -1,0 +1,88 @@
+using System.Data.Common;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Persistence;
+
+namespace DuesPilot.Features.Members;
+
+/// <summary>
+/// DuesPilot's cache of iMIS members and dues invoices. iMIS stays the system of record; the cache is
+/// what matching reads so that a run never waits on one HTTP call per payment.
+/// </summary>
+public static class MemberCache
+{
+    public static Task UpsertAsync(DbConnection c, DbTransaction tx, Member m, DateTimeOffset now) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO members (member_id, kind, full_name, first_name, last_name, email, tier, status, join_date, paid_through, household_id, organization_id, chapter_id, updated_at)
+            VALUES (@id, @kind, @full, @first, @last, @email, @tier, @status, @join, @paid, @household, @org, @chapter, @now)
+            ON CONFLICT (member_id) DO UPDATE SET kind = excluded.kind, full_name = excluded.full_name, first_name = excluded.first_name,
+                last_name = excluded.last_name, email = excluded.email, tier = excluded.tier, status = excluded.status, join_date = excluded.join_date,
+                paid_through = excluded.paid_through, household_id = excluded.household_id, organization_id = excluded.organization_id,
+                chapter_id = excluded.chapter_id, updated_at = excluded.updated_at
+            """,
+            new
+            {
+                id = m.Id.Value,
+                kind = m.Kind == PartyKind.Person ? "person" : "organization",
+                full = m.FullName,
+                first = m.FirstName,
+                last = m.LastName,
+                email = m.Email,
+                tier = m.Tier,
+                status = Member.StatusCode(m.Status),
+                join = DbTime.Format(m.JoinDate),
+                paid = DbTime.Format(m.PaidThrough),
+                household = m.HouseholdId,
+                org = m.OrganizationId?.Value,
+                chapter = m.ChapterId,
+                now = DbTime.Format(now),
+            }, tx);
+
+    /// <summary>Adds an invoice the cache has not seen; an invoice already cached keeps its balance (our applications lowered it).</summary>
+    public static async Task<bool> UpsertInvoiceIfNewAsync(DbConnection c, DbTransaction tx, Invoice i, DateTimeOffset now)
+    {
+        var inserted = await c.ExecuteAsync(
+            """
+            INSERT INTO invoices (invoice_id, member_id, invoice_date, due_date, currency, amount_minor, balance_minor, product_code, description, updated_at)
+            VALUES (@id, @member, @date, @due, @currency, @amount, @balance, @product, @description, @now)
+            ON CONFLICT (invoice_id) DO NOTHING
+            """,
+            new
+            {
+                id = i.Id.Value,
+                member = i.MemberId.Value,
+                date = DbTime.Format(i.InvoiceDate),
+                due = DbTime.Format(i.DueDate),
+                currency = i.Amount.Currency.Code,
+                amount = i.Amount.MinorUnits,
+                balance = i.Balance.MinorUnits,
+                product = i.ProductCode,
+                description = i.Description,
+                now = DbTime.Format(now),
+            }, tx);
+        if (inserted == 0) return false;
+        for (var n = 0; n < i.Lines.Count; n++)
+        {
+            var line = i.Lines[n];
+            await c.ExecuteAsync(
+                """
+                INSERT INTO invoice_lines (invoice_id, line_no, product_code, description, currency, amount_minor, quantity, tax_code, period_start, period_end)
+                VALUES (@id, @no, @product, @description, @currency, @amount, @quantity, @tax, @start, @end)
+                """,
+                new
+                {
+                    id = i.Id.Value, no = n + 1, product = line.ProductCode, description = line.Description, currency = line.Amount.Currency.Code,
+                    amount = line.Amount.MinorUnits, quantity = line.Quantity, tax = line.TaxCode, start = DbTime.Format(line.PeriodStart), end = DbTime.Format(line.PeriodEnd),
+                }, tx);
+        }
+
+        return true;
+    }
+
+    public static async Task<Money> InvoiceBalanceAsync(DbConnection c, DbTransaction? tx, InvoiceId id)
+    {
+        var row = await c.QuerySingleAsync<(string Currency, long Balance)>("SELECT currency, balance_minor FROM invoices WHERE invoice_id = @id", new { id = id.Value }, tx);
+        return Money.FromMinor(row.Balance, Currency.Parse(row.Currency));
+    }
+}

@@ -1,0 +1,37 @@
+using Dapper;
+using DuesPilot.Persistence;
+using Npgsql;
+
+namespace DuesPilot.TestSupport;
+
+/// <summary>
+/// Throwaway stores for tests. SQLite: a fresh file in a temp folder. PostgreSQL: one real server per
+/// test run (started on first use, stopped at process exit), a fresh database per store.
+/// </summary>
+public static class TestStores
+{
+    private static readonly Lazy<TemporaryPostgres> Server = new(() => TemporaryPostgres.Start(durable: false), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int _counter;
+
+    /// <summary>The shared PostgreSQL server of this test run.</summary>
+    public static TemporaryPostgres Postgres => Server.Value;
+
+    public static async Task<Store> CreateAsync(StoreEngine engine, bool migrate = true)
+    {
+        var options = engine == StoreEngine.Sqlite ? new StoreOptions(Directory.CreateTempSubdirectory("duespilot-test-").FullName) : new StoreOptions("", await CreatePostgresDatabaseAsync());
+        return migrate ? await Store.OpenAsync(options) : Store.Create(options);
+    }
+
+    /// <summary>Creates an empty database on the shared server and returns its connection string.</summary>
+    public static async Task<string> CreatePostgresDatabaseAsync()
+    {
+        var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}"[..40];
+        await using (var admin = new NpgsqlConnection(Postgres.ConnectionString()))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync($"CREATE DATABASE \"{name}\"");
+        }
+
+        return Postgres.ConnectionString(name);
+    }
+}
