@@ -58,7 +58,7 @@ public static class LedgerRules
                 return LedgerResult.Created;
             case EntryKind.Reversal:
                 if (target is null) return LedgerResult.TargetNotFound;
-                if (target.Kind is not (EntryKind.Standard or EntryKind.Post)) return LedgerResult.NotPending;
+                if (target.Kind != EntryKind.Standard) return LedgerResult.NotPending;
                 if (resolvedBy(targetId) is not null) return LedgerResult.AlreadyReversed;
                 return IsNegation(entry, target) ? LedgerResult.Created : LedgerResult.AmountMismatch;
             default:

@@ -27,7 +27,7 @@ public enum EntryKind
     Post,
     /// <summary>Undoes a pending entry exactly: the money goes back where it came from.</summary>
     Void,
-    /// <summary>Undoes a standard or post entry exactly. Ledger rows are never edited; this is how they are corrected.</summary>
+    /// <summary>Undoes a standard entry exactly. Ledger rows are never edited; this is how they are corrected.</summary>
     Reversal,
 }
 
@@ -82,7 +82,7 @@ public sealed record JournalEntry
     public string IdempotencyKey { get; }
     public EntryKind Kind { get; }
 
-    /// <summary>For Post and Void, the pending entry; for Reversal, the entry it undoes.</summary>
+    /// <summary>For Post and Void, the pending entry; for Reversal, the standard entry it undoes.</summary>
     public EntryId? Resolves { get; }
 
     public DateTimeOffset CreatedAt { get; }
@@ -141,11 +141,16 @@ public sealed record JournalEntry
         return new JournalEntry(id, idempotencyKey, EntryKind.Void, pending.Id, createdAt, null, memo, Negate(pending.Lines));
     }
 
-    /// <summary>Reverses a standard or post entry with its exact negation.</summary>
+    /// <summary>Reverses a standard entry with its exact negation.</summary>
+    /// <remarks>
+    /// Pending entries are undone by a void. A posted hold is not negated either, because that would put
+    /// money back into GL_AI_Hold with no hold open: undoing a posted application is a standard entry
+    /// from the final accounts back to unapplied cash, which sends the payment to review.
+    /// </remarks>
     public static JournalEntry Reversal(EntryId id, string idempotencyKey, JournalEntry original, DateTimeOffset createdAt, string memo)
     {
-        if (original.Kind is not (EntryKind.Standard or EntryKind.Post))
-            throw new LedgerRuleException($"Only standard and post entries are reversed; a {original.Kind} entry is resolved another way.");
+        if (original.Kind != EntryKind.Standard)
+            throw new LedgerRuleException($"Only standard entries are reversed; a {original.Kind} entry is resolved another way.");
         return new JournalEntry(id, idempotencyKey, EntryKind.Reversal, original.Id, createdAt, null, memo, Negate(original.Lines));
     }
 

@@ -35,16 +35,17 @@ public static class HoldPayment
         var receiptResult = await Journal.RecordAsync(c, tx, receipt);
         if (!receiptResult.IsRecorded()) throw new LedgerRuleException($"Receipt for {payment.Id}: {receiptResult.Describe()}");
 
+        // A retry of the same payment finds its hold, whatever the clock says now: the release time was
+        // fixed when the payment was first held and is part of the hold's payload.
+        var existing = await c.QuerySingleOrDefaultAsync<(string Id, string Release)?>(
+            "SELECT entry_id, release_at FROM journal_entries WHERE idempotency_key = @k", new { k = key + ":hold" }, tx);
+        if (existing is { } found)
+            return new Outcome(LedgerResult.Exists, EntryId.Parse(found.Id), DbTime.ParseInstant(found.Release));
+
         var releaseAt = now + request.HoldWindow;
         var pending = JournalEntry.Pending(EntryId.New(clock), key + ":hold", now, releaseAt, request.Reason,
             [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.Hold, payment.Amount)]);
         var result = await Journal.RecordAsync(c, tx, pending);
-        if (result == LedgerResult.Exists)
-        {
-            var existing = (await c.QuerySingleAsync<(string Id, string Release)>(
-                "SELECT entry_id, release_at FROM journal_entries WHERE idempotency_key = @k", new { k = pending.IdempotencyKey }, tx));
-            return new Outcome(result, EntryId.Parse(existing.Id), DbTime.ParseInstant(existing.Release));
-        }
 
         if (result != LedgerResult.Created) return new Outcome(result, pending.Id, releaseAt);
 

@@ -1,0 +1,54 @@
+namespace DuesPilot.Tests.Cli;
+
+public class DemoCommandTests
+{
+    [Fact]
+    public async Task Demo_OnAFreshFolder_PrintsBalancedLedgerAndCleanAudit()
+    {
+        var folder = Directory.CreateTempSubdirectory("duespilot-demo-").FullName;
+        var result = await CliProcess.RunAsync(folder, "demo", "--no-serve");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.True(File.Exists(Path.Combine(folder, ".duespilot", "duespilot.db")));
+        Assert.Contains("Ledger audit: clean", result.Stdout);
+        Assert.Contains("$3,090.00", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Demo_RunTwice_BooksNothingTwice()
+    {
+        var folder = Directory.CreateTempSubdirectory("duespilot-demo-").FullName;
+        var data = Path.Combine(folder, "d");
+        Assert.Equal(0, (await CliProcess.RunAsync(folder, "demo", "--data", data, "--no-serve")).ExitCode);
+        var second = await CliProcess.RunAsync(folder, "demo", "--data", data, "--no-serve");
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("(retry)", second.Stdout);
+        var balances = await CliProcess.RunAsync(folder, "ledger", "balances", "--data", data);
+        Assert.Contains("$3,090.00", balances.Stdout);
+        Assert.DoesNotContain("$6,180.00", balances.Stdout);
+    }
+
+    [Fact]
+    public async Task UnknownOption_ExitsNonZeroWithOneClearLine()
+    {
+        var result = await CliProcess.RunAsync(Path.GetTempPath(), "demo", "--bogus");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--bogus", result.Stderr + result.Stdout);
+    }
+
+    [Fact]
+    public async Task BadConnectionString_PrintsOneErrorLineWithoutStackTrace()
+    {
+        var result = await CliProcess.RunAsync(Path.GetTempPath(), "ledger", "balances", "--db", "Host=127.0.0.1;Port=1;Database=x;Username=y;Timeout=2");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.StartsWith("duespilot: error:", result.Stderr.Trim());
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersion()
+    {
+        var result = await CliProcess.RunAsync(Path.GetTempPath(), "--version");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("0.1.0", result.Stdout);
+    }
+}
