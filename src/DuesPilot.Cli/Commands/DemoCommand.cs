@@ -68,22 +68,29 @@ public static class DemoCommand
             (new Payment(new PaymentId("ach-091000019000123"), PaymentChannel.Ach, Money.Usd(2500m), now, "ACME WIDGETS INC", null, "091000019000123", "RMR*IV*281875"), invoices[2], TimeSpan.FromHours(24)),
         };
 
-        var table = new Table().Title("Payments received and held").AddColumns("Payment", "Channel", "Amount", "Invoice", "Ledger", "Posts at (UTC)");
+        var table = new Table().Title("Payments received and held").AddColumns("Payment", "Channel", "Amount", "Invoice", "Outcome", "Posts at (UTC)");
+        var posting = new PostingOptions();
         foreach (var (payment, invoice, window) in payments)
         {
             var allocation = new Allocation(payment.Id, invoice.MemberId, invoice.Id, payment.Amount);
-            var outcome = await HoldPayment.HandleAsync(store, clock, accounts,
-                new HoldPayment.Request(payment, [allocation], window, "demo", $"demo: amount equals open balance of INV {invoice.Id}"), ct);
+            var outcome = await store.InTransactionAsync(async (c, tx) =>
+            {
+                await ReceivePayment.HandleAsync(c, tx, clock, accounts, payment, "demo");
+                return await ApplyPayment.HandleAsync(c, tx, clock, accounts, posting, new ApplyPayment.Request(
+                    payment.Id, [allocation], ApplyPayment.Mode.Hold, window, "duespilot", $"demo: amount equals open balance of INV {invoice.Id}"));
+            }, ct);
+            var release = outcome.ReleaseAt ?? await HoldReleaseAsync(store, payment.Id, ct);
             table.AddRow(payment.Id.Value, Payment.ChannelCode(payment.Channel), payment.Amount.ToDisplayString(), invoice.Id.Value,
-                outcome.Result.Describe(), outcome.ReleaseAt.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+                outcome.Result == ApplyPayment.Result.AlreadyApplied ? "already applied (retry)" : outcome.Result.ToString(),
+                release?.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
         }
 
         console.Write(table);
 
         // Two hours later the short hold windows have ended; the corporate payment still waits its 24 hours.
         var later = new ShiftedClock(clock, TimeSpan.FromHours(2));
-        var release = await ReleaseExpiredHolds.HandleAsync(store, later, accounts, ct: ct);
-        console.MarkupLine($"Two hours later: posted [green]{release.Posted}[/] hold(s) totalling [green]{Markup.Escape(release.TotalPosted.ToDisplayString())}[/]; {release.AlreadyResolved} already resolved.");
+        var released = await ReleaseExpiredHolds.HandleAsync(store, later, accounts, posting, ct: ct);
+        console.MarkupLine($"Two hours later: posted [green]{released.Posted}[/] hold(s) totalling [green]{Markup.Escape(released.TotalPosted.ToDisplayString())}[/]; {released.AlreadyResolved} already resolved.");
 
         var journal = new Journal(store);
         await LedgerCommand.PrintBalancesAsync(journal, console, ct);
@@ -92,6 +99,13 @@ public static class DemoCommand
             ? $"Ledger audit: [green]clean[/] — {audit.Entries} entries, {audit.OpenHolds} open hold(s), every entry balanced."
             : $"Ledger audit: [red]{audit.Problems.Count} problem(s)[/]: {Markup.Escape(string.Join("; ", audit.Problems))}");
     }
+
+    private static Task<DateTimeOffset?> HoldReleaseAsync(Store store, PaymentId id, CancellationToken ct) =>
+        store.InTransactionAsync(async (c, tx) =>
+        {
+            var text = await c.ExecuteScalarAsync<string?>("SELECT release_at FROM journal_entries WHERE idempotency_key = @k", new { k = $"payment:{id}:hold" }, tx);
+            return DbTime.ParseInstantOrNull(text);
+        }, ct);
 
     /// <summary>A clock moved forward, for showing the hold window pass in the demo.</summary>
     private sealed class ShiftedClock(TimeProvider inner, TimeSpan shift) : TimeProvider

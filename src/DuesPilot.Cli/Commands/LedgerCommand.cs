@@ -72,7 +72,7 @@ public static class LedgerCommand
         release.SetAction(async (parse, ct) =>
         {
             await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data2), parse.GetValue(db2)), ct);
-            var outcome = await ReleaseExpiredHolds.HandleAsync(store, TimeProvider.System, new ChartOfAccounts(), dryRun: parse.GetValue(dryRun), ct: ct);
+            var outcome = await ReleaseExpiredHolds.HandleAsync(store, TimeProvider.System, new ChartOfAccounts(), new PostingOptions(), dryRun: parse.GetValue(dryRun), ct: ct);
             Out.Console.MarkupLine($"{(parse.GetValue(dryRun) ? "Would post" : "Posted")} {outcome.Posted} hold(s), {Markup.Escape(outcome.TotalPosted.ToDisplayString())}; {outcome.AlreadyResolved} already resolved.");
             return 0;
         });

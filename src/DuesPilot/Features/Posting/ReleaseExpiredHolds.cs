@@ -16,11 +16,10 @@ public static class ReleaseExpiredHolds
 {
     public sealed record Outcome(int Posted, int AlreadyResolved, Money TotalPosted);
 
-    public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, int batchSize = 500, bool dryRun = false, CancellationToken ct = default)
+    public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, bool dryRun = false, CancellationToken ct = default)
     {
         var journal = new Journal(store);
-        var now = clock.GetUtcNow();
-        var due = await journal.OpenHoldsAsync(now, batchSize, ct);
+        var due = await journal.OpenHoldsAsync(clock.GetUtcNow(), options.ReleaseBatchSize, ct);
         var posted = 0;
         var already = 0;
         var total = Money.Zero(due.Count > 0 ? due[0].Currency : Currency.USD);
@@ -33,28 +32,7 @@ public static class ReleaseExpiredHolds
                 continue;
             }
 
-            var result = await store.InTransactionAsync(async (c, tx) =>
-            {
-                var allocations = await c.QueryAsync<(string? Invoice, string Member, string Currency, long Amount)>(
-                    "SELECT invoice_id, member_id, currency, amount_minor FROM allocations WHERE entry_id = @id ORDER BY allocation_id",
-                    new { id = hold.Id.ToString() }, tx);
-                var credits = allocations
-                    .GroupBy(a => a.Invoice is null ? accounts.MemberCredit : accounts.DuesReceivable)
-                    .Select(g => LedgerLine.Credit(g.Key, Money.FromMinor(g.Sum(a => a.Amount), Currency.Parse(g.First().Currency))))
-                    .ToList();
-                if (credits.Count == 0) credits.Add(LedgerLine.Credit(accounts.UnappliedCash, hold.HeldAmount));
-                var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits);
-                var r = await Journal.RecordAsync(c, tx, post);
-                if (r == LedgerResult.Created)
-                {
-                    await c.ExecuteAsync("UPDATE payments SET state = 'posted' WHERE payment_id IN (SELECT payment_id FROM allocations WHERE entry_id = @id)",
-                        new { id = hold.Id.ToString() }, tx);
-                    await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", "hold.posted", $"entry:{hold.Id}",
-                        $"posted {hold.HeldAmount.ToDisplayString()} from GL_AI_Hold to final accounts"));
-                }
-
-                return r;
-            }, ct);
+            var result = await store.InTransactionAsync((c, tx) => PostAsync(c, tx, clock, accounts, options, hold), ct);
             if (result == LedgerResult.Created)
             {
                 posted++;
@@ -67,5 +45,31 @@ public static class ReleaseExpiredHolds
         }
 
         return new Outcome(posted, already, total);
+    }
+
+    private static async Task<LedgerResult> PostAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, JournalEntry hold)
+    {
+        var paymentId = await c.ExecuteScalarAsync<string?>("SELECT payment_id FROM allocations WHERE entry_id = @id LIMIT 1", new { id = hold.Id.ToString() }, tx);
+        var allocations = paymentId is null ? [] : await ApplyPayment.StandingAllocationsAsync(c, tx, new PaymentId(paymentId));
+        var credits = allocations.Count == 0
+            ? [LedgerLine.Credit(accounts.UnappliedCash, hold.HeldAmount)]
+            : ApplyPayment.FinalCredits(accounts, allocations).ToList();
+        var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits);
+        var r = await Journal.RecordAsync(c, tx, post);
+        if (r != LedgerResult.Created) return r;
+
+        if (paymentId is not null)
+        {
+            var onlyCredit = allocations.All(a => a.InvoiceId is null);
+            await c.ExecuteAsync("UPDATE payments SET state = @state WHERE payment_id = @id", new { state = onlyCredit ? "on_account" : "posted", id = paymentId }, tx);
+            var payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
+            if (payment is not null && allocations.Count > 0 && options.WriteToImis == ImisWriteTiming.AfterWindow)
+                await ApplyPayment.EnqueueImisWriteAsync(c, tx, clock, payment, allocations, accounts.DuesReceivable, hold.Id);
+        }
+
+        await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", "hold.posted", paymentId is null ? $"entry:{hold.Id}" : $"payment:{paymentId}",
+            $"hold window ended; posted {hold.HeldAmount.ToDisplayString()} from GL_AI_Hold to final accounts",
+            allocations.FirstOrDefault()?.MemberId.Value));
+        return r;
     }
 }

@@ -1,0 +1,190 @@
+using System.Data.Common;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Domain.Ledger;
+using DuesPilot.Features.Audit;
+using DuesPilot.Features.ImisSync;
+using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Posting;
+using DuesPilot.Persistence;
+
+namespace DuesPilot.Features.Review;
+
+/// <summary>What a person can do with a review item.</summary>
+public enum ReviewAction
+{
+    /// <summary>Apply the engine's suggestion (payments) or confirm the finding (other kinds).</summary>
+    Approve,
+    /// <summary>Apply the payment to another candidate member (their proposed allocations, else their oldest open invoices).</summary>
+    PickCandidate,
+    /// <summary>Apply the payment across the invoices and members given.</summary>
+    Split,
+    /// <summary>Keep the whole payment as credit on a member's account.</summary>
+    PutOnAccount,
+    /// <summary>Send the money back to the payer.</summary>
+    Refund,
+    /// <summary>Decline the suggestion (payments stay in the queue) or dismiss the finding.</summary>
+    Reject,
+    /// <summary>Hand the item to a colleague.</summary>
+    Assign,
+    /// <summary>Add a note.</summary>
+    Comment,
+}
+
+/// <summary>
+/// Resolves review items. Every money-moving action goes through <see cref="ApplyPayment"/> — the same
+/// code as automatic decisions — so the ledger, invoice balances, iMIS writes and audit log change in one
+/// transaction. Amounts above the approval threshold need the approver role.
+/// </summary>
+public static class ResolveReviewItem
+{
+    public sealed record Request(string ItemId, ReviewAction Action, StaffActor Actor, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null);
+
+    public enum Result
+    {
+        Done,
+        ItemNotFound,
+        AlreadyResolved,
+        NotAllowed,
+        NeedsApprover,
+        Invalid,
+    }
+
+    public sealed record Outcome(Result Result, string Message);
+
+    public static Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, Request request, CancellationToken ct = default) =>
+        store.InTransactionAsync((c, tx) => HandleAsync(c, tx, clock, accounts, options, request), ct);
+
+    public static async Task<Outcome> HandleAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, Request request)
+    {
+        if (!request.Actor.CanResolve) return new Outcome(Result.NotAllowed, $"{request.Actor.UserName} may read the queue but not change it");
+        var row = await c.QuerySingleOrDefaultAsync<ReviewQueue.Row>("SELECT * FROM review_items WHERE item_id = @id", new { id = request.ItemId }, tx);
+        if (row is null) return new Outcome(Result.ItemNotFound, $"no review item {request.ItemId}");
+        var item = row.ToView();
+        if (item.State is "resolved" && request.Action is not (ReviewAction.Comment)) return new Outcome(Result.AlreadyResolved, "the item was already resolved");
+
+        switch (request.Action)
+        {
+            case ReviewAction.Comment:
+                if (string.IsNullOrWhiteSpace(request.Note)) return new Outcome(Result.Invalid, "a comment needs text");
+                await EventAsync(c, tx, clock, item.ItemId, request.Actor.UserName, "comment", request.Note);
+                return new Outcome(Result.Done, "comment added");
+            case ReviewAction.Assign:
+                if (string.IsNullOrWhiteSpace(request.AssignTo)) return new Outcome(Result.Invalid, "name the colleague to assign to");
+                await c.ExecuteAsync("UPDATE review_items SET assigned_to = @to, state = 'assigned', updated_at = @now WHERE item_id = @id",
+                    new { to = request.AssignTo, now = DbTime.Format(clock.GetUtcNow()), id = item.ItemId }, tx);
+                await EventAsync(c, tx, clock, item.ItemId, request.Actor.UserName, "assigned", $"to {request.AssignTo}");
+                return new Outcome(Result.Done, $"assigned to {request.AssignTo}");
+            case ReviewAction.Reject when item.Kind == ReviewKinds.Payment:
+                await EventAsync(c, tx, clock, item.ItemId, request.Actor.UserName, "suggestion-rejected", request.Note);
+                await c.ExecuteAsync("UPDATE review_items SET suggested_action = 'review', updated_at = @now WHERE item_id = @id",
+                    new { now = DbTime.Format(clock.GetUtcNow()), id = item.ItemId }, tx);
+                await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor.UserName, "review.suggestion-rejected", $"{item.Kind}:{item.SubjectId}",
+                    request.Note ?? "suggestion rejected", item.MemberId));
+                return new Outcome(Result.Done, "suggestion rejected; the payment stays in the queue");
+        }
+
+        if (item.Kind != ReviewKinds.Payment)
+        {
+            var resolution = request.Action == ReviewAction.Approve ? "confirmed" : request.Action == ReviewAction.Reject ? "dismissed" : null;
+            if (resolution is null) return new Outcome(Result.Invalid, $"{request.Action} applies to payments only");
+            await CloseAsync(c, tx, clock, item, request.Actor.UserName, resolution + (request.Note is null ? "" : $": {request.Note}"));
+            return new Outcome(Result.Done, resolution);
+        }
+
+        var payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(item.SubjectId));
+        if (payment is null) return new Outcome(Result.Invalid, $"payment {item.SubjectId} is not in the store");
+        if (payment.Amount.Amount > options.ApprovalThresholdAmount && !request.Actor.CanApproveLargeAmounts)
+            return new Outcome(Result.NeedsApprover, $"{payment.Amount.ToDisplayString()} is above the approval threshold of {Money.FromDecimal(options.ApprovalThresholdAmount, payment.Amount.Currency).ToDisplayString()}: an approver must decide");
+
+        if (request.Action == ReviewAction.Refund)
+        {
+            var standing = await ApplyPayment.StandingAllocationsAsync(c, tx, payment.Id);
+            if (standing.Count > 0) return new Outcome(Result.Invalid, "the payment is applied; override or reverse the application before refunding");
+            var refund = JournalEntry.Standard(EntryId.New(clock), $"payment:{payment.Id}:refund", clock.GetUtcNow(), $"Refund approved by {request.Actor.UserName}",
+                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.RefundsPayable, payment.Amount)]);
+            var r = await Journal.RecordAsync(c, tx, refund);
+            if (r != LedgerResult.Created) return new Outcome(Result.AlreadyResolved, r.Describe());
+            await c.ExecuteAsync("UPDATE payments SET state = 'refunded' WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
+            await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor.UserName, "payment.refund-approved", $"payment:{payment.Id}",
+                $"refund of {payment.Amount.ToDisplayString()} to the payer approved", item.MemberId, Inputs: request.Note));
+            await CloseAsync(c, tx, clock, item, request.Actor.UserName, $"refunded {payment.Amount.ToDisplayString()}");
+            return new Outcome(Result.Done, $"refund of {payment.Amount.ToDisplayString()} recorded (refunds payable)");
+        }
+
+        IReadOnlyList<Allocation> allocations;
+        switch (request.Action)
+        {
+            case ReviewAction.Approve:
+                var top = item.Analysis?.Candidates.FirstOrDefault();
+                if (top is null) return new Outcome(Result.Invalid, "there is no suggestion to approve; pick a member");
+                allocations = top.Allocations.Count > 0 ? ToAllocations(payment, top.Allocations) : await OldestFirstAsync(c, tx, payment, new MemberId(top.MemberId));
+                break;
+            case ReviewAction.PickCandidate:
+                if (string.IsNullOrWhiteSpace(request.MemberId)) return new Outcome(Result.Invalid, "pick a member");
+                var picked = item.Analysis?.Candidates.FirstOrDefault(cand => cand.MemberId == request.MemberId);
+                allocations = picked is { Allocations.Count: > 0 } ? ToAllocations(payment, picked.Allocations) : await OldestFirstAsync(c, tx, payment, new MemberId(request.MemberId));
+                break;
+            case ReviewAction.Split:
+                if (request.Allocations is not { Count: > 0 }) return new Outcome(Result.Invalid, "give the split");
+                allocations = ToAllocations(payment, request.Allocations);
+                break;
+            case ReviewAction.PutOnAccount:
+                var member = request.MemberId ?? item.MemberId ?? item.Analysis?.Candidates.FirstOrDefault()?.MemberId;
+                if (member is null) return new Outcome(Result.Invalid, "name the member whose account gets the credit");
+                allocations = [new Allocation(payment.Id, new MemberId(member), null, payment.Amount)];
+                break;
+            default:
+                return new Outcome(Result.Invalid, $"unsupported action {request.Action}");
+        }
+
+        var applied = await ApplyPayment.HandleAsync(c, tx, clock, accounts, options, new ApplyPayment.Request(
+            payment.Id, allocations, ApplyPayment.Mode.Direct, TimeSpan.Zero, request.Actor.UserName,
+            $"{request.Action} by {request.Actor.UserName}" + (request.Note is null ? "" : $": {request.Note}")));
+        if (!applied.Changed) return new Outcome(Result.Invalid, applied.Detail);
+        await CloseAsync(c, tx, clock, item, request.Actor.UserName, $"{request.Action}: {applied.Detail}");
+        return new Outcome(Result.Done, applied.Detail);
+    }
+
+    private static IReadOnlyList<Allocation> ToAllocations(Payment payment, IEnumerable<ProposedAllocation> proposed) =>
+        proposed.Select(p => new Allocation(payment.Id, new MemberId(p.MemberId), p.InvoiceId is null ? null : new InvoiceId(p.InvoiceId), Money.FromDecimal(p.Amount, payment.Amount.Currency))).ToList();
+
+    /// <summary>The member's open invoices, oldest first, up to the amount; the rest is credit on account.</summary>
+    public static async Task<IReadOnlyList<Allocation>> OldestFirstAsync(DbConnection c, DbTransaction tx, Payment payment, MemberId member)
+    {
+        var open = await c.QueryAsync<(string Id, long Balance)>(
+            "SELECT invoice_id, balance_minor FROM invoices WHERE member_id = @m AND balance_minor > 0 AND currency = @cur ORDER BY due_date, invoice_date, invoice_id",
+            new { m = member.Value, cur = payment.Amount.Currency.Code }, tx);
+        var left = payment.Amount.MinorUnits;
+        var result = new List<Allocation>();
+        foreach (var (id, balance) in open)
+        {
+            if (left == 0) break;
+            var take = Math.Min(left, balance);
+            result.Add(new Allocation(payment.Id, member, new InvoiceId(id), Money.FromMinor(take, payment.Amount.Currency)));
+            left -= take;
+        }
+
+        if (left > 0) result.Add(new Allocation(payment.Id, member, null, Money.FromMinor(left, payment.Amount.Currency)));
+        return result;
+    }
+
+    private static async Task CloseAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ReviewItemView item, string actor, string resolution)
+    {
+        var now = DbTime.Format(clock.GetUtcNow());
+        await c.ExecuteAsync("UPDATE review_items SET state = 'resolved', resolution = @resolution, resolved_at = @now, updated_at = @now WHERE item_id = @id",
+            new { resolution, now, id = item.ItemId }, tx);
+        await EventAsync(c, tx, clock, item.ItemId, actor, "resolved", resolution);
+        await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(actor, "review.resolved", $"{item.Kind}:{item.SubjectId}", resolution, item.MemberId,
+            Before: item.State, After: "resolved"));
+        if (item.MemberId is not null)
+        {
+            await ImisOutbox.EnqueueAsync(c, tx, clock, ImisWriteKinds.ReviewQueueRow, $"imis:review:{item.ItemId}:{now}",
+                new ReviewQueueRow(item.ItemId, item.MemberId, null, item.Amount?.MinorUnits, false, resolution, "resolved"));
+        }
+    }
+
+    private static Task EventAsync(DbConnection c, DbTransaction tx, TimeProvider clock, string itemId, string actor, string action, string? detail) =>
+        c.ExecuteAsync("INSERT INTO review_events (event_id, item_id, actor, action, detail, at) VALUES (@id, @itemId, @actor, @action, @detail, @at)",
+            new { id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D"), itemId, actor, action, detail, at = DbTime.Format(clock.GetUtcNow()) }, tx);
+}
