@@ -18,9 +18,15 @@ public static class TestStores
 
     public static async Task<Store> CreateAsync(StoreEngine engine, bool migrate = true)
     {
-        var options = engine == StoreEngine.Sqlite ? new StoreOptions(Directory.CreateTempSubdirectory("duespilot-test-").FullName) : new StoreOptions("", await CreatePostgresDatabaseAsync());
+        var options = await CreateOptionsAsync(engine);
         return migrate ? await Store.OpenAsync(options) : Store.Create(options);
     }
+
+    /// <summary>Options for a fresh, empty store (a new temp folder or a new database), to open and reopen.</summary>
+    public static async Task<StoreOptions> CreateOptionsAsync(StoreEngine engine) =>
+        engine == StoreEngine.Sqlite
+            ? new StoreOptions(Directory.CreateTempSubdirectory("duespilot-test-").FullName)
+            : new StoreOptions("", await CreatePostgresDatabaseAsync());
 
     /// <summary>Creates an empty database on the shared server and returns its connection string.</summary>
     public static async Task<string> CreatePostgresDatabaseAsync()
