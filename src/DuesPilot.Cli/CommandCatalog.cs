@@ -10,6 +10,8 @@ public static class CommandCatalog
     [
         DemoCommand.Create(),
         LedgerCommand.Create(),
+        ReportCommand.Create(),
+        AuditCommand.Create(),
         BenchCommand.Create(),
     ];
 }
