@@ -1,0 +1,123 @@
+using System.Globalization;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Features.Posting;
+using DuesPilot.Features.Review;
+using DuesPilot.Persistence;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace DuesPilot.Web.Pages.Review;
+
+public sealed record CandidateView(ReviewCandidate Candidate, Member? Member, IReadOnlyList<Invoice> OpenInvoices, IReadOnlyList<string> History);
+
+public sealed class ItemModel(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, StaffAccounts staff) : PageModel
+{
+    public ReviewItemView Item { get; private set; } = null!;
+    public Payment? Payment { get; private set; }
+    public string? PaymentState { get; private set; }
+    public IReadOnlyList<CandidateView> Candidates { get; private set; } = [];
+    public IReadOnlyList<ReviewEventView> History { get; private set; } = [];
+    public IReadOnlyList<string> Colleagues { get; private set; } = [];
+    public bool CanResolve { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    {
+        var item = await ReviewQueue.FindAsync(store, id, ct);
+        if (item is null) return NotFound();
+        Item = item;
+        CanResolve = User.ToActor().CanResolve;
+        History = await ReviewQueue.HistoryAsync(store, id, ct);
+        Colleagues = await staff.UserNamesAsync(ct);
+        await store.InTransactionAsync(async (c, tx) =>
+        {
+            if (item.Kind == ReviewKinds.Payment)
+            {
+                Payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(item.SubjectId));
+                PaymentState = await c.ExecuteScalarAsync<string?>("SELECT state FROM payments WHERE payment_id = @id", new { id = item.SubjectId }, tx);
+            }
+
+            var candidates = item.Analysis?.Candidates.ToList() ?? [];
+            if (candidates.Count == 0 && item.MemberId is not null)
+                candidates.Add(new ReviewCandidate(item.MemberId, item.MemberId, 0m, ["named on the item"], [], []));
+            var views = new List<CandidateView>();
+            foreach (var cand in candidates.Take(6))
+                views.Add(new CandidateView(cand, await MemberAsync(c, tx, cand.MemberId), await OpenInvoicesAsync(c, tx, cand.MemberId), await HistoryAsync(c, tx, cand.MemberId)));
+            Candidates = views;
+        }, ct);
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostApproveAsync(string id, CancellationToken ct) => ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Approve, User.ToActor()), ct);
+
+    public Task<IActionResult> OnPostRejectAsync(string id, CancellationToken ct) => ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Reject, User.ToActor()), ct);
+
+    public Task<IActionResult> OnPostRefundAsync(string id, CancellationToken ct) => ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Refund, User.ToActor()), ct);
+
+    public Task<IActionResult> OnPostPickAsync(string id, string memberId, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.PickCandidate, User.ToActor(), MemberId: memberId), ct);
+
+    public Task<IActionResult> OnPostOnAccountAsync(string id, string memberId, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.PutOnAccount, User.ToActor(), MemberId: string.IsNullOrWhiteSpace(memberId) ? null : memberId.Trim()), ct);
+
+    public Task<IActionResult> OnPostAssignAsync(string id, string assignTo, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Assign, User.ToActor(), AssignTo: assignTo), ct);
+
+    public Task<IActionResult> OnPostCommentAsync(string id, string note, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Comment, User.ToActor(), Note: note), ct);
+
+    public Task<IActionResult> OnPostSplitAsync(string id, string split, CancellationToken ct)
+    {
+        var allocations = new List<ProposedAllocation>();
+        foreach (var line in (split ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length != 3 || !decimal.TryParse(parts[2], NumberStyles.Number, CultureInfo.InvariantCulture, out var amount))
+            {
+                TempData["Flash"] = $"Could not read the split line '{line}': write member id, invoice id (blank = on account), amount.";
+                TempData["FlashKind"] = "error";
+                return Task.FromResult<IActionResult>(RedirectToPage(new { id }));
+            }
+
+            allocations.Add(new ProposedAllocation(parts[0], string.IsNullOrEmpty(parts[1]) ? null : parts[1], amount));
+        }
+
+        return ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Split, User.ToActor(), Allocations: allocations), ct);
+    }
+
+    private async Task<IActionResult> ActAsync(string id, ResolveReviewItem.Request request, CancellationToken ct)
+    {
+        if (!request.Actor.CanResolve) return Forbid();
+        var outcome = await ResolveReviewItem.HandleAsync(store, clock, accounts, options, request, ct);
+        if (outcome.Result == ResolveReviewItem.Result.NotAllowed) return Forbid();
+        TempData["Flash"] = outcome.Result == ResolveReviewItem.Result.Done ? $"Done: {outcome.Message}" : $"Not done: {outcome.Message}";
+        TempData["FlashKind"] = outcome.Result == ResolveReviewItem.Result.Done ? "" : "error";
+        return RedirectToPage(new { id });
+    }
+
+    private static async Task<Member?> MemberAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string memberId)
+    {
+        var r = await c.QuerySingleOrDefaultAsync<(string Id, string Kind, string Name, string? Email, string Tier, string Status, string? Household, string? Org)?>(
+            "SELECT member_id, kind, full_name, email, tier, status, household_id, organization_id FROM members WHERE member_id = @memberId", new { memberId }, tx);
+        return r is { } m
+            ? new Member(new MemberId(m.Id), m.Kind == "person" ? PartyKind.Person : PartyKind.Organization, m.Name, null, null, m.Email, m.Tier, Member.ParseStatus(m.Status), null, null, m.Household, m.Org is null ? null : new MemberId(m.Org))
+            : null;
+    }
+
+    private static async Task<IReadOnlyList<Invoice>> OpenInvoicesAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string memberId)
+    {
+        var rows = await c.QueryAsync<(string Id, string Date, string Due, string Currency, long Amount, long Balance, string Product, string Description)>(
+            "SELECT invoice_id, invoice_date, due_date, currency, amount_minor, balance_minor, product_code, description FROM invoices WHERE member_id = @memberId AND balance_minor > 0 ORDER BY due_date LIMIT 20",
+            new { memberId }, tx);
+        return rows.Select(r => Invoice.SingleLine(new InvoiceId(r.Id), new MemberId(memberId), DbTime.ParseDate(r.Date), DbTime.ParseDate(r.Due),
+            Money.FromMinor(r.Amount, Currency.Parse(r.Currency)), Money.FromMinor(r.Balance, Currency.Parse(r.Currency)), r.Product, r.Description)).ToList();
+    }
+
+    private static async Task<IReadOnlyList<string>> HistoryAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string memberId)
+    {
+        var rows = await c.QueryAsync<(string Payment, string? Invoice, string Currency, long Amount, string At)>(
+            "SELECT payment_id, invoice_id, currency, amount_minor, created_at FROM allocations WHERE member_id = @memberId AND voided_by IS NULL ORDER BY created_at DESC LIMIT 10",
+            new { memberId }, tx);
+        return rows.Select(r => $"{r.At[..10]}: {Money.FromMinor(r.Amount, Currency.Parse(r.Currency)).ToDisplayString()} from {r.Payment} to {(r.Invoice is null ? "account credit" : "INV " + r.Invoice)}").ToList();
+    }
+}

@@ -1,0 +1,44 @@
+using DuesPilot.Domain;
+using DuesPilot.Features.Posting;
+using DuesPilot.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DuesPilot.Hosting;
+
+/// <summary>The services every host needs: the store, the clock, the chart of accounts and the posting controls.</summary>
+public static class CoreServices
+{
+    /// <summary>
+    /// Registers an already opened store plus the clock and options. Options are validated at start
+    /// (data annotations), so a bad hold window or threshold stops the service with a clear message.
+    /// </summary>
+    public static IServiceCollection AddDuesPilotCore(this IServiceCollection services, IConfiguration configuration, Store store, TimeProvider? clock = null)
+    {
+        services.AddSingleton(store);
+        services.AddSingleton(clock ?? TimeProvider.System);
+        services.AddSingleton(ChartFrom(configuration.GetSection("Accounts")));
+        services.AddOptions<PostingOptions>().Bind(configuration.GetSection("Posting")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PostingOptions>>().Value);
+        return services;
+    }
+
+    /// <summary>The chart of accounts with any codes the configuration maps (<c>Accounts:Cash</c>, <c>Accounts:DuesReceivable</c>…).</summary>
+    public static ChartOfAccounts ChartFrom(IConfiguration section)
+    {
+        var chart = new ChartOfAccounts();
+        AccountCode Or(string key, AccountCode fallback) => string.IsNullOrWhiteSpace(section[key]) ? fallback : new AccountCode(section[key]!);
+        return chart with
+        {
+            Cash = Or(nameof(chart.Cash), chart.Cash),
+            UnappliedCash = Or(nameof(chart.UnappliedCash), chart.UnappliedCash),
+            DuesReceivable = Or(nameof(chart.DuesReceivable), chart.DuesReceivable),
+            MemberCredit = Or(nameof(chart.MemberCredit), chart.MemberCredit),
+            DeferredDues = Or(nameof(chart.DeferredDues), chart.DeferredDues),
+            DuesRevenue = Or(nameof(chart.DuesRevenue), chart.DuesRevenue),
+            RefundsPayable = Or(nameof(chart.RefundsPayable), chart.RefundsPayable),
+            WriteOffs = Or(nameof(chart.WriteOffs), chart.WriteOffs),
+        };
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Members;
+using DuesPilot.Features.Posting;
+
+namespace DuesPilot.Web.Tests;
+
+public sealed class StaffUiHttpTests : IAsyncLifetime
+{
+    private StaffHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await StaffHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/" };
+
+    [Theory]
+    [MemberData(nameof(StaffPages))]
+    public async Task AnonymousRequest_AnyStaffPage_GetsTheSignInPage(string path)
+    {
+        using var client = _host.Client();
+        var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/Login", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("kim")]
+    [InlineData("ann")]
+    [InlineData("pat")]
+    public async Task EveryRole_CanReadEveryStaffPage(string user)
+    {
+        using var client = await _host.SignedInClientAsync(user);
+        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", $"/Review/Item/{_host.ItemId}" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{user} {path}: {response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task WrongPassword_IsRefusedWithoutSayingWhichPart()
+    {
+        using var client = _host.Client();
+        var token = await StaffHost.AntiforgeryTokenAsync(client, "/Account/Login");
+        var response = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["UserName"] = "kim", ["Password"] = "wrong-password", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("user name or password is not right", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Auditor_PostingAnAction_IsForbiddenAndNothingMoves()
+    {
+        using var client = await _host.SignedInClientAsync("ann");
+        var page = $"/Review/Item/{_host.ItemId}";
+        var html = await client.GetStringAsync(page);
+        Assert.Contains("Read-only", html);
+        Assert.DoesNotContain("Approve suggestion", html);
+        var token = await StaffHost.AntiforgeryTokenAsync(client, "/Review");
+        var response = await client.PostAsync(page + "?handler=Approve", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Redirect);
+        if (response.StatusCode == HttpStatusCode.Redirect) Assert.Contains("/Account/Denied", response.Headers.Location!.ToString());
+        Assert.Equal(Money.Usd(0m), await new Journal(_host.Store).BalanceAsync(new ChartOfAccounts().DuesReceivable, Currency.USD));
+    }
+
+    [Fact]
+    public async Task Post_WithoutAntiforgeryToken_IsRejected()
+    {
+        using var client = await _host.SignedInClientAsync("kim");
+        var response = await client.PostAsync($"/Review/Item/{_host.ItemId}?handler=Approve", new FormUrlEncodedContent(new Dictionary<string, string>()));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(Money.Usd(0m), await new Journal(_host.Store).BalanceAsync(new ChartOfAccounts().DuesReceivable, Currency.USD));
+    }
+
+    [Fact]
+    public async Task Reviewer_PicksTheOtherCandidate_LedgerInvoiceAndAuditChange()
+    {
+        using var client = await _host.SignedInClientAsync("kim");
+        var page = $"/Review/Item/{_host.ItemId}";
+        var token = await StaffHost.AntiforgeryTokenAsync(client, page);
+        var response = await client.PostAsync(page + "?handler=Pick", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["memberId"] = "10412", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var after = await client.GetStringAsync(page);
+        Assert.Contains("Done:", after);
+        Assert.Contains("resolved", after);
+
+        Assert.Equal(Money.Usd(-195m), await new Journal(_host.Store).BalanceAsync(new ChartOfAccounts().DuesReceivable, Currency.USD));
+        var (rachel, robert) = await _host.Store.InTransactionAsync(async (c, tx) =>
+            (await MemberCache.InvoiceBalanceAsync(c, tx, new InvoiceId("281990")), await MemberCache.InvoiceBalanceAsync(c, tx, new InvoiceId("281874"))));
+        Assert.Equal(Money.Usd(0m), rachel);
+        Assert.Equal(Money.Usd(195m), robert);
+        var audit = await client.GetStringAsync("/Audit?Subject=payment:chk-20451");
+        Assert.Contains("payment.applied", audit);
+        Assert.Contains("Hash chain intact", audit);
+    }
+
+    [Fact]
+    public async Task Reviewer_Overrides_AHold_ItGoesToReview()
+    {
+        await _host.Store.InTransactionAsync(async (c, tx) =>
+        {
+            var now = _host.Clock.GetUtcNow();
+            var payment = new Payment(new PaymentId("ch_held"), PaymentChannel.Card, Money.Usd(195m), now, "Robert Smith", "rsmith@example.com", "ch_held", null);
+            await ReceivePayment.HandleAsync(c, tx, _host.Clock, new ChartOfAccounts(), payment, "stripe");
+            await ApplyPayment.HandleAsync(c, tx, _host.Clock, new ChartOfAccounts(), new PostingOptions(), new ApplyPayment.Request(payment.Id,
+                [new Allocation(payment.Id, new MemberId("10388"), new InvoiceId("281874"), payment.Amount)], ApplyPayment.Mode.Hold, TimeSpan.FromHours(24), "duespilot", "e-mail exact"));
+        });
+        using var client = await _host.SignedInClientAsync("kim");
+        var holds = await client.GetStringAsync("/Holds");
+        Assert.Contains("ch_held", holds);
+        var token = await StaffHost.AntiforgeryTokenAsync(client, "/Holds");
+        var response = await client.PostAsync("/Holds?handler=Override", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["paymentId"] = "ch_held", ["reason"] = "member called", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("/Review/Item/", response.Headers.Location!.ToString());
+        var state = await _host.Store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = 'ch_held'", transaction: tx));
+        Assert.Equal("in_review", state);
+        Assert.DoesNotContain("ch_held", await client.GetStringAsync("/Holds"));
+    }
+}
