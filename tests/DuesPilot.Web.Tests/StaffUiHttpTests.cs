@@ -15,7 +15,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/" };
+    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/" };
 
     [Theory]
     [MemberData(nameof(StaffPages))]
@@ -34,7 +34,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
     public async Task EveryRole_CanReadEveryStaffPage(string user)
     {
         using var client = await _host.SignedInClientAsync(user);
-        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", $"/Review/Item/{_host.ItemId}" })
+        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
         {
             var response = await client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{user} {path}: {response.StatusCode}");

@@ -21,6 +21,7 @@ public static class CoreServices
         services.AddSingleton(ChartFrom(configuration.GetSection("Accounts")));
         services.AddOptions<PostingOptions>().Bind(configuration.GetSection("Posting")).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PostingOptions>>().Value);
+        services.AddSingleton<Features.Jobs.JobRuns>();
         return services;
     }
 

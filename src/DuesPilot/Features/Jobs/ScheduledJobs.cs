@@ -1,0 +1,58 @@
+using Cronos;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DuesPilot.Features.Jobs;
+
+/// <summary>A job the service runs on a cron schedule; the same handler is callable from the CLI.</summary>
+public sealed record ScheduledJob(string Name, string Cron, Func<IServiceProvider, CancellationToken, Task<JobResult>> Handler);
+
+/// <summary>Configuration section <c>Jobs</c>: a cron expression per job name (empty = off).</summary>
+public sealed class JobScheduleOptions
+{
+    public Dictionary<string, string> Schedules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The time zone cron expressions are read in (IANA id), e.g. America/Chicago.</summary>
+    public string TimeZone { get; set; } = "UTC";
+}
+
+/// <summary>
+/// A thin BackgroundService: one loop per job, waiting for the next cron occurrence with the injected
+/// clock, then calling the handler through <see cref="JobRuns"/>. All the work is in the handlers.
+/// </summary>
+public sealed class ScheduledJobRunner(IEnumerable<ScheduledJob> jobs, JobRuns runs, IServiceProvider services, TimeProvider clock, JobScheduleOptions options, ILogger<ScheduledJobRunner> log) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone);
+        var loops = new List<Task>();
+        foreach (var job in jobs)
+        {
+            var cron = options.Schedules.TryGetValue(job.Name, out var configured) ? configured : job.Cron;
+            if (string.IsNullOrWhiteSpace(cron)) continue;
+            var expression = CronExpression.Parse(cron, cron.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+            loops.Add(LoopAsync(job, expression, zone, stoppingToken));
+        }
+
+        return Task.WhenAll(loops);
+    }
+
+    private async Task LoopAsync(ScheduledJob job, CronExpression cron, TimeZoneInfo zone, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var now = clock.GetUtcNow();
+            var next = cron.GetNextOccurrence(now, zone);
+            if (next is null) return;
+            try
+            {
+                await Task.Delay(next.Value - now, clock, ct);
+                var run = await runs.RunAsync(job.Name, token => job.Handler(services, token), ct);
+                if (run?.Error is { } error) log.LogWarning("Job {Job} failed: {Error}", job.Name, error);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+}
