@@ -58,6 +58,7 @@ public sealed class StaffHost : IAsyncDisposable
         await accounts.SaveAsync("kim", "Kim Reviewer", Password, [StaffRoles.Reviewer]);
         await accounts.SaveAsync("ann", "Ann Auditor", Password, [StaffRoles.Auditor]);
         await accounts.SaveAsync("pat", "Pat Approver", Password, [StaffRoles.Approver]);
+        await accounts.SaveAsync("ada", "Ada Administrator", Password, [StaffRoles.Administrator]);
 
         var itemId = await store.InTransactionAsync(async (c, tx) =>
         {

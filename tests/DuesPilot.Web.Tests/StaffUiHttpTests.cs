@@ -15,7 +15,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/" };
+    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/" };
 
     [Theory]
     [MemberData(nameof(StaffPages))]
@@ -34,11 +34,28 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
     public async Task EveryRole_CanReadEveryStaffPage(string user)
     {
         using var client = await _host.SignedInClientAsync(user);
-        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
+        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
         {
             var response = await client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{user} {path}: {response.StatusCode}");
         }
+    }
+
+    [Theory]
+    [InlineData("kim", false)]
+    [InlineData("ann", false)]
+    [InlineData("ada", true)]
+    public async Task SettingARolloutPhase_OnlyAdministrators(string user, bool allowed)
+    {
+        using var client = await _host.SignedInClientAsync(user);
+        var token = await StaffHost.AntiforgeryTokenAsync(client, "/Rollout");
+        var response = await client.PostAsync("/Rollout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["channel"] = "check", ["segment"] = "REG", ["phase"] = "guarded", ["reason"] = "shadow precision 100%", ["__RequestVerificationToken"] = token,
+        }));
+        var phase = await new DuesPilot.Features.Rollout.RolloutPhases(_host.Store, _host.Clock, DuesPilot.Features.Rollout.RolloutOptions.Pilot()).PhaseForAsync("check", "REG");
+        Assert.Equal(allowed ? DuesPilot.Features.Rollout.RolloutPhase.Guarded : DuesPilot.Features.Rollout.RolloutPhase.Shadow, phase);
+        if (!allowed) Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]

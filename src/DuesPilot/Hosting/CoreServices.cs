@@ -22,7 +22,18 @@ public static class CoreServices
         services.AddOptions<PostingOptions>().Bind(configuration.GetSection("Posting")).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PostingOptions>>().Value);
         services.AddSingleton<Features.Jobs.JobRuns>();
+        services.AddSingleton(RolloutFrom(configuration.GetSection("Rollout")));
+        services.AddSingleton<Features.Rollout.RolloutPhases>();
         return services;
+    }
+
+    /// <summary>The rollout rules; with no <c>Rollout</c> section, the pilot (card × REG guarded, the rest in shadow).</summary>
+    public static Features.Rollout.RolloutOptions RolloutFrom(IConfiguration section)
+    {
+        if (!section.GetChildren().Any()) return Features.Rollout.RolloutOptions.Pilot();
+        var options = new Features.Rollout.RolloutOptions();
+        section.Bind(options);
+        return options;
     }
 
     /// <summary>The chart of accounts with any codes the configuration maps (<c>Accounts:Cash</c>, <c>Accounts:DuesReceivable</c>…).</summary>
