@@ -153,6 +153,7 @@ public static class ApplyPayment
         if (request.Mode == Mode.Direct || options.WriteToImis == ImisWriteTiming.AtHold)
             await EnqueueImisWriteAsync(c, tx, clock, payment, request.Allocations, request.Mode == Mode.Hold ? accounts.Hold : accounts.UnappliedCash, entry.Id);
 
+        if (request.Mode == Mode.Hold) Hosting.DuesPilotMetrics.PaymentsAutoApplied.Add(1, new KeyValuePair<string, object?>("channel", Payment.ChannelCode(payment.Channel)));
         return new Outcome(request.Mode == Mode.Hold ? Result.Held : Result.Applied, entry.Id, releaseAt, summary);
     }
 

@@ -66,6 +66,7 @@ public static class OverrideHold
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(actor, "hold.overridden", $"payment:{paymentId}",
             $"voided hold of {pending.HeldAmount.ToDisplayString()} and sent to review: {reason}",
             allocations.FirstOrDefault()?.MemberId.Value, Before: ApplyPayment.Describe(allocations), After: "in_review"));
+        Hosting.DuesPilotMetrics.HoldsVoided.Add(1);
         return new Outcome(Result.Voided, $"voided {pending.HeldAmount.ToDisplayString()}", item.ItemId);
     }
 }

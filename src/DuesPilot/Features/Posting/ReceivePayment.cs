@@ -56,6 +56,7 @@ public static class ReceivePayment
             [LedgerLine.Debit(accounts.Cash, payment.Amount), LedgerLine.Credit(accounts.UnappliedCash, payment.Amount)]);
         var result = await Journal.RecordAsync(c, tx, receipt);
         if (!result.IsRecorded()) throw new LedgerRuleException($"Receipt for {payment.Id}: {result.Describe()}");
+        Hosting.DuesPilotMetrics.PaymentsReceived.Add(1, new KeyValuePair<string, object?>("channel", Payment.ChannelCode(payment.Channel)));
         return Outcome.Received;
     }
 

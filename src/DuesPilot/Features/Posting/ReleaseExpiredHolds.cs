@@ -57,6 +57,7 @@ public static class ReleaseExpiredHolds
         var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits);
         var r = await Journal.RecordAsync(c, tx, post);
         if (r != LedgerResult.Created) return r;
+        Hosting.DuesPilotMetrics.HoldsPosted.Add(1);
 
         if (paymentId is not null)
         {

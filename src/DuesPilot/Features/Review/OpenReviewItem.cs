@@ -53,6 +53,7 @@ public static class OpenReviewItem
             new { id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D"), itemId, actor, action = created ? "opened" : "reopened", detail = r.Reason, now }, tx);
         if (created)
         {
+            Hosting.DuesPilotMetrics.PaymentsSentToReview.Add(1, new KeyValuePair<string, object?>("kind", r.Kind));
             await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(actor, "review.opened", $"{r.Kind}:{r.SubjectId}", r.Reason, r.MemberId,
                 Inputs: r.Analysis?.ToJson()));
         }
