@@ -11,5 +11,7 @@ public static class CommandCatalog
         DemoCommand.Create(),
         LedgerCommand.Create(),
         BenchCommand.Create(),
+        ProrateCommand.Create(),
+        InvoicesCommand.Create(),
     ];
 }

@@ -27,6 +27,15 @@ public static class LoadBillingPolicy
         return FromYaml(File.ReadAllText(path), Path.GetFileName(path));
     }
 
+    /// <summary>The shipped <c>examples/billing-policy.yaml</c> (calendar year, REG $395 / STU $95 / RET $195 / CORP $2,500, standard monthly proration).</summary>
+    public static BillingPolicy Example()
+    {
+        using var stream = typeof(LoadBillingPolicy).Assembly.GetManifestResourceStream("DuesPilot.examples.billing-policy.yaml")
+            ?? throw new InvalidOperationException("The example billing policy is not embedded in the assembly.");
+        using var reader = new StreamReader(stream);
+        return FromYaml(reader.ReadToEnd(), "examples/billing-policy.yaml");
+    }
+
     public static BillingPolicy FromYaml(string yaml, string source = "billing-policy.yaml")
     {
         PolicyFile file;
