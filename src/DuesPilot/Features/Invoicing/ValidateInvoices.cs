@@ -253,7 +253,7 @@ public static class ValidateInvoices
     private static string Describe(JoinPrice p, DateOnly? joined)
     {
         var verb = joined is { } j ? $"joined {j.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}" : $"term from {p.TermStart.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)}";
-        return Prorate.JoinLine(verb, p);
+        return Prorate.JoinLine(verb, p).TrimEnd('.');
     }
 
     private static InvoiceFinding AmountFinding(BillingPolicy policy, MembershipTier tier, Member member, Invoice invoice, InvoiceLine line, int lineNo, Priced priced,
