@@ -203,7 +203,7 @@ public static class Prorate
         text.Add($"Term {Long(price.TermStart)} – {Long(price.TermEnd)}; paid through {Long(paidThrough)} once paid.");
         var periods = Spread(price.Charge, price.Units.Counted, ExtraTerms(price.TermEnd, policy.Cycle.TermMonths, r.Years - 1, price.Units.TotalUnits));
         return new Draft(price.TermStart, price.TermEnd, paidThrough, price.Charge, periods, text,
-            [($"{tier.Code} dues billed on joining {r.Date:yyyy-MM-dd}", [LedgerLine.Debit(Acc.Receivable, price.Charge), LedgerLine.Credit(Acc.Deferred, price.Charge)])]);
+            [($"{tier.Code} dues billed on joining {r.Date:yyyy-MM-dd}", [Dr(Acc.Receivable, price.Charge), Cr(Acc.Deferred, price.Charge)])]);
     }
 
     /// <summary>The arithmetic of a join price in one line: "Joined 15 March: 10 of 12 months × $395.00 = $329.17".</summary>
@@ -278,7 +278,7 @@ public static class Prorate
         {
             text.Add($"The member owes {difference.ToDisplayString()} more for the rest of the term ending {Long(te)}.");
             return new Draft(ts, te, te, difference, periods, text,
-                [($"Upgrade {fromTier.Code}→{toTier.Code} on {r.Date:yyyy-MM-dd}", [LedgerLine.Debit(Acc.Receivable, difference), LedgerLine.Credit(Acc.Deferred, difference)])]);
+                [($"Upgrade {fromTier.Code}→{toTier.Code} on {r.Date:yyyy-MM-dd}", [Dr(Acc.Receivable, difference), Cr(Acc.Deferred, difference)])]);
         }
 
         var zero = Money.Zero(policy.Currency);
@@ -306,7 +306,7 @@ public static class Prorate
         if (arReduction.IsPositive) text.Add($"{arReduction.ToDisplayString()} of the unpaid invoice is cancelled.");
         var backAccount = credit ? Acc.Credit : Acc.Refunds;
         return new Draft(ts, te, te, zero, periods, text,
-            [($"Downgrade {fromTier.Code}→{toTier.Code} on {r.Date:yyyy-MM-dd}", [LedgerLine.Debit(Acc.Deferred, amount), Cr(backAccount, back), Cr(Acc.Receivable, arReduction)])],
+            [($"Downgrade {fromTier.Code}→{toTier.Code} on {r.Date:yyyy-MM-dd}", [Dr(Acc.Deferred, amount), Cr(backAccount, back), Cr(Acc.Receivable, arReduction)])],
             credit ? zero : back, credit ? back : zero, paid - back, zero);
     }
 
