@@ -181,3 +181,19 @@ public sealed class InvoiceCheckTests
         Assert.Empty(Check(Batch([m], [Bill("Q", m, "2026-11-15", Line("DUES-REG", "395.00"), Line("CHAPTER-NYC", "40.00"))])).Flagged);
     }
 }
+
+public sealed class CheckNewInvoiceTests
+{
+    [Fact]
+    public void CheckNew_CopyOfAnExistingInvoiceDatedEarlier_IsStillTheDuplicate()
+    {
+        // The connector sees the new invoice after the old one exists, whatever dates they carry.
+        var m = new Member(new MemberId("1"), PartyKind.Person, "Jane Doe", "Jane", "Doe", null, "REG", MemberStatus.Active, TestPolicies.D("2015-04-02"), null);
+        var old = Invoice.SingleLine(new InvoiceId("OLD"), m.Id, TestPolicies.D("2026-11-20"), TestPolicies.D("2026-12-20"), TestPolicies.Usd("395.00"), TestPolicies.Usd("395.00"), "DUES-REG", "2027 dues");
+        var fresh = old with { Id = new InvoiceId("NEW"), InvoiceDate = TestPolicies.D("2026-11-15") };
+        var review = ValidateInvoices.CheckNew(LoadBillingPolicy.Example(), fresh, m, [old]);
+        Assert.NotNull(review);
+        Assert.Equal(FindingKind.DuplicateInvoice, Assert.Single(review.Findings).Kind);
+        Assert.Null(ValidateInvoices.CheckNew(LoadBillingPolicy.Example(), old, m, []));
+    }
+}

@@ -346,6 +346,7 @@ public static class Prorate
         text.Add($"Paid {paid.ToDisplayString()}: refund {refund.ToDisplayString()}, kept {(paid - refund).ToDisplayString()} (refund + kept = paid).");
         if (stillDue.IsPositive) text.Add($"{stillDue.ToDisplayString()} is still due for the months used.");
         if (arCancelled.IsPositive) text.Add($"{arCancelled.ToDisplayString()} of the unpaid invoice is cancelled.");
+        if (forfeited.IsPositive) text.Add($"{forfeited.ToDisplayString()} of the unused value is not refunded and becomes dues revenue now.");
         var periods = Spread(unusedValue, unused.Counted, []);
         return new Draft(ts, te, paidThrough, zero, periods, text,
             [($"Cancellation of {tier.Code} on {r.Date:yyyy-MM-dd}", [Dr(Acc.Deferred, unusedValue), Cr(Acc.Refunds, refund), Cr(Acc.Receivable, arCancelled), Cr(Acc.Revenue, forfeited)])],

@@ -105,6 +105,30 @@ public static class ValidateInvoices
         return new ValidationReport(batch.Invoices.Count, lines, flagged);
     }
 
+    /// <summary>
+    /// Checks one new invoice (as the iMIS connector detects it, before it is sent) against the
+    /// member's existing invoices: those count as earlier, so a duplicate is always the new one.
+    /// Null when the invoice is clean.
+    /// </summary>
+    public static InvoiceReview? CheckNew(BillingPolicy policy, Invoice invoice, Member member, IReadOnlyList<Invoice> existing, string? jurisdiction = null, IReadOnlyList<LineOverride>? overrides = null)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(invoice);
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(existing);
+        var members = new Dictionary<MemberId, Member> { [member.Id] = member };
+        var jurisdictions = new Dictionary<MemberId, string>();
+        if (jurisdiction is not null) jurisdictions[member.Id] = jurisdiction;
+        var manual = new Dictionary<(InvoiceId, int), string>();
+        foreach (var o in overrides ?? []) manual[(o.InvoiceId, o.LineIndex)] = o.Reason;
+        var seen = new Dictionary<(MemberId, string, DateOnly), Invoice>();
+        foreach (var earlier in existing.Where(e => e.Id != invoice.Id).OrderBy(e => e.InvoiceDate))
+            Check(policy, earlier, members, jurisdictions, manual, seen, []);
+        var findings = new List<InvoiceFinding>();
+        Check(policy, invoice, members, jurisdictions, manual, seen, findings);
+        return findings.Count == 0 ? null : new InvoiceReview(invoice, findings);
+    }
+
     private static void Check(BillingPolicy policy, Invoice invoice, Dictionary<MemberId, Member> members, IReadOnlyDictionary<MemberId, string> jurisdictions, Dictionary<(InvoiceId, int), string> overrides,
         Dictionary<(MemberId, string, DateOnly), Invoice> seen, List<InvoiceFinding> findings)
     {
