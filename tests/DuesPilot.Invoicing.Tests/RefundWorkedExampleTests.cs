@@ -148,4 +148,35 @@ public sealed class RefundWorkedExampleTests
         Assert.Equal(Usd("296.25"), o.Refund);
         Assert.Equal(D("2028-02-29"), o.TermEnd);
     }
+
+    [Theory]
+    [InlineData("semi_annual", "calendar_year", 1, "2027-03-10", "197.50", "2027-06-30")] // H1 used; H2 unused: 1/2 × 395 = 197.50
+    [InlineData("none", "calendar_year", 1, "2027-03-10", "296.25", "2027-03-31")]        // "do not prorate" still refunds in months: Apr..Dec 9/12 = 296.25
+    [InlineData("monthly", "fiscal_year", 7, "2027-03-10", "98.75", "2027-03-31")]        // fiscal Jul–Jun: Apr..Jun 3/12 × 395 = 98.75
+    [InlineData("monthly", "calendar_year", 1, "2027-12-31", "0.00", "2027-12-31")]       // last day of the term: nothing unused
+    [InlineData("monthly", "calendar_year", 1, "2027-01-01", "362.08", "2027-01-31")]     // first day: January used, 11/12 × 395 = 362.0833 → 362.08
+    public void Cancel_MethodsAndCycles_MatchHandArithmetic(string method, string cycle, int startMonth, string date, string refund, string paidThrough)
+    {
+        var o = Run(Make(method, cycle: cycle, startMonth: startMonth), new ProrationRequest(ProrationEvent.Cancel, "REG", D(date)));
+        Assert.Equal(Usd(refund), o.Refund);
+        Assert.Equal(D(paidThrough), o.PaidThrough);
+        Assert.Equal(Usd("395.00"), o.Refund + o.Retained);
+    }
+
+    [Fact]
+    public void Upgrade_Quarterly_ChargesTheDifferenceForTheChangeQuarterOn()
+    {
+        // Quarterly counting the change quarter: 20 May is in Q2 → Q2..Q4 = 3/4 × (2,500 − 395) = 1,578.75.
+        var o = Run(Make("quarterly"), new ProrationRequest(ProrationEvent.Upgrade, "REG", D("2027-05-20"), ToTier: "CORP"));
+        Assert.Equal(Usd("1578.75"), o.Charge);
+    }
+
+    [Fact]
+    public void Reinstate_AnniversaryCycle_PaysTheFullRateForANewTerm()
+    {
+        // Anniversary: reinstating 15 September starts a term 1 Sep 2027..31 Aug 2028 at the full rate.
+        var o = Run(Make(cycle: "anniversary"), new ProrationRequest(ProrationEvent.Reinstate, "REG", D("2027-09-15")));
+        Assert.Equal(Usd("395.00"), o.Charge);
+        Assert.Equal(D("2028-08-31"), o.PaidThrough);
+    }
 }
