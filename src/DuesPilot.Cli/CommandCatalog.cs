@@ -13,5 +13,7 @@ public static class CommandCatalog
         ReportCommand.Create(),
         AuditCommand.Create(),
         BenchCommand.Create(),
+        ProrateCommand.Create(),
+        InvoicesCommand.Create(),
     ];
 }
