@@ -10,6 +10,8 @@ public static class CommandCatalog
     [
         DemoCommand.Create(),
         LedgerCommand.Create(),
+        ImisSandboxCommand.Create(),
+        ImisCommand.Create(),
         BenchCommand.Create(),
     ];
 }
