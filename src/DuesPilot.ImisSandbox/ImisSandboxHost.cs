@@ -35,6 +35,7 @@ public sealed class ImisSandboxHost : IAsyncDisposable
     public long FaultsInjected => _state.FaultsInjected;
     public long WritesDropped => _state.WritesDropped;
     public long Requests => _state.Requests;
+    public int MaxInFlight => _state.MaxInFlight;
 
     /// <summary>Faults in force for requests that do not override them; tests switch them on and off between phases.</summary>
     public SandboxFaults Faults
@@ -112,6 +113,20 @@ public sealed class ImisSandboxHost : IAsyncDisposable
         }
 
         state.CountRequest();
+        state.Enter();
+        try
+        {
+            await HandleApiAsync(context, next, state);
+        }
+        finally
+        {
+            state.Leave();
+        }
+    }
+
+    private static async Task HandleApiAsync(HttpContext context, RequestDelegate next, SandboxState state)
+    {
+        var path = context.Request.Path.Value ?? "";
         var faults = state.Options.Faults;
         string? spec = context.Request.Headers["X-Sandbox-Faults"];
         spec ??= context.Request.Query["sandbox-faults"];

@@ -28,7 +28,7 @@ internal static class Invoices
 
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/InvoiceSummary", (HttpContext ctx, SandboxState state) => PagedAsync(ctx, SummaryType, "invoice_view", InvoiceColumns, "invoice_number", null, r => Summary(r, SummaryType)));
+        app.MapGet("/api/InvoiceSummary", (HttpContext ctx, SandboxState state) => PagedAsync(ctx, SummaryType, "invoice_view", InvoiceColumns, "invoice_number", null, r => Summary(r, SummaryType), countFrom: "invoices"));
         app.MapGet("/api/InvoiceSummary/{id}", (string id, SandboxState s) => GetAsync(s, id, withLines: false));
         app.MapGet("/api/Invoice", (HttpContext ctx, SandboxState state) => ListWithLinesAsync(ctx));
         app.MapGet("/api/Invoice/{id}", (string id, SandboxState s) => GetAsync(s, id, withLines: true));
@@ -54,7 +54,7 @@ internal static class Invoices
         var state = context.RequestServices.GetRequiredService<SandboxState>();
         var q = Filters.Parse(context.Request.Query, InvoiceColumns, "invoice_number", state.Options);
         await using var c = await state.Db.OpenAsync();
-        var total = await c.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM invoice_view WHERE {q.Where}", q.Parameters);
+        var total = await c.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM invoices WHERE {q.Where}", q.Parameters);
         q.Parameters.Add("lim", q.Limit);
         q.Parameters.Add("off", q.Offset);
         var rows = (await c.QueryAsync($"SELECT * FROM invoice_view WHERE {q.Where} ORDER BY {q.OrderBy} LIMIT @lim OFFSET @off", q.Parameters))

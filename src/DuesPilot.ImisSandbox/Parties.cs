@@ -23,7 +23,7 @@ internal static class Parties
     {
         foreach (var (entity, filter) in new[] { ("Party", (string?)null), ("Person", "is_org = 0"), ("Organization", "is_org = 1") })
         {
-            app.MapGet("/api/" + entity, (HttpContext ctx, SandboxState state) => PagedAsync(ctx, ItemType(filter), "party_view", PartyColumns, "seq", filter, Render));
+            app.MapGet("/api/" + entity, (HttpContext ctx, SandboxState state) => PagedAsync(ctx, ItemType(filter), "party_view", PartyColumns, "seq", filter, Render, countFrom: "parties"));
             app.MapGet("/api/" + entity + "/{id}", async (string id, SandboxState s) =>
             {
                 await using var c = await s.Db.OpenAsync();

@@ -68,16 +68,16 @@ internal static class SandboxEndpoints
 
     /// <summary>Runs a paged list query over <paramref name="from"/> and renders each row.</summary>
     public static async Task<IResult> PagedAsync(HttpContext context, string itemType, string from, IReadOnlyDictionary<string, Column> columns,
-        string defaultOrder, string? fixedWhere, Func<IDictionary<string, object?>, JsonNode> render, string select = "*")
+        string defaultOrder, string? fixedWhere, Func<IDictionary<string, object?>, JsonNode> render, string? countFrom = null)
     {
         var state = context.RequestServices.GetRequiredService<SandboxState>();
         var q = Filters.Parse(context.Request.Query, columns, defaultOrder, state.Options);
         var where = fixedWhere is null ? q.Where : $"({fixedWhere}) AND ({q.Where})";
         await using var c = await state.Db.OpenAsync();
-        var total = await c.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM {from} WHERE {where}", q.Parameters);
+        var total = await c.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM {countFrom ?? from} WHERE {where}", q.Parameters);
         q.Parameters.Add("lim", q.Limit);
         q.Parameters.Add("off", q.Offset);
-        var rows = await c.QueryAsync($"SELECT {select} FROM {from} WHERE {where} ORDER BY {q.OrderBy} LIMIT @lim OFFSET @off", q.Parameters);
+        var rows = await c.QueryAsync($"SELECT * FROM {from} WHERE {where} ORDER BY {q.OrderBy} LIMIT @lim OFFSET @off", q.Parameters);
         var items = new List<JsonNode?>();
         foreach (var row in rows) items.Add(render((IDictionary<string, object?>)row));
         return Json(Wire.Paged(itemType, items, q.Offset, q.Limit, total));

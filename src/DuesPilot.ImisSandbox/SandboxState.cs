@@ -13,6 +13,8 @@ internal sealed class SandboxState(ImisSandboxOptions options, SandboxDb db)
     private long _faultsInjected;
     private long _writesDropped;
     private long _requests;
+    private int _inFlight;
+    private int _maxInFlight;
 
     public ImisSandboxOptions Options { get; } = options;
     public SandboxDb Db { get; } = db;
@@ -49,7 +51,21 @@ internal sealed class SandboxState(ImisSandboxOptions options, SandboxDb db)
         lock (_diceLock) return _dice.Next(count);
     }
 
+    /// <summary>The most <c>/api</c> requests ever being handled at once (to check a client's concurrency cap).</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
     public void CountRequest() => Interlocked.Increment(ref _requests);
+
+    public void Enter()
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        int seen;
+        while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+        {
+        }
+    }
+
+    public void Leave() => Interlocked.Decrement(ref _inFlight);
     public void CountFault() => Interlocked.Increment(ref _faultsInjected);
     public void CountDroppedWrite() => Interlocked.Increment(ref _writesDropped);
 }
