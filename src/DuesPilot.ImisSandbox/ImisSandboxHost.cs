@@ -162,7 +162,16 @@ public sealed class ImisSandboxHost : IAsyncDisposable
             // The nasty case: the write happens, the answer never arrives.
             var original = context.Response.Body;
             context.Response.Body = new MemoryStream();
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // A refused write (SandboxFault) leaves here with its error answer intact: nothing was written.
+                context.Response.Body = original;
+            }
+
             state.CountDroppedWrite();
             if (faults.TimeoutAfterWriteHangMs > 0)
             {
@@ -176,7 +185,6 @@ public sealed class ImisSandboxHost : IAsyncDisposable
                 }
             }
 
-            context.Response.Body = original;
             context.Abort();
             return;
         }

@@ -70,6 +70,25 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task ApplyPayment_WriteDoneThenClientTimesOut_ReadsBackInsteadOfPayingTwice()
+    {
+        await using var host = await Sandbox.StartAsync(members: 60);
+        using var client = Sandbox.Client(host, configure: o => o.AttemptTimeoutSeconds = 1);
+        ImisInvoice? invoice = null;
+        await foreach (var i in client.ListInvoicesAsync(new InvoiceQuery(OpenOnly: true))) { invoice = i; break; }
+        Assert.NotNull(invoice);
+        host.Faults = new SandboxFaults { TimeoutAfterWriteRate = 1.0, TimeoutAfterWriteHangMs = 3000 };
+
+        var outcome = await client.ApplyPaymentAsync(new ImisPaymentRequest("DP-HANG", invoice.BillTo, Card, [new(invoice.Invoice.Id, invoice.Invoice.Balance)]));
+        host.Faults = new SandboxFaults();
+
+        Assert.Equal(ImisPaymentStatus.Applied, outcome.Status);
+        Assert.Equal(1, outcome.Attempts);
+        Assert.Equal(1, host.WritesDropped);
+        Assert.Equal(0, await host.BalanceCentsAsync(invoice.Invoice.Id.Value));
+    }
+
+    [Fact]
     public async Task Reads_UnderInjectedFaults_StillReturnEveryRow()
     {
         await using var host = await Sandbox.StartAsync(members: 400, configure: o => o.Faults = new SandboxFaults { ErrorRate = 0.3, Seed = 5 });
