@@ -146,6 +146,20 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task Token_RejectedEveryTime_ClientReauthenticatesExactlyOnceThenFails()
+    {
+        await using var host = await Sandbox.StartAsync(members: 5, configure: o => o.Faults = new SandboxFaults { TokenRejectRate = 1.0 });
+        using var client = Sandbox.Client(host);
+
+        var ex = await Assert.ThrowsAsync<ImisRequestException>(() => client.GetMemberAsync(new MemberId("10002")));
+
+        Assert.Equal(ImisFailureKind.Unauthorized, ex.Failure.Kind);
+        Assert.Equal(401, ex.Failure.StatusCode);
+        Assert.Equal(2, client.TokensFetched);
+        Assert.Equal(2, host.Requests);
+    }
+
+    [Fact]
     public async Task Token_WrongPassword_IsUnauthorizedFailure()
     {
         await using var host = await Sandbox.StartAsync(members: 5);
