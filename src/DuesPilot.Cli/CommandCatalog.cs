@@ -12,6 +12,8 @@ public static class CommandCatalog
         LedgerCommand.Create(),
         ReportCommand.Create(),
         AuditCommand.Create(),
+        ImisSandboxCommand.Create(),
+        ImisCommand.Create(),
         BenchCommand.Create(),
         ProrateCommand.Create(),
         InvoicesCommand.Create(),

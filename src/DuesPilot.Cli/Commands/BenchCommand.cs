@@ -17,6 +17,7 @@ public static class BenchCommand
         var command = new Command("bench", "Benchmarks that print their figures.");
         command.Subcommands.Add(Ledger());
         command.Subcommands.Add(BenchInvoices.Create());
+        command.Subcommands.Add(BenchImis.Create());
         return command;
     }
 

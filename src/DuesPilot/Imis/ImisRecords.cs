@@ -1,0 +1,108 @@
+using DuesPilot.Domain;
+
+namespace DuesPilot.Imis;
+
+/// <summary>An invoice read from <c>/api/Invoice</c>: the domain invoice plus the iMIS facts DuesPilot needs around it.</summary>
+/// <param name="BillTo">Who is billed: the member, or their employer/organization paying for them.</param>
+/// <param name="UpdatedOn">iMIS's UpdateInformation.UpdatedOn as the server wrote it (site-local, unzoned); the polling high-water mark.</param>
+public sealed record ImisInvoice(Invoice Invoice, MemberId BillTo, string? InvoiceNumber, string? SourceSystem, string? Purpose, DateTime? UpdatedOn);
+
+/// <summary>A header from <c>/api/InvoiceSummary</c> (no lines).</summary>
+public sealed record ImisInvoiceSummary(
+    InvoiceId Id,
+    MemberId SoldTo,
+    string? SoldToName,
+    MemberId BillTo,
+    string? Description,
+    DateOnly? InvoiceDate,
+    DateOnly? DueDate,
+    Money? Amount,
+    Money Balance,
+    string? SourceSystem,
+    DateTime? UpdatedOn);
+
+/// <summary>A member read from Party, with the timestamp used for change polling.</summary>
+public sealed record ImisMember(Member Member, DateTime? UpdatedOn);
+
+/// <summary>A product (<c>/api/Item</c>) and its price history (<c>/api/ItemPrice</c>).</summary>
+public sealed record ImisItem(string ItemId, string ItemCode, string Name, string? ItemClassId, string? MemberType, PriceSchedule Prices);
+
+/// <summary>A subscription (<c>/api/Subscription</c>, id <c>~PartyId|ItemId</c>): what is billed and how far it is paid.</summary>
+public sealed record ImisSubscription(MemberId PartyId, string ItemId, bool IsActive, DateOnly? PaidThrough, Money? BilledAmount, Money? Balance, InvoiceId? InvoiceId, MemberId? BillTo);
+
+/// <summary>A receipt line: how much of the receipt went to which invoice.</summary>
+public sealed record ImisReceiptLine(InvoiceId InvoiceId, Money Amount);
+
+/// <summary>A payment as iMIS recorded it (<c>/api/Receipt</c>).</summary>
+public sealed record ImisReceipt(string ReceiptId, string? ReferenceNumber, MemberId Payor, Money Amount, string? PaymentMethodId, DateOnly? ReceiptDate, IReadOnlyList<ImisReceiptLine> Lines);
+
+/// <summary>A note on the member record (<c>/api/PartyNote</c>).</summary>
+public sealed record ImisPartyNote(string? PartyNoteId, MemberId PartyId, string? Purpose, string Text);
+
+/// <summary>A row of a multi-instance contact panel (custom business object), keyed by party and ordinal.</summary>
+public sealed record ImisPanelRow(string Entity, MemberId PartyId, int Ordinal, IReadOnlyDictionary<string, object?> Properties);
+
+/// <summary>One invoice a payment goes to and the amount applied to it.</summary>
+public sealed record ImisInvoicePayment(InvoiceId InvoiceId, Money Amount);
+
+/// <summary>
+/// A payment to apply in iMIS to existing invoices through ComboOrder.
+/// </summary>
+/// <param name="ReferenceNumber">DuesPilot's idempotency key for the payment, sent as the remittance's ReferenceNumber and used to read back a write whose answer was lost. Must be unique per payment.</param>
+public sealed record ImisPaymentRequest(string ReferenceNumber, MemberId Payor, ImisPaymentMethod Method, IReadOnlyList<ImisInvoicePayment> Invoices)
+{
+    public Money Total => Money.Sum(Invoices.Select(i => i.Amount), Invoices[0].Amount.Currency);
+}
+
+/// <summary>What happened to a payment write.</summary>
+public enum ImisPaymentStatus
+{
+    /// <summary>This call applied the payment.</summary>
+    Applied,
+    /// <summary>A receipt with this reference and the same payor and amount already existed: applied earlier (or by an attempt whose answer was lost).</summary>
+    AlreadyApplied,
+    /// <summary>A receipt with this reference exists with a different payor or amount: someone else's payment, or ours changed. Needs a human.</summary>
+    Conflict,
+    /// <summary>iMIS refused the order (validation, e.g. amount above the balance); nothing was applied.</summary>
+    Rejected,
+    /// <summary>iMIS could not be reached reliably; nothing was applied (checked by reading back). Retry later.</summary>
+    Unavailable,
+}
+
+/// <summary>The outcome of <see cref="IImisClient.ApplyPaymentAsync"/>.</summary>
+/// <param name="Attempts">ComboOrder POSTs sent.</param>
+public sealed record ImisPaymentOutcome(ImisPaymentStatus Status, ImisReceipt? Receipt, ImisFailure? Failure, int Attempts)
+{
+    public bool IsRetryable => Status == ImisPaymentStatus.Unavailable;
+}
+
+/// <summary>A row for the <c>AI_Review_Queue</c> panel: a payment, invoice or adjustment that needs a human.</summary>
+public sealed record ImisReviewItem(
+    MemberId PartyId,
+    InvoiceId? InvoiceId,
+    Money? ProposedAmount,
+    bool NeedsHumanReview,
+    string Notes,
+    string? PaymentReference,
+    string? SuggestedAction,
+    decimal? Confidence,
+    DateTimeOffset CreatedAt);
+
+/// <summary>A row for the <c>AI_Audit_Log</c> panel: DuesPilot acting on this member's account.</summary>
+public sealed record ImisAuditEntry(
+    MemberId PartyId,
+    DateTimeOffset EventTime,
+    string Actor,
+    string Action,
+    string Subject,
+    string Outcome,
+    string? RuleVersion,
+    string? Inputs);
+
+/// <summary>Which invoices to read.</summary>
+/// <param name="DuesOnly">Only invoices whose SourceSystem is the configured dues source.</param>
+/// <param name="UpdatedSince">Only invoices whose UpdatedOn is at or after this site-local timestamp.</param>
+public sealed record InvoiceQuery(MemberId? SoldTo = null, bool OpenOnly = false, bool DuesOnly = true, DateTime? UpdatedSince = null, bool OrderByUpdatedOn = false);
+
+/// <summary>A page of a PagedResult.</summary>
+public sealed record ImisPage<T>(IReadOnlyList<T> Items, int Offset, int TotalCount, bool HasNext, int NextOffset);
