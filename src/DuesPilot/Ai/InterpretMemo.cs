@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Dapper;
 using DuesPilot.Domain;
@@ -37,7 +38,9 @@ public sealed partial class InterpretMemo(Store store, GovernedModel model) : IM
     {
         var text = $"{request.PayerName} {request.Memo}";
         var words = Candidates().Matches(text).Select(m => m.Value.Trim('.', ',', ':', '#')).Where(w => w.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        var names = NameCandidates(request.Memo ?? "").Concat(NameCandidates(request.PayerName ?? "")).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        // Bank files shout payer names ("HADDAD OMAR"): title-case them so the name rule can read them.
+        var payer = CultureInfo.InvariantCulture.TextInfo.ToTitleCase((request.PayerName ?? "").ToLowerInvariant());
+        var names = NameCandidates(request.Memo ?? "").Concat(NameCandidates(payer)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var (members, invoices, _) = await ResolveAsync(words, words, names, ct);
 
         var known = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<string>("SELECT member_id FROM members WHERE member_id IN @words", new { words }, tx)).ToList(), ct);
@@ -95,17 +98,26 @@ public sealed partial class InterpretMemo(Store store, GovernedModel model) : IM
 
         var words = n.Split(' ');
         if (words.Length == 3 && words[1].TrimEnd('.').Length == 1) forms.Add($"{words[0]} {words[2]}");
+        if (words.Length == 2) forms.Add($"{words[1]} {words[0]}");
         return forms;
     }
 
     /// <summary>Runs of two or three capitalised words ("for Maria Lopez and Tom Reed"), the rules' guess at names.</summary>
-    private static IEnumerable<string> NameCandidates(string text) =>
-        CapitalisedRun().Matches(text).Select(m => m.Value).Where(v => !v.StartsWith("Invoice", StringComparison.OrdinalIgnoreCase) && !v.StartsWith("Member", StringComparison.OrdinalIgnoreCase));
+    private static IEnumerable<string> NameCandidates(string text)
+    {
+        foreach (Match run in CapitalisedRun().Matches(text))
+        {
+            var words = run.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            for (var size = 2; size <= 3; size++)
+                for (var i = 0; i + size <= words.Length; i++)
+                    yield return string.Join(' ', words.Skip(i).Take(size));
+        }
+    }
 
     [GeneratedRegex(@"[A-Za-z0-9][A-Za-z0-9:_/-]*\d[A-Za-z0-9:_/-]*", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Candidates();
 
-    [GeneratedRegex(@"\b[A-Z][a-z]+(?:\s+[A-Z]\.?)?\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+(?:[A-Z]\.?|[A-Z][a-z]+(?:-[A-Z][a-z]+)?))+\b", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex CapitalisedRun();
 
     [GeneratedRegex(@"\s+", RegexOptions.CultureInvariant, 1000)]

@@ -101,7 +101,7 @@ public static partial class InquiryIntents
 
     public static string MonthName(int month) => CultureInfo.InvariantCulture.DateTimeFormat.GetMonthName(month);
 
-    [GeneratedRegex(@"(?i)\b(charged twice|double[- ]?(charged|billed|charge)|billed twice|duplicate|twice for|overcharg|over-charg|wrong (rate|tier|amount|price|category)|(is|was|looks|seems) (wrong|incorrect|a mistake|too high)|mistake|error|incorrect|dispute|should (only )?(be|have been|pay|cost)|not (right|correct)|too much|i('m| am) (a )?(student|retired|early[- ]career)|i (already|just) paid)", RegexOptions.CultureInvariant, 1000)]
+    [GeneratedRegex(@"(?i)\b((paid|charged|billed)( \$?[\d.,]+)? twice|double[- ]?(charged|billed|charge)|billed twice|duplicate|twice for|overcharg|over-charg|wrong (rate|tier|amount|price|category)|(is|was|looks|seems) (wrong|incorrect|a mistake|too high)|mistake|error|incorrect|dispute|should (only )?(be|have been|pay|cost)|not (right|correct)|too much|i('m| am) (a )?(student|retired|early[- ]career)|i (already|just) paid)", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex Dispute();
 
     [GeneratedRegex(@"(?i)\b(split|installments?|instalments?|payment plan|pay (it )?in (parts|two|three|four|pieces)|spread (the|my|it)|monthly payments|quarterly payments)", RegexOptions.CultureInvariant, 1000)]
