@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Dapper;
 using DuesPilot.Domain;
+using DuesPilot.Features.Inquiries;
 using DuesPilot.Persistence;
 
 namespace DuesPilot.Ai;
@@ -43,7 +44,7 @@ public sealed partial class InterpretMemo(Store store, GovernedModel model) : IM
         var names = NameCandidates(request.Memo ?? "").Concat(NameCandidates(payer)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var (members, invoices, _) = await ResolveAsync(words, words, names, ct);
 
-        var known = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<string>("SELECT member_id FROM members WHERE member_id IN @words", new { words }, tx)).ToList(), ct);
+        var known = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<string>($"SELECT member_id FROM members WHERE {Sql.In(c, "member_id", "words")}", new { words = words.ToArray() }, tx)).ToList(), ct);
         var mask = new MaskingSession(new MaskingRules(model.Options.MaskMemberIds, known));
         var answer = await model.AskAsync(
             new ModelRequest("memo-interpretation", new Dictionary<string, string>
@@ -67,12 +68,12 @@ public sealed partial class InterpretMemo(Store store, GovernedModel model) : IM
         store.InTransactionAsync(async (c, tx) =>
         {
             var dropped = new List<string>();
-            var members = (await c.QueryAsync<string>("SELECT member_id FROM members WHERE member_id IN @memberIds", new { memberIds }, tx)).ToList();
-            var invoiceRows = (await c.QueryAsync<(string Id, string Member)>("SELECT invoice_id, member_id FROM invoices WHERE UPPER(invoice_id) IN @ids", new { ids = invoiceIds.Select(i => i.ToUpperInvariant()).ToList() }, tx)).ToList();
+            var members = (await c.QueryAsync<string>($"SELECT member_id FROM members WHERE {Sql.In(c, "member_id", "memberIds")}", new { memberIds = memberIds.ToArray() }, tx)).ToList();
+            var invoiceRows = (await c.QueryAsync<(string Id, string Member)>($"SELECT invoice_id, member_id FROM invoices WHERE {Sql.In(c, "UPPER(invoice_id)", "ids")}", new { ids = invoiceIds.Select(i => i.ToUpperInvariant()).ToArray() }, tx)).ToList();
             foreach (var name in names)
             {
                 var forms = NameForms(name);
-                var hits = (await c.QueryAsync<string>("SELECT member_id FROM members WHERE UPPER(full_name) IN @forms", new { forms }, tx)).ToList();
+                var hits = (await c.QueryAsync<string>($"SELECT member_id FROM members WHERE {Sql.In(c, "UPPER(full_name)", "forms")}", new { forms = forms.ToArray() }, tx)).ToList();
                 if (hits.Count == 1) members.Add(hits[0]);
                 else if (hits.Count > 1) dropped.Add($"name '{name}' matches {hits.Count} members");
             }

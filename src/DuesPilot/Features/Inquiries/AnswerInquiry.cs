@@ -549,9 +549,14 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         if (named.Count > 0) return (named, null);
         if (clues.Amounts.Count > 0)
         {
-            var byAmount = s.Invoices.Where(i => clues.Amounts.Any(a => a == i.Amount || a == i.Balance || i.Lines.Any(l => l.Amount == a)))
-                .Where(i => clues.Month is null || i.InvoiceDate.Month == clues.Month).OrderByDescending(i => i.InvoiceDate).ToList();
-            if (byAmount.Count > 0) return ([byAmount[0]], null);
+            // The first amount written is the one asked about ("why $296.25 when dues are $395?").
+            foreach (var amount in clues.Amounts)
+            {
+                var byAmount = s.Invoices.Where(i => amount == i.Amount || amount == i.Balance || i.Lines.Any(l => l.Amount == amount))
+                    .Where(i => clues.Month is null || i.InvoiceDate.Month == clues.Month).OrderByDescending(i => i.InvoiceDate).ToList();
+                if (byAmount.Count > 0) return ([byAmount[0]], null);
+            }
+
             var payment = s.Payments.Where(p => clues.Amounts.Contains(p.VisibleAmount)).OrderByDescending(p => p.ReceivedAt).FirstOrDefault();
             if (payment is not null) return (InvoicesOf(s, payment), payment);
             return ([], null);

@@ -40,20 +40,20 @@ public sealed record MemberStatement(Member Member, IReadOnlyList<Member> Househ
         var scopeIds = household.Select(h => h.member_id).Prepend(me.member_id).ToArray();
 
         var invoiceRows = (await c.QueryAsync<InvoiceRow>(
-            "SELECT * FROM invoices WHERE member_id IN @ids ORDER BY invoice_date, invoice_id", new { ids = scopeIds }, tx)).ToList();
+            $"SELECT * FROM invoices WHERE {Sql.In(c, "member_id", "ids")} ORDER BY invoice_date, invoice_id", new { ids = scopeIds }, tx)).ToList();
         var lineRows = (await c.QueryAsync<LineRow>(
-            "SELECT l.* FROM invoice_lines l JOIN invoices i ON i.invoice_id = l.invoice_id WHERE i.member_id IN @ids ORDER BY l.invoice_id, l.line_no", new { ids = scopeIds }, tx)).ToList();
+            $"SELECT l.* FROM invoice_lines l JOIN invoices i ON i.invoice_id = l.invoice_id WHERE {Sql.In(c, "i.member_id", "ids")} ORDER BY l.invoice_id, l.line_no", new { ids = scopeIds }, tx)).ToList();
         var invoices = invoiceRows.Select(r => ToInvoice(r, lineRows.Where(l => l.invoice_id == r.invoice_id))).ToList();
 
         var allocationRows = (await c.QueryAsync<AllocationRow>(
-            "SELECT * FROM allocations WHERE member_id IN @ids ORDER BY created_at, allocation_id", new { ids = scopeIds }, tx)).ToList();
+            $"SELECT * FROM allocations WHERE {Sql.In(c, "member_id", "ids")} ORDER BY created_at, allocation_id", new { ids = scopeIds }, tx)).ToList();
         var emails = Enumerable.Repeat(me, 1).Concat(household).Select(m => m.email).Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e!.ToUpperInvariant()).ToArray();
         var paymentIds = allocationRows.Select(a => a.payment_id).Distinct().ToArray();
         var paymentRows = (await c.QueryAsync<PaymentRow>(
-            """
+            $"""
             SELECT payment_id, channel, currency, amount_minor, received_at, reference, state FROM payments
-            WHERE payment_id IN @paymentIds
-               OR (UPPER(payer_email) IN @emails AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.payment_id = payments.payment_id))
+            WHERE {Sql.In(c, "payment_id", "paymentIds")}
+               OR ({Sql.In(c, "UPPER(payer_email)", "emails")} AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.payment_id = payments.payment_id))
             ORDER BY received_at, payment_id
             """, new { paymentIds, emails }, tx)).ToList();
         var payments = new List<StatementPayment>();
@@ -157,4 +157,11 @@ public sealed record MemberStatement(Member Member, IReadOnlyList<Member> Househ
         public string state { get; set; } = "";
     }
 #pragma warning restore IDE1006, CA1812
+}
+
+/// <summary>Lists in SQL on both engines: Dapper expands <c>IN @list</c> for SQLite, while Npgsql sends arrays natively, which PostgreSQL reads with <c>= ANY(@list)</c>.</summary>
+internal static class Sql
+{
+    public static string In(DbConnection c, string column, string parameter) =>
+        c is Npgsql.NpgsqlConnection ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
 }
