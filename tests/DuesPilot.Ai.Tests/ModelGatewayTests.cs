@@ -122,6 +122,22 @@ public sealed class ModelGatewayTests
     }
 
     [Fact]
+    public async Task AnswerInquiry_DailyCostBudgetSpent_DoesNotCallTheModel()
+    {
+        await using var golden = await GoldenStore.CreateAsync();
+        await using var server = await FakeModelServer.StartAsync(_ => new FakeReply(Answer("Your invoice INV-26-0412 is $296.25.", "invoice:INV-26-0412"), PromptTokens: 100_000, CompletionTokens: 10_000));
+        var options = server.Options() with { DailyCostBudgetUsd = 0.02m };
+        var model = golden.Model(options, server.Client(options));
+
+        await golden.AskAsync("10231", Question, model);
+        var second = await golden.AskAsync("10231", Question, model);
+
+        Assert.Equal("template", second.PhrasedBy);
+        Assert.Single(server.Requests);
+        Assert.Equal((110_000L, 21_000L), await model.UsageTodayAsync());
+    }
+
+    [Fact]
     public async Task GovernedModel_StructuredOutput_SendsTheOutputSchemaAsResponseFormat()
     {
         await using var golden = await GoldenStore.CreateAsync();
