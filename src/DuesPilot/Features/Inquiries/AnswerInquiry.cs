@@ -27,6 +27,9 @@ public enum InquiryStatus
 /// <summary>A transaction or policy paragraph an answer rests on.</summary>
 public sealed record InquiryCitation(string Id, string Text);
 
+/// <summary>What <c>POST /api/inquiries</c> returns to the member's page; status is <c>answered</c>, <c>handed-to-staff</c>, <c>unauthorized</c> (401) or <c>rejected</c> (400).</summary>
+public sealed record InquiryResponse(string Status, string Answer, string Intent, IReadOnlyList<InquiryCitation> Citations, string? InquiryId);
+
 /// <summary>A billing error the discrepancy workflow found.</summary>
 /// <param name="Kind"><c>duplicate-invoice</c>, <c>duplicate-payment</c>, <c>wrong-tier</c> or <c>unexplained</c>.</param>
 /// <param name="Difference">What the member was charged beyond the expected amount.</param>
@@ -61,7 +64,11 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         string? InquiryId = null,
         string? ReviewItemId = null,
         DiscrepancyFinding? Finding = null,
-        string? Problem = null);
+        string? Problem = null)
+    {
+        /// <summary>The JSON body for the member (no staff-side analysis): <c>{status, answer, intent, citations[{id,text}], inquiryId}</c>.</summary>
+        public InquiryResponse ToResponse() => new(StatusCode(Status), Answer, InquiryIntents.Code(Intent), Citations, InquiryId);
+    }
 
     private sealed record Draft(InquiryIntent Intent, string Text, List<InquiryCitation> Facts, List<PolicyParagraph> Policies, decimal Confidence, DiscrepancyFinding? Finding = null);
 
