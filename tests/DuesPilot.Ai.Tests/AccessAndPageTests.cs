@@ -145,3 +145,23 @@ public sealed class AccessAndPageTests
         Assert.Contains("/members/inquiries?t=", script.Body, StringComparison.Ordinal);
     }
 }
+
+public sealed class InquiryResponseTests
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task ToResponse_Serialized_HasTheShapeTheMemberPageReads()
+    {
+        await using var golden = await GoldenStore.CreateAsync();
+        var outcome = await golden.AskAsync("10231", "How much do I owe?");
+
+        var json = System.Text.Json.JsonSerializer.Serialize(outcome.ToResponse(), Web);
+
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("answered", doc.RootElement.GetProperty("status").GetString());
+        Assert.Equal("balance", doc.RootElement.GetProperty("intent").GetString());
+        Assert.Equal("invoice:INV-27-1001", doc.RootElement.GetProperty("citations")[0].GetProperty("id").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("finding", out _));
+    }
+}

@@ -73,7 +73,10 @@ public sealed partial class InterpretMemo(Store store, GovernedModel model) : IM
             foreach (var name in names)
             {
                 var forms = NameForms(name);
-                var hits = (await c.QueryAsync<string>($"SELECT member_id FROM members WHERE {Sql.In(c, "UPPER(full_name)", "forms")}", new { forms = forms.ToArray() }, tx)).ToList();
+                // A lone surname ("Whitfield renewal") counts only when exactly one member carries it.
+                var hits = name.Trim().Contains(' ', StringComparison.Ordinal)
+                    ? (await c.QueryAsync<string>($"SELECT member_id FROM members WHERE {Sql.In(c, "UPPER(full_name)", "forms")}", new { forms = forms.ToArray() }, tx)).ToList()
+                    : (await c.QueryAsync<string>("SELECT member_id FROM members WHERE UPPER(last_name) = @n", new { n = name.Trim().ToUpperInvariant() }, tx)).ToList();
                 if (hits.Count == 1) members.Add(hits[0]);
                 else if (hits.Count > 1) dropped.Add($"name '{name}' matches {hits.Count} members");
             }
