@@ -4,6 +4,7 @@ using Dapper;
 using DuesPilot.Ai;
 using DuesPilot.Domain;
 using DuesPilot.Features.Inquiries;
+using DuesPilot.Persistence;
 
 namespace DuesPilot.Ai.Tests;
 
@@ -14,10 +15,12 @@ public sealed class ModelGatewayTests
 
     private static string Answer(string text, params string[] citations) => JsonSerializer.Serialize(new { answer = text, citations });
 
-    [Fact]
-    public async Task AnswerInquiry_ModelAnswersWithinTheFacts_UsesTheModelWordingAndLogsThePrompt()
+    [Theory]
+    [InlineData(StoreEngine.Sqlite)]
+    [InlineData(StoreEngine.Postgres)]
+    public async Task AnswerInquiry_ModelAnswersWithinTheFacts_UsesTheModelWordingAndLogsThePrompt(StoreEngine engine)
     {
-        await using var golden = await GoldenStore.CreateAsync();
+        await using var golden = await GoldenStore.CreateAsync(engine);
         await using var server = await FakeModelServer.StartAsync(_ => new FakeReply(Answer("Hi Dana! The $296.25 on invoice INV-26-0412 is your prorated 2026 dues, paid by check no. 1187.", "invoice:INV-26-0412")));
         var options = server.Options();
         var model = golden.Model(options, server.Client(options));
