@@ -39,9 +39,12 @@ public static class InquiriesCommand
         {
             if (!Uri.TryCreate(parse.GetValue(baseUrl), UriKind.Absolute, out var url)) throw new UserInputException("--base-url must be an absolute URL");
             var o = new IssueMemberLink(Options(), TimeProvider.System).Handle(new IssueMemberLink.Request(new MemberId(parse.GetValue(member)!), url));
-            Out.Console.MarkupLine($"Link (valid until {DbTime.Format(o.ExpiresAt)}): {Markup.Escape(o.PageUrl.ToString())}");
-            Out.Console.MarkupLine("Embed snippet:");
-            Out.Console.WriteLine(o.Snippet);
+            // Written past Spectre's line wrapping: a wrapped token or snippet would not work when pasted.
+            var writer = Out.Console.Profile.Out.Writer;
+            writer.WriteLine($"Link (valid until {DbTime.Format(o.ExpiresAt)}):");
+            writer.WriteLine(o.PageUrl.ToString());
+            writer.WriteLine("Embed snippet for an iMIS content item:");
+            writer.WriteLine(o.Snippet);
             return 0;
         });
         return command;
