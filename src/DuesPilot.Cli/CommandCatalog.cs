@@ -17,5 +17,8 @@ public static class CommandCatalog
         BenchCommand.Create(),
         ProrateCommand.Create(),
         InvoicesCommand.Create(),
+        PromptsCommand.Create(),
+        AiCommand.Create(),
+        InquiriesCommand.Create(),
     ];
 }

@@ -18,6 +18,7 @@ public static class BenchCommand
         command.Subcommands.Add(Ledger());
         command.Subcommands.Add(BenchInvoices.Create());
         command.Subcommands.Add(BenchImis.Create());
+        command.Subcommands.Add(BenchAi.Create());
         return command;
     }
 

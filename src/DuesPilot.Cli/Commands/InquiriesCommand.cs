@@ -1,0 +1,78 @@
+using System.CommandLine;
+using DuesPilot.Ai;
+using DuesPilot.Domain;
+using DuesPilot.Features.Inquiries;
+using DuesPilot.Persistence;
+using Spectre.Console;
+
+namespace DuesPilot.Cli.Commands;
+
+/// <summary><c>duespilot inquiries link|ask</c>: issue a member's signed assistant link, or ask as a member (staff testing).</summary>
+public static class InquiriesCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("inquiries", "The member billing assistant: signed member links and test questions.");
+        command.Subcommands.Add(Link());
+        command.Subcommands.Add(Ask());
+        return command;
+    }
+
+    private static InquiryOptions Options()
+    {
+        try
+        {
+            return InquiryOptions.FromConfiguration(AiCommand.Configuration());
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new UserInputException(ex.Message + " (environment Inquiries__SigningKey or user secrets)");
+        }
+    }
+
+    private static Command Link()
+    {
+        var member = new Argument<string>("member") { Description = "The member's iMIS id." };
+        var baseUrl = new Option<string>("--base-url") { Description = "Where DuesPilot serves /members/inquiries.", DefaultValueFactory = _ => "http://127.0.0.1:5080/" };
+        var command = new Command("link", "Print a member's signed page link and the embed snippet for an iMIS content item.") { member, baseUrl };
+        command.SetAction(parse =>
+        {
+            if (!Uri.TryCreate(parse.GetValue(baseUrl), UriKind.Absolute, out var url)) throw new UserInputException("--base-url must be an absolute URL");
+            var o = new IssueMemberLink(Options(), TimeProvider.System).Handle(new IssueMemberLink.Request(new MemberId(parse.GetValue(member)!), url));
+            // Written past Spectre's line wrapping: a wrapped token or snippet would not work when pasted.
+            var writer = Out.Console.Profile.Out.Writer;
+            writer.WriteLine($"Link (valid until {DbTime.Format(o.ExpiresAt)}):");
+            writer.WriteLine(o.PageUrl.ToString());
+            writer.WriteLine("Embed snippet for an iMIS content item:");
+            writer.WriteLine(o.Snippet);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Ask()
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var member = new Argument<string>("member") { Description = "Ask as this member." };
+        var question = new Argument<string>("question") { Description = "The question, in quotes." };
+        var command = new Command("ask", "Answer a question as the member would see it (uses the configured model when there is one).") { member, question, data, db };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = Options();
+            var clock = TimeProvider.System;
+            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            var ai = AiOptions.FromConfiguration(AiCommand.Configuration());
+            var model = new GovernedModel(store, clock, ai, AiChatClient.Create(ai), PromptRegistry.Embedded());
+            var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new MonthlyProration(TierRates.FromConfiguration(AiCommand.Configuration())), model);
+            var token = new MemberToken(options.SigningKey).Issue(new MemberId(parse.GetValue(member)!), clock.GetUtcNow().AddMinutes(5));
+            var o = await handler.HandleAsync(new AnswerInquiry.Request(token, parse.GetValue(question)!), ct);
+            Out.Console.MarkupLine($"[bold]{o.Status}[/] ({InquiryIntents.Code(o.Intent)}, confidence {o.Confidence}, {Markup.Escape(o.PhrasedBy)})");
+            Out.Console.WriteLine(o.Answer);
+            foreach (var c in o.Citations) Out.Console.MarkupLine($"  [grey]{Markup.Escape(c.Id)}[/]");
+            if (o.ReviewItemId is not null) Out.Console.MarkupLine($"Review item: {Markup.Escape(o.ReviewItemId)}");
+            return o.Status is InquiryStatus.Unauthorized or InquiryStatus.Rejected ? 2 : 0;
+        });
+        return command;
+    }
+}
