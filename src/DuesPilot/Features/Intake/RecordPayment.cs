@@ -23,7 +23,7 @@ public sealed record IncomingPayment(
     string Source,
     string SourcePosition,
     string InboxItemId,
-    IReadOnlyList<string> References);
+    IReadOnlyList<string?> References);
 
 /// <summary>Writes a received payment once (its id is its idempotency key) with its references and an audit row.</summary>
 public static class RecordPayment
@@ -47,7 +47,7 @@ public static class RecordPayment
                 valueDate = DbTime.Format(p.ValueDate), p.SourcePosition,
             },
             tx) == 1;
-        foreach (var reference in p.References.Where(r => !string.IsNullOrWhiteSpace(r)).Distinct(StringComparer.Ordinal))
+        foreach (var reference in p.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal))
         {
             await c.ExecuteAsync("INSERT INTO payment_references (reference, payment_id) VALUES (@reference, @id) ON CONFLICT DO NOTHING", new { reference, id = p.PaymentId }, tx);
         }
