@@ -11,5 +11,8 @@ public static class CommandCatalog
         DemoCommand.Create(),
         LedgerCommand.Create(),
         BenchCommand.Create(),
+        ImportCommand.Create(),
+        InboxCommand.Create(),
+        ServeCommand.Create(),
     ];
 }

@@ -202,7 +202,13 @@ public static partial class ParseBai2File
         while (i < f.Count)
         {
             var type = f[i].Trim();
-            if (type.Length == 0 && i + 1 >= f.Count) break;
+            if (type.Length == 0)
+            {
+                // An empty type code is a stray comma (",,,/" endings, a leading empty group); step over it alone.
+                i++;
+                continue;
+            }
+
             var amount = Get(f, i + 1);
             sum += amount.Length == 0 ? 0 : Amount(amount, line, $"amount of type code {type}");
             // Status codes (001-099) carry no item count in the spec, but every sample and bank writes the field.

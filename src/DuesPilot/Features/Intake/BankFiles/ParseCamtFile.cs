@@ -160,7 +160,7 @@ public static class ParseCamtFile
         var party = credit ? "Dbtr" : "Cdtr";
         var name = First(d => PartyName(Child(Child(d, "RltdPties"), party))) ?? First(d => PartyName(Child(Child(d, "RltdPties"), "Ultmt" + party)));
         var endToEnd = First(d => Text(d, "Refs", "EndToEndId") is { } e && !e.Equals("NOTPROVIDED", StringComparison.OrdinalIgnoreCase) ? e : null);
-        var reference = endToEnd ?? First(d => Text(d, "Refs", "TxId")) ?? First(d => Text(d, "Refs", "AcctSvcrRef")) ?? entryRef;
+        var reference = endToEnd ?? First(d => Text(d, "Refs", "TxId")) ?? First(d => Text(d, "Refs", "AcctSvcrRef")) ?? entryRef ?? First(d => Text(d, "Refs", "Prtry", "Ref"));
         var returnReason = First(d => Text(d, "RtrInf", "Rsn", "Cd"));
 
         var memo = new List<string>();

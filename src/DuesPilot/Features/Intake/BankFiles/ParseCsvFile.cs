@@ -72,7 +72,7 @@ public sealed record CsvMapping(
             Find("payername", "payer", "name", "remitter", "remittername", "customername", "accountname"),
             Find("reference", "ref", "checknumber", "checkno", "serialnumber", "banreference", "bankreference", "traceNumber".ToLowerInvariant()),
             memo, Find("method", "type", "paymenttype", "paymentmethod"), Find("memberid", "customerid", "accountnumber", "payerid"),
-            Find("originalreference", "returnof"), null, Find("currency", "ccy"));
+            Find("originalreference", "returnof"), null, Find("currency", "ccy"), TotalLabel: "TOTAL");
     }
 
     private static string Normal(string header) => new([.. header.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);

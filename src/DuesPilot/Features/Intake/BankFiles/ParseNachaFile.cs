@@ -91,10 +91,14 @@ public static class ParseNachaFile
                     if (batch is not null) throw new BankFileException($"file control (9) record, but the batch that starts on line {batch.Line} has no control (8) record", number);
                     if (line.All(c => c == '9')) throw new BankFileException("9-fill record before the file control (9) record", number);
                     sawFileControl = true;
-                    controls.Add(new ControlTotal("file batch count", number, Numeric(line, 2, 6, number, "batch count"), batches));
                     controls.Add(new ControlTotal("file entry hash", number, Numeric(line, 22, 10, number, "entry hash"), fileHash % 10_000_000_000));
                     controls.Add(new ControlTotal("file total debits", number, Numeric(line, 32, 12, number, "total debits"), fileDebits));
                     controls.Add(new ControlTotal("file total credits", number, Numeric(line, 44, 12, number, "total credits"), fileCredits));
+                    // Counts are kept as warnings: the entry hash and the money totals, which are checked
+                    // strictly, already change if any entry or batch is lost.
+                    var statedBatches = Numeric(line, 2, 6, number, "batch count");
+                    if (statedBatches != batches)
+                        warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {number}: file control states {statedBatches} batches; the file holds {batches} (entry hash and money totals agree)"));
                     var statedRecords = Numeric(line, 14, 8, number, "entry/addenda count");
                     if (statedRecords != fileRecords)
                     {
@@ -273,9 +277,11 @@ public static class ParseNachaFile
             }
 
             var memo = Join(b.Description, BankFile.Clean(remittance.ToString()));
-            // A debit we originated is paid by its receiver; a credit received is paid by the originating company.
-            var payer = isCredit && b.CompanyName.Length > 0 ? b.CompanyName : individualName;
-            if (isCredit && b.CompanyName.Length > 0 && !string.IsNullOrWhiteSpace(individualName)) memo = Join(memo, $"for {individualName}");
+            // A debit we originated is paid by its receiver; a credit received is paid by the originating
+            // company — except CIE, where a consumer's bank pushes the consumer's own bill payment.
+            var paidByCompany = isCredit && b.CompanyName.Length > 0 && sec != "CIE";
+            var payer = paidByCompany ? b.CompanyName : individualName;
+            if (paidByCompany && !string.IsNullOrWhiteSpace(individualName)) memo = Join(memo, $"for {individualName}");
             return new BankEntry(kind, amount, b.Effective, PaymentChannel.Ach, BankFile.Clean(payer), Trace, memo, position, null,
                 string.Create(CultureInfo.InvariantCulture, $"{sec} {TransactionCode:00}"), BankFile.Clean(individualId));
         }
