@@ -197,7 +197,7 @@ public sealed class NachaParserTests
 /// <summary>Builds small valid NACHA files (one batch) with correct controls, for cases the samples lack.</summary>
 internal static class NachaBuilder
 {
-    public static byte[] Build(string sec, IReadOnlyList<(string Code, long Cents, string Field40, string Field55)> entries)
+    public static byte[] Build(string sec, IReadOnlyList<(string Code, long Cents, string Field40, string Field55)> entries, string odfi = "03130001")
     {
         var sb = new StringBuilder();
         sb.Append("101 0313000120231380104260101" + "1200A094101" + "DEST BANK".PadRight(23) + "DUESPILOT ASSOC".PadRight(23) + "        ").Append('\n');
@@ -211,7 +211,7 @@ internal static class NachaBuilder
             if (codeNum % 10 is >= 1 and <= 4) credits += cents;
             else debits += cents;
             hash += 23138010;
-            sb.Append("6" + code + "23138010" + "4" + "12345678".PadRight(17) + cents.ToString("0000000000", System.Globalization.CultureInfo.InvariantCulture) + f40.PadRight(15)[..15] + f55.PadRight(22)[..22] + "  0" + "03130001" + seq.ToString("0000000", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append("6" + code + "23138010" + "4" + "12345678".PadRight(17) + cents.ToString("0000000000", System.Globalization.CultureInfo.InvariantCulture) + f40.PadRight(15)[..15] + f55.PadRight(22)[..22] + "  0" + odfi + seq.ToString("0000000", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
         }
 
         string N(long v, int w) => v.ToString(new string('0', w), System.Globalization.CultureInfo.InvariantCulture);

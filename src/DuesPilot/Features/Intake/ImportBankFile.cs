@@ -158,13 +158,13 @@ public static class ProcessBankEntry
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : "already received", amount);
                 case BankEntryKind.Reversal:
                     var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.AchReturn,
-                        [m.OriginalReference, m.Reference], amount, $"{m.ReasonCode} {m.Memo}".Trim(), m.Reference, item.ItemId, "returned"), recordWhenNotFound: true);
+                        [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, "returned"), recordWhenNotFound: true);
                     return new ItemResult(paymentId is null ? $"return {m.ReasonCode} of {m.OriginalReference}: original not found, sent to review" : $"return {m.ReasonCode} recorded on {paymentId} ({outcome})", amount);
                 case BankEntryKind.Notice:
                     if (m.OriginalReference is null && m.ReasonCode?.StartsWith('C') != true)
                         return new ItemResult($"no money moved ({m.ReasonCode}): nothing to book", null);
                     var (o2, p2) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.ChangeNotice,
-                        [m.OriginalReference], null, $"{m.ReasonCode} {m.Memo}".Trim(), m.Reference, item.ItemId, null), recordWhenNotFound: true);
+                        [m.OriginalReference], null, m.Memo ?? m.ReasonCode, m.Reference, item.ItemId, null), recordWhenNotFound: true);
                     return new ItemResult($"notification of change {m.ReasonCode} on {p2 ?? m.OriginalReference} ({o2})", null);
                 default:
                     return new ItemResult(string.Create(CultureInfo.InvariantCulture, $"outgoing {amount}: not a dues payment"), null);

@@ -4,18 +4,20 @@ using DuesPilot.Persistence;
 namespace DuesPilot.Features.Intake;
 
 /// <summary>An inbox item as the CLI and the staff screens show it (the body is fetched only by <see cref="ShowInboxItem"/>).</summary>
-public sealed record InboxSummary(
-    string ItemId,
-    string Source,
-    string IdempotencyKey,
-    string State,
-    int Attempts,
-    long? AmountMinor,
-    string? Currency,
-    string ReceivedAt,
-    string? ProcessedAt,
-    string? LastError,
-    string? Outcome);
+public sealed class InboxSummary
+{
+    public string ItemId { get; init; } = "";
+    public string Source { get; init; } = "";
+    public string IdempotencyKey { get; init; } = "";
+    public string State { get; init; } = "";
+    public long Attempts { get; init; }
+    public long? AmountMinor { get; init; }
+    public string? Currency { get; init; }
+    public string ReceivedAt { get; init; } = "";
+    public string? ProcessedAt { get; init; }
+    public string? LastError { get; init; }
+    public string? Outcome { get; init; }
+}
 
 public sealed record InboxDetail(InboxSummary Item, string? ContentType, string? Headers, byte[] Body, string PayloadHash, string? NextAttemptAt);
 

@@ -7,7 +7,14 @@ using DuesPilot.Persistence;
 namespace DuesPilot.Features.Intake;
 
 /// <summary>An inbox item leased by one worker until <c>lease_expires_at</c>.</summary>
-public sealed record LeasedItem(string ItemId, string Source, string IdempotencyKey, byte[] Body, int Attempts);
+public sealed class LeasedItem
+{
+    public string ItemId { get; init; } = "";
+    public string Source { get; init; } = "";
+    public string IdempotencyKey { get; init; } = "";
+    public byte[] Body { get; init; } = [];
+    public long Attempts { get; init; }
+}
 
 /// <summary>What processing an item did, kept in its <c>outcome</c> column.</summary>
 public sealed record ItemResult(string Outcome, Money? Amount);

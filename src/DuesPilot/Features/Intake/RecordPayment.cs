@@ -113,8 +113,13 @@ public static class RecordPaymentEvent
     public static async Task<(PaymentEventOutcome Outcome, string? PaymentId)> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PaymentEventRequest e, bool recordWhenNotFound = false)
     {
         var refs = e.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal).ToList();
-        var paymentIds = refs.Count == 0 ? [] : (await c.QueryAsync<string>(
-            "SELECT DISTINCT payment_id FROM payment_references WHERE reference IN @refs ORDER BY payment_id", new { refs }, tx)).ToList();
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var reference in refs)
+        {
+            found.UnionWith(await c.QueryAsync<string>("SELECT payment_id FROM payment_references WHERE reference = @reference", new { reference }, tx));
+        }
+
+        var paymentIds = found.ToList();
         var paymentId = paymentIds.Count == 1 ? paymentIds[0] : null;
         if (paymentId is null && !recordWhenNotFound) return (PaymentEventOutcome.OriginalNotFound, null);
 
