@@ -106,11 +106,11 @@ public static class IntakeEndpoints
         }
 
         // Event Grid first sends a subscription validation event; echoing its code completes the handshake.
-        var validation = events.FirstOrDefault(e => ProcessStripeEventAccess.Str(e, "eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent");
+        var validation = events.FirstOrDefault(e => JsonFields.Str(e, "eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent");
         if (validation.ValueKind == JsonValueKind.Object)
-            return TypedResults.Ok(new EventGridValidation(ProcessStripeEventAccess.Str(validation, "data", "validationCode") ?? ""));
+            return TypedResults.Ok(new EventGridValidation(JsonFields.Str(validation, "data", "validationCode") ?? ""));
 
-        if (events.Count == 0 || events.Any(e => ProcessStripeEventAccess.Str(e, "id") is null))
+        if (events.Count == 0 || events.Any(e => JsonFields.Str(e, "id") is null))
             return TypedResults.Problem("Every event needs an id.", statusCode: StatusCodes.Status400BadRequest, title: "Not an Event Grid delivery");
         var headers = Headers(http);
         var results = await store.InTransactionAsync(async (c, tx) =>
@@ -119,7 +119,7 @@ public static class IntakeEndpoints
             foreach (var e in events)
             {
                 var one = JsonSerializer.SerializeToUtf8Bytes(e);
-                list.Add(await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(InboxSources.Imis, $"imis:{ProcessStripeEventAccess.Str(e, "id")}", QueueInboxItem.Hash(one), one, "application/json", headers)));
+                list.Add(await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(InboxSources.Imis, $"imis:{JsonFields.Str(e, "id")}", QueueInboxItem.Hash(one), one, "application/json", headers)));
             }
 
             return list;
@@ -196,7 +196,7 @@ public static class IntakeEndpoints
 public sealed record EventGridValidation(string ValidationResponse);
 
 /// <summary>Reads JSON fields the way the intake processors do.</summary>
-internal static class ProcessStripeEventAccess
+internal static class JsonFields
 {
     public static string? Str(JsonElement e, params string[] path)
     {

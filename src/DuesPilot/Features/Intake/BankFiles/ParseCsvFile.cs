@@ -104,16 +104,16 @@ public static class ParseCsvFile
             var headers = reader.Headers.ToList();
             var map = mapping ?? CsvMapping.Default(headers)
                 ?? throw new BankFileException($"wrong CSV columns: no amount and date column among [{string.Join(", ", headers)}]; give a --mapping file", 1);
-            int Column(string? name, bool required = false)
+            // Every column the mapping names must exist: a renamed export column is an error, not a silent blank.
+            int Column(string? name)
             {
                 if (name is null) return -1;
                 if (reader.TryGetFieldIndex(name, out var i)) return i;
-                if (required) throw new BankFileException($"wrong CSV columns: the mapping's column '{name}' is not in the header [{string.Join(", ", headers)}]", 1);
                 throw new BankFileException($"wrong CSV columns: the mapping's column '{name}' is not in the header [{string.Join(", ", headers)}]", 1);
             }
 
-            var amountCol = Column(map.Amount, true);
-            var dateCol = Column(map.Date, true);
+            var amountCol = Column(map.Amount);
+            var dateCol = Column(map.Date);
             var nameCol = Column(map.PayerName);
             var refCol = Column(map.Reference);
             var methodCol = Column(map.Method);
