@@ -34,6 +34,7 @@ public static class IntakeEndpoints
         services.AddHttpClient(nameof(FetchAuthorizeNetTransaction), http => http.Timeout = TimeSpan.FromSeconds(20));
         services.AddTransient(sp => new FetchAuthorizeNetTransaction(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(FetchAuthorizeNetTransaction)), sp.GetRequiredService<IOptions<IntakeOptions>>().Value.AuthorizeNet));
+        services.AddSingleton<InboxWriter>();
         services.AddHostedService<InboxWorker>();
         return services;
     }
@@ -47,7 +48,7 @@ public static class IntakeEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> Stripe(HttpContext http, Store store, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
+    public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> Stripe(HttpContext http, Store store, InboxWriter inbox, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
     {
         var o = options.Value;
         var secrets = o.Stripe.AllSecrets();
@@ -57,10 +58,10 @@ public static class IntakeEndpoints
         var text = Encoding.UTF8.GetString(body);
         var (verdict, eventId, detail) = VerifyStripeSignature.Run(text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
         if (verdict != SignatureVerdict.Valid || eventId is null) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
-        return await QueueAsync(http, store, clock, InboxSources.Stripe, $"stripe:{eventId}", StripePayloadHash(body), body, ct);
+        return await QueueAsync(http, inbox, InboxSources.Stripe, $"stripe:{eventId}", StripePayloadHash(body), body, ct);
     }
 
-    public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> AuthorizeNet(HttpContext http, Store store, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
+    public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> AuthorizeNet(HttpContext http, Store store, InboxWriter inbox, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
     {
         var o = options.Value;
         if (string.IsNullOrWhiteSpace(o.AuthorizeNet.SignatureKey)) return Off("Authorize.Net", "Intake:AuthorizeNet:SignatureKey");
@@ -81,7 +82,7 @@ public static class IntakeEndpoints
 
         if (string.IsNullOrWhiteSpace(notificationId))
             return TypedResults.Problem("The signed body is not an Authorize.Net notification (no notificationId).", statusCode: StatusCodes.Status400BadRequest, title: "Not a notification");
-        return await QueueAsync(http, store, clock, InboxSources.AuthorizeNet, $"authorizenet:{notificationId}", QueueInboxItem.Hash(body), body, ct);
+        return await QueueAsync(http, inbox, InboxSources.AuthorizeNet, $"authorizenet:{notificationId}", QueueInboxItem.Hash(body), body, ct);
     }
 
     public static async Task<Results<Ok<Received>, Ok<EventGridValidation>, Conflict<ProblemHttpResult>, ProblemHttpResult>> Imis(HttpContext http, Store store, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
@@ -143,9 +144,9 @@ public static class IntakeEndpoints
         static string Raw(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetRawText() : "";
     }
 
-    private static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> QueueAsync(HttpContext http, Store store, TimeProvider clock, string source, string key, string hash, byte[] body, CancellationToken ct)
+    private static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> QueueAsync(HttpContext http, InboxWriter inbox, string source, string key, string hash, byte[] body, CancellationToken ct)
     {
-        var result = await QueueInboxItem.RunAsync(store, clock, new InboxItem(source, key, hash, body, http.Request.ContentType, Headers(http)), ct);
+        var result = await inbox.QueueAsync(new InboxItem(source, key, hash, body, http.Request.ContentType, Headers(http)), ct);
         return result.Outcome switch
         {
             QueueOutcome.Queued => TypedResults.Ok(new Received(result.ItemId, "queued")),

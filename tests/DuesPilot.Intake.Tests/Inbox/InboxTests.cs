@@ -63,6 +63,23 @@ public abstract class InboxTests(StoreEngine engine)
     }
 
     [Fact]
+    public async Task Writer_ConcurrentDeliveries_GroupCommittedEachWithItsOwnOutcome()
+    {
+        await using var store = await NewStoreAsync();
+        await using var writer = new InboxWriter(store, _clock);
+        InboxItem Item(int i, string payload) => new("test", $"k{i}", QueueInboxItem.Hash(Encoding.UTF8.GetBytes(payload)), Encoding.UTF8.GetBytes(payload));
+        var tasks = Enumerable.Range(0, 200).Select(i => writer.QueueAsync(Item(i % 100, i < 150 ? $"p{i % 100}" : $"other{i}"))).ToList();
+        // A broken item (NOT NULL violated) fails alone; its batch neighbours are still written.
+        var broken = writer.QueueAsync(new InboxItem(null!, "broken", "h", [1]));
+        var results = await Task.WhenAll(tasks);
+        await Assert.ThrowsAnyAsync<Exception>(() => broken);
+        Assert.Equal(100, results.Count(r => r.Outcome == QueueOutcome.Queued));
+        Assert.Equal(50, results.Count(r => r.Outcome == QueueOutcome.Duplicate));
+        Assert.Equal(50, results.Count(r => r.Outcome == QueueOutcome.Conflict));
+        Assert.Equal(100L, await ListInbox.CountAsync(store));
+    }
+
+    [Fact]
     public async Task Stripe_IntentAndChargeForOnePayment_BookedOnce()
     {
         await using var store = await NewStoreAsync();
