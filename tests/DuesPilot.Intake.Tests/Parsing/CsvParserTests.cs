@@ -43,6 +43,18 @@ public sealed class CsvParserTests
         Assert.Equal("R-2", f.Entries[1].OriginalReference);
     }
 
+    [Fact]
+    public void HeaderGuess_BankExportWithCreditAndDebitColumns()
+    {
+        const string csv = "Posting Date,Description,Credit,Debit,Reference\n1/5/2026,ACH CREDIT SMITH JANE DUES,395.00,,T1\n1/5/2026,SERVICE FEE,,12.50,T2\n";
+        var f = ParseCsvFile.Parse(Encoding.UTF8.GetBytes(csv));
+        Assert.Equal(BankEntryKind.Payment, f.Entries[0].Kind);
+        Assert.Equal(Money.Usd(395m), f.Entries[0].Amount);
+        Assert.Equal("ACH CREDIT SMITH JANE DUES", f.Entries[0].Memo);
+        Assert.Equal(BankEntryKind.Outgoing, f.Entries[1].Kind);
+        Assert.Equal(Money.Usd(12.50m), f.Entries[1].Amount);
+    }
+
     [Theory]
     [InlineData("Name,Value\nJane,1\n", null, "wrong CSV columns")]
     [InlineData("Date,Amount\n2026-01-05,12.345\n", null, "not an amount")]

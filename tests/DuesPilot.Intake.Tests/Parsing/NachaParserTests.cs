@@ -170,6 +170,24 @@ public sealed class NachaParserTests
     }
 
     [Fact]
+    public void Unblocked_AllRecordsOnOneLine_SameEntries()
+    {
+        var lines = Fixture.Text("nacha/moov-ach__ccd-debit.ach").Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0);
+        var f = ParseNachaFile.Parse(Encoding.ASCII.GetBytes(string.Concat(lines.Select(l => l.PadRight(94)))));
+        Assert.Equal(2, f.Entries.Count);
+        Assert.Equal(Money.Usd(5000m), f.Entries[0].Amount);
+        Assert.Equal(3, f.Entries[0].Position.Line);
+    }
+
+    [Fact]
+    public void TrailingBlanksAndCrLf_Accepted()
+    {
+        var lines = Fixture.Text("nacha/moov-ach__ppd-credit.ach").Split('\n').Select(l => l.TrimEnd('\r') + "   ");
+        var e = Assert.Single(ParseNachaFile.Parse(Encoding.ASCII.GetBytes(string.Join("\r\n", lines))).Entries);
+        Assert.Equal(Money.Usd(1_000_000m), e.Amount);
+    }
+
+    [Fact]
     public void HugeInput_RefusedBeforeParsing()
     {
         var ex = Assert.Throws<BankFileException>(() => BankFile.RequireSize(new byte[BankFile.MaxBytes + 1]));

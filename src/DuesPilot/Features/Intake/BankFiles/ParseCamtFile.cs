@@ -141,6 +141,14 @@ public static class ParseCamtFile
             return Text(bal, "CdtDbtInd") == "DBIT" ? -m : m;
         }
 
+        // A statement split over several pages balances only as a whole: check single-page statements.
+        var paging = Child(statement, "StmtPgntn");
+        if (paging is not null && (Text(paging, "PgNb") is not (null or "1") || string.Equals(Text(paging, "LastPgInd"), "false", StringComparison.OrdinalIgnoreCase)))
+        {
+            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {Line(statement)}: statement page {Text(paging, "PgNb")} of a multi-page statement; balance not checked"));
+            return;
+        }
+
         var opening = Balance("OPBD", out _) ?? Balance("PRCD", out _);
         var closing = Balance("CLBD", out var closingLine);
         if (opening is not { } o || closing is not { } c) return;

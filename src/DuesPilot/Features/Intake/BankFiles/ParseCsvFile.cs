@@ -15,6 +15,7 @@ namespace DuesPilot.Features.Intake.BankFiles;
 /// <param name="Memo">Columns joined into the memo (remittance text, invoice numbers, stub notes).</param>
 /// <param name="OriginalReference">Column naming the payment a negative row reverses (a returned check's number).</param>
 /// <param name="TotalLabel">A row whose first column equals this text (e.g. <c>TOTAL</c>) is the control total, not a payment.</param>
+/// <param name="Debit">For exports with separate credit and debit columns: the debit column (its amounts are money out).</param>
 public sealed record CsvMapping(
     string Amount,
     string Date,
@@ -29,7 +30,8 @@ public sealed record CsvMapping(
     IReadOnlyList<string>? DateFormats = null,
     string DefaultMethod = "check",
     string? Separator = null,
-    string? TotalLabel = null)
+    string? TotalLabel = null,
+    string? Debit = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -39,7 +41,7 @@ public sealed record CsvMapping(
     };
 
     public static readonly IReadOnlyList<string> StandardDateFormats =
-        ["yyyy-MM-dd", "M/d/yyyy", "MM/dd/yyyy", "M/d/yy", "yyyyMMdd", "yyyy/MM/dd", "d.M.yyyy", "dd-MMM-yyyy"];
+        ["yyyy-MM-dd", "M/d/yyyy", "MM/dd/yyyy", "M/d/yy", "yyyyMMdd", "yyyy/MM/dd", "d.M.yyyy", "dd-MMM-yyyy", "d-MMM-yy", "yyyy-MM-dd'T'HH:mm:ss", "M/d/yyyy h:mm:ss tt", "M/d/yyyy H:mm", "MMM d, yyyy"];
 
     /// <summary>Reads a mapping file; an unknown key or a missing amount/date column is an error naming it.</summary>
     public static CsvMapping Load(string json)
@@ -64,7 +66,7 @@ public sealed record CsvMapping(
     {
         string? Find(params string[] names) =>
             headers.FirstOrDefault(h => names.Any(n => string.Equals(Normal(h), n, StringComparison.Ordinal)));
-        var amount = Find("amount", "amt", "paymentamount", "checkamount", "creditamount", "credit");
+        var amount = Find("amount", "amt", "paymentamount", "checkamount", "creditamount", "credit", "credits", "deposit", "deposits");
         var date = Find("date", "depositdate", "postingdate", "posteddate", "paymentdate", "valuedate", "transactiondate");
         if (amount is null || date is null) return null;
         var memo = headers.Where(h => Normal(h) is "memo" or "description" or "remittance" or "invoice" or "invoicenumber" or "notes" or "stub").ToList();
@@ -72,7 +74,8 @@ public sealed record CsvMapping(
             Find("payername", "payer", "name", "remitter", "remittername", "customername", "accountname"),
             Find("reference", "ref", "checknumber", "checkno", "serialnumber", "banreference", "bankreference", "traceNumber".ToLowerInvariant()),
             memo, Find("method", "type", "paymenttype", "paymentmethod"), Find("memberid", "customerid", "accountnumber", "payerid"),
-            Find("originalreference", "returnof"), null, Find("currency", "ccy"), TotalLabel: "TOTAL");
+            Find("originalreference", "returnof"), null, Find("currency", "ccy"), TotalLabel: "TOTAL",
+            Debit: Find("debit", "debits", "debitamount", "withdrawal", "withdrawals") is { } d && d != amount ? d : null);
     }
 
     private static string Normal(string header) => new([.. header.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
@@ -119,6 +122,7 @@ public static class ParseCsvFile
             var methodCol = Column(map.Method);
             var idCol = Column(map.PayerId);
             var origCol = Column(map.OriginalReference);
+            var debitCol = Column(map.Debit);
             var currencyCol = Column(map.CurrencyColumn);
             var memoCols = (map.Memo ?? []).Select(m => Column(m)).ToList();
             var fixedCurrency = map.Currency is null ? Currency.USD
@@ -140,7 +144,10 @@ public static class ParseCsvFile
                 var currency = currencyCol >= 0 && Get(currencyCol) is { } code
                     ? Currency.TryParse(code, out var c) ? c : throw new BankFileException($"unknown currency '{code}'", line)
                     : fixedCurrency;
-                var amount = ParseAmount(Get(amountCol), currency, line);
+                // With separate credit/debit columns, one of the two holds the row's amount.
+                var amount = debitCol >= 0 && Get(amountCol) is null && Get(debitCol) is { } debitText
+                    ? -ParseAmount(debitText, currency, line).Abs()
+                    : ParseAmount(Get(amountCol), currency, line);
                 var dateText = Get(dateCol) ?? throw new BankFileException($"column '{map.Date}' is empty", line);
                 if (!DateOnly.TryParseExact(dateText, formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
                     throw new BankFileException($"'{dateText}' in column '{map.Date}' is not a date ({string.Join(", ", formats)})", line);

@@ -37,7 +37,7 @@ public static class ParseNachaFile
         var fileRecords = 0;
         var batches = 0;
 
-        foreach (var (number, raw) in BankFile.Lines(text))
+        foreach (var (number, raw) in Records(text))
         {
             if (raw.Length == 0 || raw.Trim().Length == 0) continue;
             if (raw.Length > RecordLength)
@@ -121,6 +121,28 @@ public static class ParseNachaFile
         }
 
         return new ParsedBankFile(BankFileFormat.Nacha, hash, Currency.USD, entries, controls);
+    }
+
+    /// <summary>
+    /// The file's records with their numbers: physical lines, with trailing blanks beyond 94 characters
+    /// dropped. An "unblocked" file (all records on one line, a multiple of 94 characters) is cut into
+    /// records, numbered 1, 2, 3… as lines would be.
+    /// </summary>
+    private static IEnumerable<(int Number, string Text)> Records(string text)
+    {
+        var lines = BankFile.Lines(text).ToList();
+        var content = lines.Where(l => l.Text.Trim().Length > 0).ToList();
+        if (content.Count == 1 && content[0].Text.TrimEnd().Length > RecordLength && content[0].Text.Length % RecordLength == 0)
+        {
+            var one = content[0].Text;
+            for (var i = 0; i < one.Length / RecordLength; i++) yield return (i + 1, one.Substring(i * RecordLength, RecordLength));
+            yield break;
+        }
+
+        foreach (var (number, raw) in lines)
+        {
+            yield return (number, raw.Length > RecordLength && raw[RecordLength..].Trim().Length == 0 ? raw[..RecordLength] : raw);
+        }
     }
 
     private static void RequireHeader(bool sawHeader, int number)
