@@ -106,6 +106,10 @@ public abstract class InboxTests(StoreEngine engine)
         await using var store = await NewStoreAsync();
         var data = Fixture.Text("stripe/pay__charge.object.json");
         var body = Encoding.UTF8.GetBytes($$"""{"id":"evt_basil","object":"event","type":"charge.succeeded","created":1760000000,"api_version":"2025-03-31.basil","data":{{data}}}""");
+        // The intent arrives first and names nobody; the charge then fills in the payer, not the amount.
+        var intent = Encoding.UTF8.GetBytes("""{"id":"evt_basil_pi","object":"event","type":"payment_intent.succeeded","created":1760000000,"data":{"object":{"id":"pi_1234","object":"payment_intent","amount":24900,"amount_received":24900,"currency":"usd","latest_charge":"ch_1234"}}}""");
+        await QueueStripeAsync(store, intent, "evt_basil_pi");
+        await Worker(store).DrainAsync();
         await QueueStripeAsync(store, body, "evt_basil");
         await Worker(store).DrainAsync();
         await using var c = await store.OpenConnectionAsync();

@@ -66,7 +66,7 @@ public static class ImportBankFile
             ".ach" or ".nacha" => BankFileFormat.Nacha,
             ".bai" or ".bai2" => BankFileFormat.Bai2,
             ".xml" or ".camt" => BankFileFormat.Camt,
-            ".csv" or ".txt" when head.Contains(',', StringComparison.Ordinal) || head.Contains(';', StringComparison.Ordinal) => BankFileFormat.Csv,
+            ".csv" or ".txt" or ".tsv" when head.IndexOfAny([',', ';', '\t', '|']) >= 0 => BankFileFormat.Csv,
             _ => throw new BankFileException($"cannot tell the format of {Path.GetFileName(fileName)}: not NACHA (101…), BAI2 (01,…), camt XML or CSV; pass --format", 0),
         };
     }

@@ -47,6 +47,15 @@ public static class RecordPayment
                 valueDate = DbTime.Format(p.ValueDate), p.SourcePosition,
             },
             tx) == 1;
+        if (!created)
+        {
+            // The other event of the pair (intent vs charge) may know the payer when the first did not:
+            // fill in what is missing, never overwrite. Amount and state are untouched.
+            await c.ExecuteAsync(
+                "UPDATE payments SET payer_name = COALESCE(payer_name, @PayerName), payer_email = COALESCE(payer_email, @PayerEmail) WHERE payment_id = @PaymentId AND (payer_name IS NULL OR payer_email IS NULL)",
+                new { p.PayerName, p.PayerEmail, p.PaymentId }, tx);
+        }
+
         foreach (var reference in p.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal))
         {
             await c.ExecuteAsync("INSERT INTO payment_references (reference, payment_id) VALUES (@reference, @id) ON CONFLICT DO NOTHING", new { reference, id = p.PaymentId }, tx);
