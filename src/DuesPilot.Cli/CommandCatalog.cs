@@ -20,5 +20,8 @@ public static class CommandCatalog
         PromptsCommand.Create(),
         AiCommand.Create(),
         InquiriesCommand.Create(),
+        ImportCommand.Create(),
+        InboxCommand.Create(),
+        ServeCommand.Create(),
     ];
 }

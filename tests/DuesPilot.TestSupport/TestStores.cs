@@ -31,7 +31,9 @@ public static class TestStores
     /// <summary>Creates an empty database on the shared server and returns its connection string.</summary>
     public static async Task<string> CreatePostgresDatabaseAsync()
     {
-        var name = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}"[..40];
+        // At most 40 characters; a low process id (ids wrap at pid_max) must not make it shorter than the cut.
+        var full = $"t{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}";
+        var name = full[..Math.Min(40, full.Length)];
         await using (var admin = new NpgsqlConnection(Postgres.ConnectionString()))
         {
             await admin.OpenAsync();

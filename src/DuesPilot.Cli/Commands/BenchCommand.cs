@@ -19,6 +19,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchInvoices.Create());
         command.Subcommands.Add(BenchImis.Create());
         command.Subcommands.Add(BenchAi.Create());
+        command.Subcommands.Add(BenchIntake.Create());
         return command;
     }
 

@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using DuesPilot.Features.Intake;
+using DuesPilot.Features.Intake.BankFiles;
+using DuesPilot.Persistence;
+using DuesPilot.Server;
+using Microsoft.AspNetCore.Builder;
+using Spectre.Console;
+
+namespace DuesPilot.Cli.Commands;
+
+/// <summary>
+/// <c>duespilot bench intake</c>: signed Stripe webhooks acknowledged per second by a real server
+/// (each one verified and committed durably before its 200), on SQLite and PostgreSQL; and NACHA and
+/// BAI2 lines parsed per second.
+/// </summary>
+public static class BenchIntake
+{
+    public static Command Create()
+    {
+        var webhooks = new Option<int>("--webhooks") { Description = "Webhooks to send per engine.", DefaultValueFactory = _ => 2000 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 16 };
+        var lines = new Option<int>("--lines") { Description = "Approximate lines per generated bank file.", DefaultValueFactory = _ => 200_000 };
+        var engine = new Option<string>("--engine") { Description = "sqlite, postgres or both (postgres starts a throwaway server with fsync on).", DefaultValueFactory = _ => "both" };
+        engine.AcceptOnlyFromAmong("sqlite", "postgres", "both");
+        var command = new Command("intake", "Acknowledged webhooks per second (durable) on each engine, and NACHA/BAI2 lines parsed per second.") { webhooks, concurrency, lines, engine };
+        command.SetAction(async (parse, ct) =>
+        {
+            var table = new Table().AddColumns(new TableColumn("What"), new TableColumn("Store / file"), new TableColumn("Count").RightAligned(), new TableColumn("Seconds").RightAligned(), new TableColumn("Per second").RightAligned());
+            var n = parse.GetValue(webhooks);
+            var k = parse.GetValue(concurrency);
+            var which = parse.GetValue(engine)!;
+            if (which is "sqlite" or "both")
+            {
+                var folder = Directory.CreateTempSubdirectory("duespilot-bench-").FullName;
+                try
+                {
+                    await MeasureWebhooksAsync(new StoreOptions(folder), "SQLite (WAL, synchronous=FULL)", n, k, table, ct);
+                }
+                finally
+                {
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    Directory.Delete(folder, true);
+                }
+            }
+
+            if (which is "postgres" or "both")
+            {
+                using var server = TemporaryPostgres.Start(durable: true);
+                await MeasureWebhooksAsync(new StoreOptions("", server.ConnectionString()), "PostgreSQL (fsync on)", n, k, table, ct);
+            }
+
+            var target = parse.GetValue(lines);
+            Measure(table, "NACHA lines parsed", SyntheticBankFiles.Nacha(target), c => ParseNachaFile.Parse(c).Entries.Count);
+            Measure(table, "BAI2 lines parsed", SyntheticBankFiles.Bai2(target), c => ParseBai2File.Parse(c).Entries.Count);
+            Out.Console.Write(table);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task MeasureWebhooksAsync(StoreOptions store, string label, int n, int concurrency, Table table, CancellationToken ct)
+    {
+        const string secret = "whsec_bench";
+        var settings = new Dictionary<string, string?>
+        {
+            ["Intake:Stripe:WebhookSecret"] = secret,
+            ["Intake:Worker:Enabled"] = "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        var app = await ServerHost.BuildAsync(new ServerHostOptions(store, "http://127.0.0.1:0", settings), ct);
+        await using (app)
+        {
+            await app.StartAsync(ct);
+            using var http = new HttpClient { BaseAddress = ServerHost.Address(app) };
+            var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+            var run = Guid.NewGuid().ToString("N")[..8];
+            var bodies = Enumerable.Range(0, n).Select(i => string.Create(CultureInfo.InvariantCulture,
+                $"{{\"id\":\"evt_{run}_{i}\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\",\"created\":{now},\"data\":{{\"object\":{{\"id\":\"pi_{run}_{i}\",\"object\":\"payment_intent\",\"amount\":{1000 + i},\"currency\":\"usd\"}}}}}}")).ToList();
+            var signed = bodies.Select(b => (Body: b, Header: VerifyStripeSignature.Sign(b, secret, now))).ToList();
+            var failures = 0;
+            var sw = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(signed, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (s, token) =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(s.Body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("Stripe-Signature", s.Header);
+                using var response = await http.SendAsync(request, token);
+                if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+            });
+            sw.Stop();
+            if (failures > 0) throw new InvalidOperationException($"{failures} webhook(s) were not acknowledged");
+            var stored = await ListInbox.CountAsync(app.Services.GetService(typeof(Store)) as Store ?? throw new InvalidOperationException("no store"), ct);
+            if (stored < n) throw new InvalidOperationException($"only {stored} of {n} acknowledged webhooks are in the inbox");
+            table.AddRow("Webhooks acknowledged", $"{label}, {concurrency} in flight", n.ToString(CultureInfo.InvariantCulture),
+                sw.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), (n / sw.Elapsed.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+            await app.StopAsync(ct);
+        }
+    }
+
+    private static void Measure(Table table, string what, byte[] content, Func<byte[], int> parse)
+    {
+        var lineCount = content.Count(b => b == (byte)'\n');
+        parse(content);
+        var best = TimeSpan.MaxValue;
+        var entries = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            entries = parse(content);
+            sw.Stop();
+            if (sw.Elapsed < best) best = sw.Elapsed;
+        }
+
+        table.AddRow(what, string.Create(CultureInfo.InvariantCulture, $"{content.Length / 1024:N0} KiB, {entries:N0} entries (best of 3)"), lineCount.ToString("N0", CultureInfo.InvariantCulture),
+            best.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture), (lineCount / best.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>Valid bank files of any size, with correct control totals, for benchmarks.</summary>
+public static class SyntheticBankFiles
+{
+    private static string N(long v, int width) => v.ToString(new string('0', width), CultureInfo.InvariantCulture);
+
+    /// <summary>A NACHA file of PPD debit batches (1,000 entries each, every other one with an addenda 05).</summary>
+    public static byte[] Nacha(int approximateLines)
+    {
+        var sb = new StringBuilder(approximateLines * 95);
+        sb.Append("101 0313000120231380104260101" + "1200A094101" + "DEST BANK".PadRight(23) + "DUES ASSOC".PadRight(23) + "        ").Append('\n');
+        var entriesPerBatch = 1000;
+        var batches = Math.Max(1, approximateLines / (entriesPerBatch * 3 / 2 + 2));
+        long fileDebits = 0, fileHash = 0, fileRecords = 0;
+        var lines = 1;
+        for (var b = 1; b <= batches; b++)
+        {
+            sb.Append("5225" + "DUES ASSOC".PadRight(16) + "".PadRight(20) + "1231380104PPD" + "DUES".PadRight(10) + "      260105   1" + "03130001" + N(b, 7)).Append('\n');
+            long debits = 0, hash = 0, records = 0;
+            for (var e = 1; e <= entriesPerBatch; e++)
+            {
+                var cents = 10_000 + e;
+                var addenda = e % 2 == 0;
+                sb.Append("627" + "23138010" + "4" + "12345678".PadRight(17) + N(cents, 10) + $"M-{b}-{e}".PadRight(15) + $"MEMBER {e}".PadRight(22) + "  " + (addenda ? "1" : "0") + "03130001" + N(e, 7)).Append('\n');
+                if (addenda)
+                {
+                    sb.Append("705" + $"RMR*IV*INV-{b}-{e}*PI*{cents / 100}.{cents % 100:00}\\".PadRight(80) + "0001" + N(e, 7)).Append('\n');
+                    records++;
+                }
+
+                records++;
+                debits += cents;
+                hash += 23138010;
+            }
+
+            sb.Append("8225" + N(records, 6) + N(hash % 10_000_000_000, 10) + N(debits, 12) + N(0, 12) + "1231380104" + "".PadRight(25) + "03130001" + N(b, 7)).Append('\n');
+            fileDebits += debits;
+            fileHash += hash;
+            fileRecords += records;
+            lines += (int)records + 2;
+        }
+
+        sb.Append(("9" + N(batches, 6) + N((lines + 1 + 9) / 10, 6) + N(fileRecords, 8) + N(fileHash % 10_000_000_000, 10) + N(fileDebits, 12) + N(0, 12)).PadRight(94)).Append('\n');
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    /// <summary>A BAI2 file with one group and accounts of 1,000 ACH/lockbox credits, each with two 88 continuations.</summary>
+    public static byte[] Bai2(int approximateLines)
+    {
+        var sb = new StringBuilder(approximateLines * 60);
+        sb.Append("01,BANK,DUESASSOC,260105,0800,1,,,2/\n02,DUESASSOC,BANK,1,260104,,USD,2/\n");
+        var accounts = Math.Max(1, approximateLines / 3002);
+        long groupTotal = 0, groupRecords = 2;
+        for (var a = 1; a <= accounts; a++)
+        {
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"03,{100000 + a},USD,010,500000,,,015,600000,,/\n"));
+            long total = 1_100_000, records = 1;
+            for (var e = 1; e <= 1000; e++)
+            {
+                var cents = 10_000 + e;
+                sb.Append(string.Create(CultureInfo.InvariantCulture, $"16,{(e % 5 == 0 ? 115 : 165)},{cents},0,B{a}X{e},M-{e},ACH CREDIT DUES 2026/\n88,DBNM: MEMBER NUMBER {e}\n88,REMI: RMR*IV*INV-{a}-{e}\n"));
+                total += cents;
+                records += 3;
+            }
+
+            records++;
+            sb.Append(string.Create(CultureInfo.InvariantCulture, $"49,{total},{records}/\n"));
+            groupTotal += total;
+            groupRecords += records;
+        }
+
+        groupRecords++;
+        sb.Append(string.Create(CultureInfo.InvariantCulture, $"98,{groupTotal},{accounts},{groupRecords - 1}/\n99,{groupTotal},1,{groupRecords + 1}/\n"));
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+}

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+using DuesPilot.Domain;
+
+namespace DuesPilot.Features.Intake.BankFiles;
+
+/// <summary>
+/// Reads ISO 20022 camt.053 (statement), camt.054 (debit/credit notification) and camt.052
+/// (account report) of any version (.02 to .08 and later) by element local name, into normalised
+/// entries: one per transaction detail when the entry's details carry amounts that add up to it,
+/// otherwise one per entry.
+/// </summary>
+/// <remarks>
+/// Version differences handled: <c>Sts</c> as text (≤ .07) or <c>Sts/Cd</c> (.08+); party names in
+/// <c>Dbtr/Nm</c> (≤ .07) or <c>Dbtr/Pty/Nm</c> (.08+); <c>TxDtls/Amt</c> or
+/// <c>TxDtls/AmtDtls/TxAmt/Amt</c>; <c>BookgDt/Dt</c> or <c>BookgDt/DtTm</c>. Checked: opening
+/// balance plus booked credits minus booked debits equals the closing balance (when both balances
+/// are in the entries' currency), <c>TxsSummry</c> counts and sums when present, and details whose
+/// amounts are in the entry's currency must add up to the entry. DTDs are refused.
+/// </remarks>
+public static class ParseCamtFile
+{
+    public static ParsedBankFile Parse(ReadOnlySpan<byte> content, List<string>? warnings = null)
+    {
+        BankFile.RequireSize(content);
+        var hash = BankFile.Hash(content);
+        XDocument doc;
+        try
+        {
+            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            using var reader = XmlReader.Create(stream, new XmlReaderSettings
+            {
+                DtdProcessing = DtdProcessing.Prohibit,
+                XmlResolver = null,
+                MaxCharactersInDocument = BankFile.MaxBytes,
+                IgnoreComments = true,
+            });
+            doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException ex)
+        {
+            throw new BankFileException($"invalid XML: {ex.Message}", ex.LineNumber, ex);
+        }
+
+        var root = doc.Root ?? throw new BankFileException("no root element", 0);
+        var ns = root.Name.NamespaceName;
+        if (root.Name.LocalName != "Document" || (ns.Length > 0 && !ns.Contains(":camt.05", StringComparison.Ordinal)))
+            throw new BankFileException($"root element {{{ns}}}{root.Name.LocalName} is not a camt.052/053/054 Document", Line(root));
+        var message = root.Elements().FirstOrDefault(e => e.Name.LocalName is "BkToCstmrStmt" or "BkToCstmrDbtCdtNtfctn" or "BkToCstmrAcctRpt")
+            ?? throw new BankFileException("the document holds no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt", Line(root));
+
+        var entries = new List<BankEntry>();
+        var controls = new List<ControlTotal>();
+        foreach (var statement in message.Elements().Where(e => e.Name.LocalName is "Stmt" or "Ntfctn" or "Rpt"))
+        {
+            ReadStatement(statement, hash, entries, controls, warnings);
+        }
+
+        foreach (var c in controls.Where(c => !c.Agrees))
+        {
+            throw new BankFileException(string.Create(CultureInfo.InvariantCulture, $"{c.Name} states {c.Stated} (minor units) but the entries give {c.Computed}"), c.Line);
+        }
+
+        var currency = entries.GroupBy(e => e.Amount.Currency).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
+        return new ParsedBankFile(BankFileFormat.Camt, hash, currency.Code is null ? Currency.USD : currency, entries, controls);
+    }
+
+    private static void ReadStatement(XElement statement, string hash, List<BankEntry> entries, List<ControlTotal> controls, List<string>? warnings)
+    {
+        var booked = new List<(bool Credit, Money Amount)>();
+        foreach (var ntry in Children(statement, "Ntry"))
+        {
+            var line = Line(ntry);
+            var amount = ReadAmount(Child(ntry, "Amt"), line) ?? throw new BankFileException("entry (Ntry) without an amount (Amt)", line);
+            var credit = Text(ntry, "CdtDbtInd") switch
+            {
+                "CRDT" => true,
+                "DBIT" => false,
+                var other => throw new BankFileException($"entry credit/debit indicator '{other}' is not CRDT or DBIT", line),
+            };
+            var status = Text(ntry, "Sts", "Cd") ?? Text(ntry, "Sts") ?? "BOOK";
+            if (status is not "BOOK")
+            {
+                warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {line}: entry with status {status} skipped (only booked entries are imported)"));
+                continue;
+            }
+
+            booked.Add((credit, amount));
+            var reversal = string.Equals(Text(ntry, "RvslInd"), "true", StringComparison.OrdinalIgnoreCase);
+            var date = ReadDate(Child(ntry, "BookgDt"), line) ?? ReadDate(Child(ntry, "ValDt"), line);
+            var entryRef = Text(ntry, "AcctSvcrRef");
+            var method = MethodOf(ntry);
+            var details = Children(Child(ntry, "NtryDtls"), "TxDtls").ToList();
+            var entryInfo = Text(ntry, "AddtlNtryInf");
+
+            var amounts = details.Select(d => ReadAmount(Child(d, "Amt") ?? Child(Child(Child(d, "AmtDtls"), "TxAmt"), "Amt"), Line(d))).ToList();
+            var split = details.Count > 1 && amounts.All(a => a is { } m && m.Currency == amount.Currency);
+            if (split)
+            {
+                var sum = Money.Sum(amounts.Select(a => a!.Value), amount.Currency);
+                controls.Add(new ControlTotal($"entry {entryRef ?? "(no reference)"} amount vs its {details.Count} transactions", line, amount.MinorUnits, sum.MinorUnits));
+                for (var i = 0; i < details.Count; i++)
+                {
+                    entries.Add(Normalise([details[i]], amounts[i]!.Value, credit, reversal, date, entryRef, method, entryInfo, new SourcePosition(hash, Line(details[i]))));
+                }
+            }
+            else
+            {
+                if (details.Count > 1)
+                    warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {line}: {details.Count} transaction details without amounts in {amount.Currency.Code}; imported as one entry"));
+                entries.Add(Normalise(details, amount, credit, reversal, date, entryRef, method, entryInfo, new SourcePosition(hash, line)));
+            }
+        }
+
+        CheckBalances(statement, booked, controls, warnings);
+        var summary = Child(Child(statement, "TxsSummry"), "TtlNtries");
+        if (summary is not null && booked.Count > 0)
+        {
+            var number = Text(summary, "NbOfNtries");
+            if (number is not null && long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                controls.Add(new ControlTotal("TxsSummry/TtlNtries/NbOfNtries", Line(summary), n, booked.Count + Children(statement, "Ntry").Count(e => (Text(e, "Sts", "Cd") ?? Text(e, "Sts") ?? "BOOK") != "BOOK")));
+            var sumText = Text(summary, "Sum");
+            if (sumText is not null && Money.TryParse(sumText, booked[0].Amount.Currency, out var stated))
+            {
+                var all = booked.Where(b => b.Amount.Currency == stated.Currency).Sum(b => b.Amount.MinorUnits);
+                controls.Add(new ControlTotal("TxsSummry/TtlNtries/Sum", Line(summary), stated.MinorUnits, all));
+            }
+        }
+    }
+
+    private static void CheckBalances(XElement statement, List<(bool Credit, Money Amount)> booked, List<ControlTotal> controls, List<string>? warnings)
+    {
+        Money? Balance(string code, out int line)
+        {
+            var bal = Children(statement, "Bal").FirstOrDefault(b => Text(b, "Tp", "CdOrPrtry", "Cd") == code);
+            line = bal is null ? 0 : Line(bal);
+            if (bal is null) return null;
+            var amt = Child(bal, "Amt");
+            if (amt is null || !Currency.TryParse((string?)amt.Attribute("Ccy"), out var ccy) || !Money.TryParse(amt.Value, ccy, out var m)) return null;
+            return Text(bal, "CdtDbtInd") == "DBIT" ? -m : m;
+        }
+
+        // A statement split over several pages balances only as a whole: check single-page statements.
+        var paging = Child(statement, "StmtPgntn");
+        if (paging is not null && (Text(paging, "PgNb") is not (null or "1") || string.Equals(Text(paging, "LastPgInd"), "false", StringComparison.OrdinalIgnoreCase)))
+        {
+            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {Line(statement)}: statement page {Text(paging, "PgNb")} of a multi-page statement; balance not checked"));
+            return;
+        }
+
+        var opening = Balance("OPBD", out _) ?? Balance("PRCD", out _);
+        var closing = Balance("CLBD", out var closingLine);
+        if (opening is not { } o || closing is not { } c) return;
+        if (o.Currency != c.Currency || booked.Any(b => b.Amount.Currency != o.Currency))
+        {
+            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {closingLine}: opening and closing balances are in different currencies ({o.Currency.Code}, {c.Currency.Code}) from the entries; balance not checked"));
+            return;
+        }
+
+        var computed = o.MinorUnits + booked.Sum(b => b.Credit ? b.Amount.MinorUnits : -b.Amount.MinorUnits);
+        controls.Add(new ControlTotal("closing booked balance (CLBD) = opening + credits − debits", closingLine, c.MinorUnits, computed));
+    }
+
+    private static BankEntry Normalise(List<XElement> details, Money amount, bool credit, bool reversal, DateOnly? date, string? entryRef, PaymentChannel method, string? entryInfo, SourcePosition position)
+    {
+        string? First(Func<XElement, string?> pick) => details.Select(pick).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+        var party = credit ? "Dbtr" : "Cdtr";
+        var name = First(d => PartyName(Child(Child(d, "RltdPties"), party))) ?? First(d => PartyName(Child(Child(d, "RltdPties"), "Ultmt" + party)));
+        var endToEnd = First(d => Text(d, "Refs", "EndToEndId") is { } e && !e.Equals("NOTPROVIDED", StringComparison.OrdinalIgnoreCase) ? e : null);
+        var reference = endToEnd ?? First(d => Text(d, "Refs", "TxId")) ?? First(d => Text(d, "Refs", "AcctSvcrRef")) ?? entryRef ?? First(d => Text(d, "Refs", "Prtry", "Ref"));
+        var returnReason = First(d => Text(d, "RtrInf", "Rsn", "Cd"));
+
+        var memo = new List<string>();
+        foreach (var d in details)
+        {
+            var rmt = Child(d, "RmtInf");
+            memo.AddRange(Children(rmt, "Ustrd").Select(u => u.Value.Trim()).Where(u => u.Length > 0));
+            foreach (var strd in Children(rmt, "Strd"))
+            {
+                foreach (var doc in Children(strd, "RfrdDocInf"))
+                {
+                    if (Text(doc, "Nb") is { } nb) memo.Add($"Doc: {nb}");
+                }
+
+                if (Text(strd, "CdtrRefInf", "Ref") is { } r) memo.Add($"Ref: {r}");
+                memo.AddRange(Children(strd, "AddtlRmtInf").Select(a => a.Value.Trim()).Where(a => a.Length > 0));
+            }
+
+            if (Text(d, "AddtlTxInf") is { } info) memo.Add(info);
+        }
+
+        if (memo.Count == 0 && entryInfo is not null) memo.Add(entryInfo);
+        var kind = (credit, reversal || returnReason is not null) switch
+        {
+            (true, false) => BankEntryKind.Payment,
+            (true, true) => BankEntryKind.Notice,
+            (false, true) => BankEntryKind.Reversal,
+            (false, false) => BankEntryKind.Outgoing,
+        };
+        var structuredRef = First(d => Text(d, "RmtInf", "Strd", "CdtrRefInf", "Ref"));
+        return new BankEntry(kind, amount, date, method, BankFile.Clean(name), BankFile.Clean(reference), memo.Count == 0 ? null : string.Join(" | ", memo.Distinct()),
+            position, kind == BankEntryKind.Reversal ? endToEnd : null, returnReason, BankFile.Clean(structuredRef));
+    }
+
+    private static string? PartyName(XElement? party) => party is null ? null : Text(party, "Nm") ?? Text(party, "Pty", "Nm");
+
+    private static PaymentChannel MethodOf(XElement ntry)
+    {
+        var family = Text(ntry, "BkTxCd", "Domn", "Fmly", "Cd");
+        var sub = Text(ntry, "BkTxCd", "Domn", "Fmly", "SubFmlyCd");
+        return (family, sub) switch
+        {
+            ("RCHQ" or "ICHQ" or "LBOX", _) => PaymentChannel.Check,
+            ("CCRD" or "MCRD", _) => PaymentChannel.Card,
+            ("RDDT" or "IDDT", _) => PaymentChannel.Ach,
+            (_, "ACDT" or "ADBT" or "ARET") => PaymentChannel.Ach,
+            ("RCDT" or "ICDT" or "RRCT" or "IRCT", _) => PaymentChannel.Wire,
+            _ => PaymentChannel.Ach,
+        };
+    }
+
+    private static Money? ReadAmount(XElement? amt, int line)
+    {
+        if (amt is null) return null;
+        var code = (string?)amt.Attribute("Ccy");
+        if (!Currency.TryParse(code, out var currency)) throw new BankFileException($"amount currency '{code}' is missing or unknown", Line(amt));
+        if (!Money.TryParse(amt.Value, currency, out var m) || m.IsNegative)
+            throw new BankFileException($"amount '{amt.Value}' is not a positive {currency.Code} amount", Line(amt) > 0 ? Line(amt) : line);
+        return m;
+    }
+
+    private static DateOnly? ReadDate(XElement? dateChoice, int line)
+    {
+        if (dateChoice is null) return null;
+        var dt = Text(dateChoice, "Dt");
+        if (dt is not null)
+        {
+            return DateOnly.TryParseExact(dt, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
+                : throw new BankFileException($"date '{dt}' is not yyyy-MM-dd", line);
+        }
+
+        var dtm = Text(dateChoice, "DtTm");
+        if (dtm is null) return null;
+        // The booking date is the bank's calendar day as written, whatever the offset.
+        return dtm.Length >= 10 && DateOnly.TryParseExact(dtm[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d2) ? d2
+            : throw new BankFileException($"date-time '{dtm}' is not ISO 8601", line);
+    }
+
+    private static XElement? Child(XElement? e, string local) => e?.Elements().FirstOrDefault(c => c.Name.LocalName == local);
+
+    private static IEnumerable<XElement> Children(XElement? e, string local) => e is null ? [] : e.Elements().Where(c => c.Name.LocalName == local);
+
+    private static string? Text(XElement? e, params string[] path)
+    {
+        var cur = e;
+        foreach (var p in path) cur = Child(cur, p);
+        if (cur is null || cur.HasElements) return null;
+        var v = cur.Value.Trim();
+        return v.Length == 0 ? null : v;
+    }
+
+    private static int Line(XObject o) => o is IXmlLineInfo li && li.HasLineInfo() ? li.LineNumber : 0;
+}

@@ -1,0 +1,176 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Features.Intake.BankFiles;
+using DuesPilot.Persistence;
+
+namespace DuesPilot.Features.Intake;
+
+/// <summary>One bank-file entry as it is queued in the inbox (the body of an item whose source is the format).</summary>
+public sealed record BankEntryMessage(
+    string Format,
+    string Kind,
+    long AmountMinor,
+    string Currency,
+    string? Date,
+    string Method,
+    string? PayerName,
+    string? Reference,
+    string? Memo,
+    string Position,
+    string? OriginalReference,
+    string? ReasonCode,
+    string? PayerId,
+    string FileName)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static BankEntryMessage From(BankFileFormat format, BankEntry e, string fileName) => new(
+        FormatCode(format), e.Kind.ToString(), e.Amount.MinorUnits, e.Amount.Currency.Code, DbTime.Format(e.Date), Payment.ChannelCode(e.Method),
+        e.PayerName, e.Reference, e.Memo, e.Position.ToString(), e.OriginalReference, e.ReasonCode, e.PayerId, fileName);
+
+    public static string FormatCode(BankFileFormat format) => format switch
+    {
+        BankFileFormat.Nacha => InboxSources.Nacha,
+        BankFileFormat.Bai2 => InboxSources.Bai2,
+        BankFileFormat.Camt => InboxSources.Camt,
+        BankFileFormat.Csv => InboxSources.Csv,
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+}
+
+public sealed record ImportRequest(string FileName, byte[] Content, BankFileFormat? Format = null, CsvMapping? Mapping = null, bool DryRun = false, Bai2Totals Bai2Totals = Bai2Totals.Require);
+
+public sealed record ImportResult(ParsedBankFile File, int Queued, int AlreadyQueued, int Conflicts, bool FileSeenBefore, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Imports a bank or lockbox file: detects the format, parses it whole (any error refuses the whole
+/// file), then queues every entry in the inbox in ONE transaction under the key
+/// <c>{format}:{file sha256}:L{line}</c>, so importing the same file again queues nothing new and a
+/// crash mid-import leaves nothing half-done.
+/// </summary>
+public static class ImportBankFile
+{
+    public static BankFileFormat Detect(ReadOnlySpan<byte> content, string fileName)
+    {
+        var head = Encoding.UTF8.GetString(content[..Math.Min(content.Length, 4096)]).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        if (head.StartsWith('<')) return BankFileFormat.Camt;
+        if (head.StartsWith("01,", StringComparison.Ordinal)) return BankFileFormat.Bai2;
+        if (head.StartsWith("101", StringComparison.Ordinal) && head.Split('\n')[0].TrimEnd('\r').Length <= ParseNachaFile.RecordLength) return BankFileFormat.Nacha;
+        var ext = Path.GetExtension(fileName).ToLowerInvariant();
+        return ext switch
+        {
+            ".ach" or ".nacha" => BankFileFormat.Nacha,
+            ".bai" or ".bai2" => BankFileFormat.Bai2,
+            ".xml" or ".camt" => BankFileFormat.Camt,
+            ".csv" or ".txt" or ".tsv" when head.IndexOfAny([',', ';', '\t', '|']) >= 0 => BankFileFormat.Csv,
+            _ => throw new BankFileException($"cannot tell the format of {Path.GetFileName(fileName)}: not NACHA (101…), BAI2 (01,…), camt XML or CSV; pass --format", 0),
+        };
+    }
+
+    public static ParsedBankFile Parse(ImportRequest request, List<string> warnings)
+    {
+        var format = request.Format ?? Detect(request.Content, request.FileName);
+        return format switch
+        {
+            BankFileFormat.Nacha => ParseNachaFile.Parse(request.Content, warnings),
+            BankFileFormat.Bai2 => ParseBai2File.Parse(request.Content, request.Bai2Totals, warnings),
+            BankFileFormat.Camt => ParseCamtFile.Parse(request.Content, warnings),
+            BankFileFormat.Csv => ParseCsvFile.Parse(request.Content, request.Mapping),
+            _ => throw new ArgumentOutOfRangeException(nameof(request)),
+        };
+    }
+
+    public static async Task<ImportResult> RunAsync(Store? store, TimeProvider clock, ImportRequest request, CancellationToken ct = default)
+    {
+        var warnings = new List<string>();
+        var file = Parse(request, warnings);
+        if (request.DryRun || store is null) return new ImportResult(file, 0, 0, 0, false, warnings);
+        var format = BankEntryMessage.FormatCode(file.Format);
+        var name = Path.GetFileName(request.FileName);
+
+        return await store.InTransactionAsync(async (c, tx) =>
+        {
+            int queued = 0, duplicates = 0, conflicts = 0;
+            foreach (var entry in file.Entries)
+            {
+                var message = BankEntryMessage.From(file.Format, entry, name);
+                // The position names the file by content, not by name, so a renamed copy is still the same file.
+                var body = JsonSerializer.SerializeToUtf8Bytes(message with { FileName = "" }, BankEntryMessage.Json);
+                var result = await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(format, $"{format}:{entry.Position}", QueueInboxItem.Hash(body), body,
+                    "application/json", null, entry.Kind is BankEntryKind.Payment ? entry.Amount.MinorUnits : -entry.Amount.MinorUnits, entry.Amount.Currency.Code));
+                switch (result.Outcome)
+                {
+                    case QueueOutcome.Queued: queued++; break;
+                    case QueueOutcome.Duplicate: duplicates++; break;
+                    default: conflicts++; break;
+                }
+            }
+
+            var seen = await RecordImportAsync(c, tx, clock, file, name, format, queued);
+            return new ImportResult(file, queued, duplicates, conflicts, seen, warnings);
+        }, ct);
+    }
+
+    private static async Task<bool> RecordImportAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ParsedBankFile file, string name, string format, int queued)
+    {
+        var rows = await c.ExecuteAsync(
+            """
+            INSERT INTO file_imports (file_hash, file_name, format, entries, queued, credits_minor, debits_minor, currency, imported_at)
+            VALUES (@hash, @name, @format, @entries, @queued, @credits, @debits, @currency, @at)
+            ON CONFLICT (file_hash) DO NOTHING
+            """,
+            new
+            {
+                hash = file.FileHash, name, format, entries = (long)file.Entries.Count, queued = (long)queued,
+                credits = file.Total(BankEntryKind.Payment).MinorUnits,
+                debits = file.Total(BankEntryKind.Reversal).MinorUnits + file.Total(BankEntryKind.Outgoing).MinorUnits,
+                currency = file.Currency.Code, at = DbTime.Format(clock.GetUtcNow()),
+            },
+            tx);
+        return rows == 0;
+    }
+}
+
+/// <summary>Turns a queued bank-file entry into a payment, a reversal of the original, or a review note.</summary>
+public static class ProcessBankEntry
+{
+    public static Func<DbConnection, DbTransaction, Task<ItemResult>> Prepare(LeasedItem item, TimeProvider clock)
+    {
+        var m = JsonSerializer.Deserialize<BankEntryMessage>(item.Body, BankEntryMessage.Json)
+            ?? throw new InboxItemException("empty bank entry", retryable: false);
+        var currency = Currency.TryParse(m.Currency, out var cur) ? cur : throw new InboxItemException($"unknown currency {m.Currency}", retryable: false);
+        var amount = Money.FromMinor(m.AmountMinor, currency);
+        var date = DbTime.ParseDateOrNull(m.Date);
+        var kind = Enum.Parse<BankEntryKind>(m.Kind);
+        return async (c, tx) =>
+        {
+            switch (kind)
+            {
+                case BankEntryKind.Payment:
+                    var received = date is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : clock.GetUtcNow();
+                    var payment = new IncomingPayment($"{m.Format}:{m.Position}", Payment.ParseChannel(m.Method), amount, received, date, m.PayerName, null,
+                        m.Reference, Join(m.Memo, m.PayerId is null ? null : $"id {m.PayerId}"), m.Format, m.Position, item.ItemId, [m.Reference]);
+                    var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
+                    return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : "already received", amount);
+                case BankEntryKind.Reversal:
+                    var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.AchReturn,
+                        [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, "returned"), recordWhenNotFound: true);
+                    return new ItemResult(paymentId is null ? $"return {m.ReasonCode} of {m.OriginalReference}: original not found, sent to review" : $"return {m.ReasonCode} recorded on {paymentId} ({outcome})", amount);
+                case BankEntryKind.Notice:
+                    if (m.OriginalReference is null && m.ReasonCode?.StartsWith('C') != true)
+                        return new ItemResult($"no money moved ({m.ReasonCode}): nothing to book", null);
+                    var (o2, p2) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.ChangeNotice,
+                        [m.OriginalReference], null, m.Memo ?? m.ReasonCode, m.Reference, item.ItemId, null), recordWhenNotFound: true);
+                    return new ItemResult($"notification of change {m.ReasonCode} on {p2 ?? m.OriginalReference} ({o2})", null);
+                default:
+                    return new ItemResult(string.Create(CultureInfo.InvariantCulture, $"outgoing {amount}: not a dues payment"), null);
+            }
+        };
+    }
+
+    private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a} | {b}";
+}

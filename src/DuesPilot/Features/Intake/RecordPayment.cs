@@ -1,0 +1,200 @@
+using System.Data.Common;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Features.Audit;
+using DuesPilot.Persistence;
+
+namespace DuesPilot.Features.Intake;
+
+/// <summary>A payment as intake normalises it from any channel, before matching.</summary>
+/// <param name="PaymentId">Chosen from the channel's own id (<c>stripe:pi_…</c>, <c>anet:4000…</c>, <c>nacha:sha256:…:L12</c>), so a second sighting of the same money is the same row.</param>
+/// <param name="References">Every id the payment is known by, so refunds, disputes and returns find it.</param>
+/// <param name="SourcePosition">Where it was read: gateway event id, or file hash + line.</param>
+public sealed record IncomingPayment(
+    string PaymentId,
+    PaymentChannel Channel,
+    Money Amount,
+    DateTimeOffset ReceivedAt,
+    DateOnly? ValueDate,
+    string? PayerName,
+    string? PayerEmail,
+    string? Reference,
+    string? Memo,
+    string Source,
+    string SourcePosition,
+    string InboxItemId,
+    IReadOnlyList<string?> References);
+
+/// <summary>Writes a received payment once (its id is its idempotency key) with its references and an audit row.</summary>
+public static class RecordPayment
+{
+    public const string Received = "received";
+
+    /// <returns>True when the payment is new; false when it was already recorded (the other event of the pair, a redelivery).</returns>
+    public static async Task<bool> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, IncomingPayment p)
+    {
+        var now = DbTime.Format(clock.GetUtcNow());
+        var created = await c.ExecuteAsync(
+            """
+            INSERT INTO payments (payment_id, channel, currency, amount_minor, received_at, payer_name, payer_email, reference, memo, source, inbox_item_id, state, created_at, value_date, source_position)
+            VALUES (@PaymentId, @channel, @currency, @amount, @received, @PayerName, @PayerEmail, @Reference, @Memo, @Source, @InboxItemId, 'received', @now, @valueDate, @SourcePosition)
+            ON CONFLICT (payment_id) DO NOTHING
+            """,
+            new
+            {
+                p.PaymentId, channel = Payment.ChannelCode(p.Channel), currency = p.Amount.Currency.Code, amount = p.Amount.MinorUnits,
+                received = DbTime.Format(p.ReceivedAt), p.PayerName, p.PayerEmail, p.Reference, p.Memo, p.Source, p.InboxItemId, now,
+                valueDate = DbTime.Format(p.ValueDate), p.SourcePosition,
+            },
+            tx) == 1;
+        if (!created)
+        {
+            // The other event of the pair (intent vs charge) may know the payer when the first did not:
+            // fill in what is missing, never overwrite. Amount and state are untouched.
+            await c.ExecuteAsync(
+                "UPDATE payments SET payer_name = COALESCE(payer_name, @PayerName), payer_email = COALESCE(payer_email, @PayerEmail) WHERE payment_id = @PaymentId AND (payer_name IS NULL OR payer_email IS NULL)",
+                new { p.PayerName, p.PayerEmail, p.PaymentId }, tx);
+        }
+
+        foreach (var reference in p.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal))
+        {
+            await c.ExecuteAsync("INSERT INTO payment_references (reference, payment_id) VALUES (@reference, @id) ON CONFLICT DO NOTHING", new { reference, id = p.PaymentId }, tx);
+        }
+
+        if (created)
+        {
+            await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", "payment.received", $"payment:{p.PaymentId}", Received,
+                Inputs: $"{p.Source} {p.SourcePosition}", After: $"{p.Amount} from {p.PayerName ?? "(no name)"}"));
+        }
+
+        return created;
+    }
+}
+
+/// <summary>What happened to a payment after it was received.</summary>
+public enum PaymentEventKind
+{
+    Refund,
+    Dispute,
+    Failure,
+    AchReturn,
+    ChangeNotice,
+    Void,
+    FraudFlag,
+    InvoicePaid,
+}
+
+/// <summary>A reversal or flag to record against the payment it concerns.</summary>
+/// <param name="References">Ids that may name the original payment (charge id, payment intent, original trace…).</param>
+/// <param name="NewState">The payment's state afterwards, or null for a flag that does not change it.</param>
+public sealed record PaymentEventRequest(
+    PaymentEventKind Kind,
+    IReadOnlyList<string?> References,
+    Money? Amount,
+    string? Reason,
+    string? Reference,
+    string InboxItemId,
+    string? NewState);
+
+public enum PaymentEventOutcome
+{
+    /// <summary>Recorded against the payment (state moved, audit row; a review item when money had been applied).</summary>
+    Recorded,
+
+    /// <summary>Recorded, and the payment had allocations, so a review item asks staff to undo them.</summary>
+    RecordedForReview,
+
+    /// <summary>No payment carries any of the references.</summary>
+    OriginalNotFound,
+
+    /// <summary>This inbox item had already recorded this event.</summary>
+    AlreadyRecorded,
+}
+
+/// <summary>
+/// Records a refund, dispute, failure or ACH return against the original payment: a new event row,
+/// the payment's state moved forward, an audit row, and — when the payment had already been applied
+/// to invoices — a review item so staff reverse the application. Nothing is deleted or edited in place
+/// except the payment's state.
+/// </summary>
+public static class RecordPaymentEvent
+{
+    public static async Task<(PaymentEventOutcome Outcome, string? PaymentId)> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PaymentEventRequest e, bool recordWhenNotFound = false)
+    {
+        var refs = e.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal).ToList();
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var reference in refs)
+        {
+            found.UnionWith(await c.QueryAsync<string>("SELECT payment_id FROM payment_references WHERE reference = @reference", new { reference }, tx));
+        }
+
+        var paymentIds = found.ToList();
+        var paymentId = paymentIds.Count == 1 ? paymentIds[0] : null;
+        if (paymentId is null && !recordWhenNotFound) return (PaymentEventOutcome.OriginalNotFound, null);
+
+        var now = clock.GetUtcNow();
+        var eventId = Guid.CreateVersion7(now).ToString("D");
+        var kind = KindCode(e.Kind);
+        var inserted = await c.ExecuteAsync(
+            """
+            INSERT INTO payment_events (event_id, payment_id, kind, currency, amount_minor, reason, reference, inbox_item_id, created_at)
+            VALUES (@eventId, @paymentId, @kind, @currency, @amount, @Reason, @Reference, @InboxItemId, @at)
+            ON CONFLICT (inbox_item_id, kind) DO NOTHING
+            """,
+            new { eventId, paymentId, kind, currency = e.Amount?.Currency.Code, amount = e.Amount?.MinorUnits, e.Reason, e.Reference, e.InboxItemId, at = DbTime.Format(now) },
+            tx);
+        if (inserted == 0) return (PaymentEventOutcome.AlreadyRecorded, paymentId);
+
+        if (paymentId is null)
+        {
+            var why = paymentIds.Count > 1 ? $"several payments ({string.Join(", ", paymentIds)}) carry its references" : "no payment carries its references";
+            await OpenReviewAsync(c, tx, now, $"unmatched-{kind}", eventId, null, e, $"{kind} {e.Reference} could not be tied to a payment: {why} ({string.Join(", ", refs)})");
+            await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment-event:{eventId}", "original not found", Inputs: string.Join(", ", refs)));
+            return (PaymentEventOutcome.OriginalNotFound, null);
+        }
+
+        var before = await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @paymentId", new { paymentId }, tx);
+        if (e.NewState is not null)
+            await c.ExecuteAsync("UPDATE payments SET state = @state WHERE payment_id = @paymentId", new { state = e.NewState, paymentId }, tx);
+        await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", "recorded",
+            Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before, After: e.NewState ?? before));
+
+        var applied = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId", new { paymentId }, tx);
+        if (applied > 0)
+        {
+            await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,
+                $"Payment {paymentId} was applied to invoices and has now been {kind} ({e.Reason}); reverse its application.");
+            return (PaymentEventOutcome.RecordedForReview, paymentId);
+        }
+
+        return (PaymentEventOutcome.Recorded, paymentId);
+    }
+
+    private static Task<int> OpenReviewAsync(DbConnection c, DbTransaction tx, DateTimeOffset now, string kind, string eventId, string? paymentId, PaymentEventRequest e, string reason) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO review_items (item_id, kind, subject_id, state, priority, suggested_action, reason, analysis, amount_minor, currency, created_at, updated_at)
+            VALUES (@id, @kind, @subject, 'open', @priority, @action, @reason, @analysis, @amount, @currency, @at, @at)
+            ON CONFLICT (kind, subject_id) DO NOTHING
+            """,
+            new
+            {
+                id = Guid.CreateVersion7(now).ToString("D"), kind, subject = paymentId ?? eventId, priority = e.Kind is PaymentEventKind.Dispute or PaymentEventKind.AchReturn ? 80 : 50,
+                action = paymentId is null ? "find the original payment" : "reverse the application", reason, analysis = $"event {eventId} from inbox item {e.InboxItemId}",
+                amount = e.Amount?.MinorUnits, currency = e.Amount?.Currency.Code, at = DbTime.Format(now),
+            },
+            tx);
+
+    public static string KindCode(PaymentEventKind kind) => kind switch
+    {
+        PaymentEventKind.Refund => "refund",
+        PaymentEventKind.Dispute => "dispute",
+        PaymentEventKind.Failure => "failure",
+        PaymentEventKind.AchReturn => "ach-return",
+        PaymentEventKind.ChangeNotice => "change-notice",
+        PaymentEventKind.Void => "void",
+        PaymentEventKind.FraudFlag => "fraud-flag",
+        PaymentEventKind.InvoicePaid => "invoice-paid",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+}
