@@ -31,7 +31,7 @@ public static class RecordPayment
     public const string Received = "received";
 
     /// <returns>True when the payment is new; false when it was already recorded (the other event of the pair, a redelivery).</returns>
-    public static async Task<bool> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, IncomingPayment p)
+    public static async Task<bool> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, IncomingPayment p, Posting.ChartOfAccounts? accounts = null)
     {
         var now = DbTime.Format(clock.GetUtcNow());
         var created = await c.ExecuteAsync(
@@ -59,6 +59,12 @@ public static class RecordPayment
         foreach (var reference in p.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal))
         {
             await c.ExecuteAsync("INSERT INTO payment_references (reference, payment_id) VALUES (@reference, @id) ON CONFLICT DO NOTHING", new { reference, id = p.PaymentId }, tx);
+        }
+
+        if (created)
+        {
+            // The receipt: Dr cash, Cr unapplied cash. Every later step moves money out of unapplied cash.
+            await Posting.ReceivePayment.BookReceiptAsync(c, tx, clock, accounts ?? new Posting.ChartOfAccounts(), new PaymentId(p.PaymentId), p.Amount, p.Source);
         }
 
         if (created)

@@ -52,12 +52,18 @@ public static class ReceivePayment
                 inbox = inboxItemId,
                 now = DbTime.Format(now),
             }, tx);
-        var receipt = JournalEntry.Standard(EntryId.New(clock), ReceiptKey(payment.Id), now, $"Payment {payment.Id} received ({source})",
-            [LedgerLine.Debit(accounts.Cash, payment.Amount), LedgerLine.Credit(accounts.UnappliedCash, payment.Amount)]);
-        var result = await Journal.RecordAsync(c, tx, receipt);
-        if (!result.IsRecorded()) throw new LedgerRuleException($"Receipt for {payment.Id}: {result.Describe()}");
+        await BookReceiptAsync(c, tx, clock, accounts, payment.Id, payment.Amount, source);
         Hosting.DuesPilotMetrics.PaymentsReceived.Add(1, new KeyValuePair<string, object?>("channel", Payment.ChannelCode(payment.Channel)));
         return Outcome.Received;
+    }
+
+    /// <summary>Books the receipt entry of a payment recorded elsewhere (intake); idempotent by its key.</summary>
+    public static async Task BookReceiptAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PaymentId id, Money amount, string source)
+    {
+        var receipt = JournalEntry.Standard(EntryId.New(clock), ReceiptKey(id), clock.GetUtcNow(), $"Payment {id} received ({source})",
+            [LedgerLine.Debit(accounts.Cash, amount), LedgerLine.Credit(accounts.UnappliedCash, amount)]);
+        var result = await Journal.RecordAsync(c, tx, receipt);
+        if (!result.IsRecorded()) throw new LedgerRuleException($"Receipt for {id}: {result.Describe()}");
     }
 
     public static string ReceiptKey(PaymentId id) => $"payment:{id}:receipt";

@@ -55,5 +55,17 @@ public sealed record ReviewAnalysis(
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static ReviewAnalysis? FromJson(string? json) => string.IsNullOrWhiteSpace(json) ? null : JsonSerializer.Deserialize<ReviewAnalysis>(json, Json);
+    /// <summary>Reads the stored analysis; text that is not an analysis (older rows, free notes) reads as none.</summary>
+    public static ReviewAnalysis? FromJson(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json) || !json.TrimStart().StartsWith('{')) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<ReviewAnalysis>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }
