@@ -11,5 +11,6 @@ public static class CommandCatalog
         DemoCommand.Create(),
         LedgerCommand.Create(),
         BenchCommand.Create(),
+        RevenueCommand.Create(),
     ];
 }
