@@ -34,7 +34,7 @@ public sealed class CloseRevenueMonthJob(Store store, TimeProvider clock, ChartO
         do
         {
             var outcome = await RunOnceAsync(stoppingToken);
-            if (outcome is { Result: CloseRevenueMonth.Result.Closed })
+            if (outcome is { Result: CloseRevenueMonth.Result.Closed } && logger.IsEnabled(LogLevel.Information))
                 logger.LogInformation("Closed {Month}: recognised {Amount} over {Terms} terms", outcome.Month, outcome.Recognised, outcome.Terms);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
