@@ -54,3 +54,72 @@ CREATE TABLE revenue_recognitions (
     PRIMARY KEY (term_id, month)
 );
 CREATE INDEX revenue_recognitions_month ON revenue_recognitions (month, tier);
+
+-- Payment plans: installments that sum exactly to the debt. At most one active plan per member.
+CREATE TABLE payment_plans (
+    plan_id         TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    member_id       TEXT NOT NULL,
+    currency        TEXT NOT NULL,
+    total_minor     BIGINT NOT NULL CHECK (total_minor > 0),
+    state           TEXT NOT NULL CHECK (state IN ('Active', 'Completed', 'Defaulted', 'Cancelled')),
+    grace_days      INTEGER NOT NULL,
+    explanation     TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+CREATE UNIQUE INDEX payment_plans_one_active ON payment_plans (member_id) WHERE state = 'Active';
+
+CREATE TABLE payment_plan_invoices (
+    plan_id    TEXT NOT NULL REFERENCES payment_plans (plan_id),
+    invoice_id TEXT NOT NULL,
+    PRIMARY KEY (plan_id, invoice_id)
+);
+CREATE INDEX payment_plan_invoices_invoice ON payment_plan_invoices (invoice_id);
+
+CREATE TABLE payment_plan_installments (
+    plan_id      TEXT NOT NULL REFERENCES payment_plans (plan_id),
+    number       INTEGER NOT NULL,
+    due_date     TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+    paid_minor   BIGINT NOT NULL DEFAULT 0,
+    CHECK (paid_minor >= 0 AND paid_minor <= amount_minor),
+    PRIMARY KEY (plan_id, number)
+);
+
+-- Collections facts that stop dunning: an open dispute on an invoice, a member's opt-out of a channel.
+CREATE TABLE collections_disputes (
+    invoice_id  TEXT PRIMARY KEY,
+    member_id   TEXT NOT NULL,
+    opened_at   TEXT NOT NULL,
+    resolved_at TEXT,
+    note        TEXT
+);
+
+CREATE TABLE collections_opt_outs (
+    member_id  TEXT NOT NULL,
+    channel    TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'all')),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (member_id, channel)
+);
+
+-- Every dunning action taken (message sent or escalation raised), unique per invoice and stage so a
+-- rerun of the job never sends the same stage twice.
+CREATE TABLE dunning_actions (
+    action_id     TEXT PRIMARY KEY,
+    invoice_id    TEXT NOT NULL,
+    member_id     TEXT NOT NULL,
+    stage         TEXT NOT NULL,
+    cycle         INTEGER NOT NULL DEFAULT 0,
+    action        TEXT NOT NULL CHECK (action IN ('email', 'sms', 'escalated')),
+    recipient     TEXT,
+    subject       TEXT,
+    body          TEXT,
+    risk          TEXT,
+    risk_source   TEXT,
+    outcome       TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    UNIQUE (invoice_id, stage, cycle)
+);
+CREATE INDEX dunning_actions_member ON dunning_actions (member_id, created_at);
