@@ -12,5 +12,6 @@ public static class CommandCatalog
         LedgerCommand.Create(),
         BenchCommand.Create(),
         RevenueCommand.Create(),
+        CollectionsCommand.Create(),
     ];
 }
