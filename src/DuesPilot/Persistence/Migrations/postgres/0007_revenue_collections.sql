@@ -123,3 +123,11 @@ CREATE TABLE dunning_actions (
     UNIQUE (invoice_id, stage, cycle)
 );
 CREATE INDEX dunning_actions_member ON dunning_actions (member_id, created_at);
+
+-- SMS needs a number and the member's consent (TCPA); e-mail uses members.email.
+CREATE TABLE collections_contacts (
+    member_id   TEXT PRIMARY KEY,
+    phone       TEXT NOT NULL,
+    sms_consent INTEGER NOT NULL CHECK (sms_consent IN (0, 1)),
+    updated_at  TEXT NOT NULL
+);
