@@ -19,6 +19,8 @@ public static class CollectionsCommand
         command.Subcommands.Add(Train());
         command.Subcommands.Add(Score());
         command.Subcommands.Add(Plan());
+        command.Subcommands.Add(DunningCommand.Policy());
+        command.Subcommands.Add(DunningCommand.Run());
         return command;
     }
 
@@ -30,14 +32,15 @@ public static class CollectionsCommand
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
         var members = new Option<int>("--members") { Description = "Members to generate.", DefaultValueFactory = _ => 2000 };
-        var start = new Option<string>("--start") { Description = "First day of the year of history (yyyy-MM-dd).", DefaultValueFactory = _ => "2026-01-01" };
+        var start = new Option<string?>("--start") { Description = "First day of the year of history (yyyy-MM-dd). Default: a year before today, so the history ends today." };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same history.", DefaultValueFactory = _ => 20260101 };
         var command = new Command("history", "Write a year of realistic, seeded collections history (members, invoices, payments, dunning) for the demo.") { data, db, members, start, seed };
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
             var outcome = await GenerateCollectionsHistory.HandleAsync(store, TimeProvider.System,
-                new GenerateCollectionsHistory.Request(parse.GetValue(members), Date(parse.GetValue(start)!, "--start"), parse.GetValue(seed)), ct);
+                new GenerateCollectionsHistory.Request(parse.GetValue(members),
+                    parse.GetValue(start) is { } text ? Date(text, "--start") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(-364), parse.GetValue(seed)), ct);
             Out.Console.MarkupLine($"Generated {outcome.Members} members, {outcome.Invoices} invoices, {outcome.Payments} payments, {outcome.DunningMessages} dunning messages (history to {outcome.AsOf:yyyy-MM-dd}).");
             return 0;
         });
