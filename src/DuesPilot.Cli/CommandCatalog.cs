@@ -13,5 +13,6 @@ public static class CommandCatalog
         BenchCommand.Create(),
         RevenueCommand.Create(),
         CollectionsCommand.Create(),
+        ReconcileCommand.Create(),
     ];
 }
