@@ -14,5 +14,6 @@ public static class CommandCatalog
         RevenueCommand.Create(),
         CollectionsCommand.Create(),
         ReconcileCommand.Create(),
+        BillingSetupCommand.Create(),
     ];
 }
