@@ -17,6 +17,30 @@ public static class RevenueCommand
         command.Subcommands.Add(Record());
         command.Subcommands.Add(Close());
         command.Subcommands.Add(Report());
+        command.Subcommands.Add(Schedule());
+        return command;
+    }
+
+    private static Command Schedule()
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var term = new Option<string>("--term") { Description = "Term id, e.g. 23179:2027.", Required = true };
+        var command = new Command("schedule", "Show a term's events and its month-by-month recognition schedule.") { data, db, term };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            var outcome = await ShowTermSchedule.HandleAsync(store, parse.GetValue(term)!, ct);
+            if (outcome.Term is not { } t) throw new UserInputException($"No term '{parse.GetValue(term)}'.", 3);
+            Out.Console.MarkupLine(Markup.Escape($"Term {t.TermId}: member {t.MemberId}, {t.ServiceStart:yyyy-MM-dd}..{t.ServiceEnd:yyyy-MM-dd}, {t.Method}"));
+            foreach (var e in outcome.Events) Out.Console.MarkupLine(Markup.Escape($"  {e.EffectiveDate:yyyy-MM-dd} {e.Kind} {e.Tier} {e.Amount.ToDisplayString()}"));
+            var table = new Table().AddColumns("Month", "Tier", "Billed", "Refunded", "Recognised", "Deferred at month end", "Closed");
+            foreach (var r in outcome.Rows)
+                table.AddRow(r.Planned.Month.ToString(), Markup.Escape(r.Planned.Tier), r.Planned.Billed.ToDisplayString(), r.Planned.Refunded.ToDisplayString(),
+                    r.Planned.Recognised.ToDisplayString(), r.Planned.DeferredAtMonthEnd.ToDisplayString(), r.Closed ? "yes" : "");
+            Out.Console.Write(table);
+            return 0;
+        });
         return command;
     }
 

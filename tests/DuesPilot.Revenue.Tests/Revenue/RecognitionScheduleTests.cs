@@ -48,6 +48,23 @@ public sealed class RecognitionScheduleTests
         Assert.Equal(["REG", "REG", "REG", "REG", "FEL", "FEL", "FEL", "FEL", "FEL", "FEL"], plan.Months.Select(m => m.Tier));
     }
 
+    [Fact]
+    public void Plan_DowngradeInSeptember_CreditLeavesDeferredAndTheRestIsReplanned()
+    {
+        // Annual FEL $515 from January: 51500 ¢ / 12 = 4291 r 8 → plan Jan–Aug 42.92, Sep–Dec 42.91.
+        // Recognised Jan–Aug: 8 × 42.92 = 343.36; deferred 171.64. Downgrade 1 Sep to REG with a credit of
+        // ($515 − $395) × 4/12 = 40.00 → 131.64 over Sep–Dec = 3291 each exactly.
+        var plan = RecognitionSchedule.Plan(Term(RecognitionMethod.StraightLineMonths, new(2027, 1, 1), new(2027, 12, 31)),
+        [
+            new DuesEvent(DuesEventKind.Renew, new(2027, 1, 1), "FEL", Money.Usd(515m)),
+            new DuesEvent(DuesEventKind.Downgrade, new(2027, 9, 1), "REG", Money.Usd(40m)),
+        ]);
+        Assert.Equal([4292, 4292, 4292, 4292, 4292, 4292, 4292, 4292, 3291, 3291, 3291, 3291], Cents(plan));
+        Assert.Equal("FEL", plan.Months[7].Tier);
+        Assert.Equal("REG", plan.Months[8].Tier);
+        Assert.Equal(Money.Usd(40m), plan.Months[8].Refunded);
+    }
+
     [Theory]
     [InlineData(DuesEventKind.Refund, "400.00", SchedulePlanProblem.CreditExceedsDeferredBalance)]
     [InlineData(DuesEventKind.Downgrade, "329.18", SchedulePlanProblem.CreditExceedsDeferredBalance)]
