@@ -150,6 +150,18 @@ public abstract class RevenueScenarioTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Close_TwoRunsAtOnce_OneClosesAndTheOtherFindsItClosed()
+    {
+        await Record("ord-1", DuesEventKind.Join, new(2027, 3, 15), "REG", "329.17");
+        ClockTo(2027, 4, 1);
+
+        var results = await Task.WhenAll(Close("2027-03"), Close("2027-03"));
+
+        Assert.Equal([CloseRevenueMonth.Result.Closed, CloseRevenueMonth.Result.AlreadyClosed], results.Select(r => r.Result).Order());
+        Assert.Equal("-32.92", await Balance(Accounts.DuesRevenue));
+    }
+
+    [Fact]
     public async Task Close_SkippingAMonth_IsRefusedWithTheMonthExpected()
     {
         await Record("ord-1", DuesEventKind.Join, new(2027, 3, 15), "REG", "329.17");

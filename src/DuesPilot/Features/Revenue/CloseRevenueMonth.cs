@@ -63,6 +63,7 @@ public static class CloseRevenueMonth
     public static async Task<Outcome> HandleAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, Request request)
     {
         var month = request.Month;
+        await RevenueStore.LockAsync(c, tx);
         var none = Money.Zero(Currency.USD);
         var existing = (await c.QueryAsync<(string Currency, long Recognised, long Terms, string? Entry)>(
             "SELECT currency, recognised_minor, terms, entry_id FROM revenue_closes WHERE month = @m", new { m = month.ToString() }, tx)).ToList();

@@ -68,6 +68,7 @@ public static class RecordDuesEvent
         ArgumentException.ThrowIfNullOrWhiteSpace(request.IdempotencyKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.TermId);
         var e = request.Event;
+        await RevenueStore.LockAsync(c, tx);
         var hash = PayloadHash(request);
         var existing = await c.ExecuteScalarAsync<string?>("SELECT payload_hash FROM revenue_events WHERE idempotency_key = @key", new { key = request.IdempotencyKey }, tx);
         if (existing is not null)

@@ -9,6 +9,15 @@ namespace DuesPilot.Features.Revenue;
 /// <summary>Reads of the revenue tables shared by the revenue use cases (terms, their events, the close history).</summary>
 internal static class RevenueStore
 {
+    /// <summary>
+    /// Serialises revenue writes (events and closes) on PostgreSQL, whose READ COMMITTED would otherwise let an event
+    /// land in a month while that month is being closed. SQLite needs nothing: its write transactions are serial.
+    /// </summary>
+    public static async Task LockAsync(DbConnection c, DbTransaction tx)
+    {
+        if (c is Npgsql.NpgsqlConnection) await c.ExecuteAsync("SELECT pg_advisory_xact_lock(7402)", transaction: tx);
+    }
+
     public static async Task<BillingMonth?> LastClosedMonthAsync(DbConnection c, DbTransaction tx)
     {
         var text = await c.ExecuteScalarAsync<string?>("SELECT MAX(month) FROM revenue_closes", transaction: tx);
