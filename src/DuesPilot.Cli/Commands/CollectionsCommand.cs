@@ -71,7 +71,7 @@ public static class CollectionsCommand
             var table = new Table().Title("Calibration on held-out members").AddColumns("Scorer", "Band", "Accounts", "Predicted", "Observed");
             foreach (var (name, eval) in new[] { ("model", card.Model), ("rules", card.Rules) })
                 foreach (var b in eval.Calibration)
-                    table.AddRow(name, F($"{b.From:F1}–{b.To:F1}"), F($"{b.Count}"), F($"{b.MeanPredicted:P0}"), F($"{b.Observed:P0}"));
+                    table.AddRow(name, F($"{b.From:F1}–{b.To:F1}"), F($"{b.Count}"), F($"{b.MeanPredicted * 100:F0}%"), F($"{b.Observed * 100:F0}%"));
             Out.Console.Write(table);
             Out.Console.MarkupLine($"saved {Markup.Escape(path)}");
             return 0;
@@ -95,7 +95,7 @@ public static class CollectionsCommand
             var scored = await ScoreOverdueAccounts.HandleAsync(store, scorer, day, ct: ct);
             var table = new Table().Title($"Overdue accounts on {day:yyyy-MM-dd} ({scorer.Version})").AddColumns("Member", "Invoice", "Days", "Amount", "P(pay ≤ 30 d)", "Segment");
             foreach (var s in scored.Take(parse.GetValue(top)))
-                table.AddRow(s.Features.MemberId, s.Features.InvoiceId, F($"{s.Features.DaysOverdue}"), F($"{s.Features.Amount:F2}"), F($"{s.Score.Probability:P0}"), s.Score.Segment.ToString());
+                table.AddRow(s.Features.MemberId, s.Features.InvoiceId, F($"{s.Features.DaysOverdue}"), F($"{s.Features.Amount:F2}"), F($"{s.Score.Probability * 100:F0}%"), s.Score.Segment.ToString());
             Out.Console.Write(table);
             Out.Console.MarkupLine($"{scored.Count} overdue invoice(s): {scored.Count(s => s.Score.Segment == RiskSegment.High)} high, {scored.Count(s => s.Score.Segment == RiskSegment.Medium)} medium, {scored.Count(s => s.Score.Segment == RiskSegment.Low)} low risk.");
             return 0;

@@ -91,7 +91,8 @@ public static class RunDunning
             var score = context.Scorer.Score(features);
             var segment = policy.SegmentOf(score);
             score = score with { Segment = segment };
-            var balance = Money.FromMinor(invoice.BalanceMinor, Currency.USD);
+            var currency = Currency.Parse(invoice.Currency);
+            var balance = Money.FromMinor(invoice.BalanceMinor, currency);
             var days = features.DaysOverdue;
 
             var highValue = balance >= policy.EscalationAmount(balance.Currency);
@@ -148,7 +149,7 @@ public static class RunDunning
             }
 
             var messageFacts = new MessageFacts(invoice.MemberId, member?.FirstName ?? member?.FullName ?? "member", member?.FullName ?? "", features.Tier, invoice.InvoiceId,
-                Money.FromMinor(invoice.AmountMinor, Currency.USD).ToDisplayString(), balance.ToDisplayString(), invoice.DueDate.ToString("MMMM d, yyyy", CultureInfo.InvariantCulture),
+                Money.FromMinor(invoice.AmountMinor, currency).ToDisplayString(), balance.ToDisplayString(), invoice.DueDate.ToString("MMMM d, yyyy", CultureInfo.InvariantCulture),
                 days, policy.AssociationName, policy.PayUrl);
             var body = await context.Rephraser.RephraseAsync(MessageTemplates.Render(stage.Template, messageFacts), messageFacts, stage.Channel, ct);
             var subject = stage.Channel == DunningChannel.Email ? MessageTemplates.Render(stage.Subject, messageFacts) : "";
@@ -255,7 +256,7 @@ public static class RunDunning
             await c.ExecuteAsync(
                 """
                 INSERT INTO review_items (item_id, kind, subject_id, member_id, state, priority, confidence, suggested_action, reason, analysis, amount_minor, currency, created_at, updated_at)
-                VALUES (@id, 'collections', @subject, @member, 'open', @priority, @confidence, @suggested, @reason, @analysis, @amount, 'USD', @now, @now)
+                VALUES (@id, 'collections', @subject, @member, 'open', @priority, @confidence, @suggested, @reason, @analysis, @amount, @currency, @now, @now)
                 ON CONFLICT (kind, subject_id) DO NOTHING
                 """,
                 new
@@ -269,6 +270,7 @@ public static class RunDunning
                     reason,
                     analysis = summary,
                     amount = invoice.BalanceMinor,
+                    currency = invoice.Currency,
                     now,
                 }, tx);
             await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", "dunning.escalated", $"invoice:{invoice.InvoiceId}", reason, invoice.MemberId,
@@ -283,20 +285,21 @@ public static class RunDunning
     public static string PaymentHistorySummary(RiskFacts facts, RiskFacts.InvoiceFact invoice, RiskFeatures features, RiskScore score)
     {
         var sb = new StringBuilder();
+        var currency = Currency.Parse(invoice.Currency);
         var theirs = facts.Invoices.Where(i => i.MemberId == invoice.MemberId).OrderBy(i => i.DueDate).ToList();
         var paidLate = theirs.Where(i => i.PaidInFull is { } p && p > i.DueDate).ToList();
         var open = theirs.Where(i => i.BalanceMinor > 0).ToList();
         sb.Append(CultureInfo.InvariantCulture, $"Member {invoice.MemberId}, tier {features.Tier}, {features.TenureYears:F1} years a member.\n");
         sb.Append(CultureInfo.InvariantCulture, $"Invoices on file: {theirs.Count}; paid on time: {theirs.Count(i => i.PaidInFull is { } p && p <= i.DueDate)}; paid late: {paidLate.Count}");
         if (paidLate.Count > 0) sb.Append(CultureInfo.InvariantCulture, $" (on average {paidLate.Average(i => i.PaidInFull!.Value.DayNumber - i.DueDate.DayNumber):F0} days late)");
-        sb.Append(CultureInfo.InvariantCulture, $"; open: {open.Count}, totalling {Money.FromMinor(open.Sum(i => i.BalanceMinor), Currency.USD).ToDisplayString()}.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"; open: {open.Count}, totalling {Money.FromMinor(open.Sum(i => i.BalanceMinor), currency).ToDisplayString()}.\n");
         var lastPaid = theirs.Where(i => i.PaidInFull is not null).MaxBy(i => i.PaidInFull);
         if (lastPaid is not null)
-            sb.Append(CultureInfo.InvariantCulture, $"Last payment: {Money.FromMinor(lastPaid.AmountMinor, Currency.USD).ToDisplayString()} for {lastPaid.InvoiceId} on {lastPaid.PaidInFull:yyyy-MM-dd}, usual channel {features.Channel}.\n");
+            sb.Append(CultureInfo.InvariantCulture, $"Last payment: {Money.FromMinor(lastPaid.AmountMinor, currency).ToDisplayString()} for {lastPaid.InvoiceId} on {lastPaid.PaidInFull:yyyy-MM-dd}, usual channel {features.Channel}.\n");
         else
             sb.Append("No payment on file.\n");
         sb.Append(CultureInfo.InvariantCulture, $"Dunning so far: {features.PriorDunningResponses} message(s) answered by payment within 14 days, {features.PriorDunningIgnored} not.\n");
-        sb.Append(CultureInfo.InvariantCulture, $"This invoice: {invoice.InvoiceId}, {Money.FromMinor(invoice.BalanceMinor, Currency.USD).ToDisplayString()} open, due {invoice.DueDate:yyyy-MM-dd}, {features.DaysOverdue} days overdue.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"This invoice: {invoice.InvoiceId}, {Money.FromMinor(invoice.BalanceMinor, currency).ToDisplayString()} open, due {invoice.DueDate:yyyy-MM-dd}, {features.DaysOverdue} days overdue.\n");
         sb.Append(CultureInfo.InvariantCulture, $"Risk: {score.Probability * 100:F0}% chance of payment within 30 days ({score.Segment}), scored by {score.Source}.");
         return sb.ToString();
     }

@@ -10,7 +10,7 @@ namespace DuesPilot.Features.Collections.Risk;
 /// </summary>
 public sealed class RiskFacts
 {
-    public sealed record InvoiceFact(string InvoiceId, string MemberId, DateOnly DueDate, long AmountMinor, long BalanceMinor, DateOnly? PaidInFull);
+    public sealed record InvoiceFact(string InvoiceId, string MemberId, DateOnly DueDate, long AmountMinor, long BalanceMinor, DateOnly? PaidInFull, string Currency = "USD");
 
     private sealed record MemberFact(string Tier, DateOnly? Joined);
 
@@ -35,8 +35,8 @@ public sealed class RiskFacts
         {
             var members = (await c.QueryAsync<(string Id, string Tier, string? Joined)>("SELECT member_id, tier, join_date FROM members", transaction: tx))
                 .ToDictionary(m => m.Id, m => new MemberFact(m.Tier, DbTime.ParseDateOrNull(m.Joined)), StringComparer.Ordinal);
-            var invoices = (await c.QueryAsync<(string Id, string Member, string Due, long Amount, long Balance)>(
-                "SELECT invoice_id, member_id, due_date, amount_minor, balance_minor FROM invoices", transaction: tx)).ToList();
+            var invoices = (await c.QueryAsync<(string Id, string Member, string Due, long Amount, long Balance, string Currency)>(
+                "SELECT invoice_id, member_id, due_date, amount_minor, balance_minor, currency FROM invoices", transaction: tx)).ToList();
             var applied = (await c.QueryAsync<(string Invoice, string Member, string Received, string Channel, long Amount)>(
                 """
                 SELECT a.invoice_id, a.member_id, p.received_at, p.channel, a.amount_minor
@@ -57,7 +57,7 @@ public sealed class RiskFacts
             }
 
             var facts = invoices.Select(i => new InvoiceFact(i.Id, i.Member, DbTime.ParseDate(i.Due), i.Amount, i.Balance,
-                paidInFull.TryGetValue(i.Id, out var d) ? d : null)).ToList();
+                paidInFull.TryGetValue(i.Id, out var d) ? d : null, i.Currency)).ToList();
             var payments = applied.GroupBy(a => a.Member, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Select(a => (DateOnly.FromDateTime(DbTime.ParseInstant(a.Received).UtcDateTime), a.Channel)).ToList(), StringComparer.Ordinal);
             var dunningBy = dunning.GroupBy(d => d.Member, StringComparer.Ordinal)
