@@ -9,7 +9,7 @@ using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
 
-/// <summary><c>duespilot collections history|train|score|plan</c>: risk scoring and payment plans.</summary>
+/// <summary><c>duespilot collections history|train|score|plan|policy|dunning|dispute|opt-out|sms-contact</c>: risk scoring, payment plans and dunning.</summary>
 public static class CollectionsCommand
 {
     public static Command Create()
@@ -21,6 +21,9 @@ public static class CollectionsCommand
         command.Subcommands.Add(Plan());
         command.Subcommands.Add(DunningCommand.Policy());
         command.Subcommands.Add(DunningCommand.Run());
+        command.Subcommands.Add(CollectionsStopsCommand.Dispute());
+        command.Subcommands.Add(CollectionsStopsCommand.OptOut());
+        command.Subcommands.Add(CollectionsStopsCommand.SmsContact());
         return command;
     }
 
