@@ -23,5 +23,9 @@ public static class CommandCatalog
         ImportCommand.Create(),
         InboxCommand.Create(),
         ServeCommand.Create(),
+        RevenueCommand.Create(),
+        CollectionsCommand.Create(),
+        ReconcileCommand.Create(),
+        BillingSetupCommand.Create(),
     ];
 }

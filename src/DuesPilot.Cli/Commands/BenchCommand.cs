@@ -20,6 +20,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchImis.Create());
         command.Subcommands.Add(BenchAi.Create());
         command.Subcommands.Add(BenchIntake.Create());
+        command.Subcommands.Add(BenchRevenue.Create());
         return command;
     }
 

@@ -82,6 +82,12 @@ public sealed class Journal(Store store)
             return id is null ? null : await FindAsync(c, tx, EntryId.Parse(id));
         }, ct);
 
+    public static async Task<JournalEntry?> FindByKeyAsync(DbConnection connection, DbTransaction? tx, string idempotencyKey)
+    {
+        var id = await connection.ExecuteScalarAsync<string?>("SELECT entry_id FROM journal_entries WHERE idempotency_key = @idempotencyKey", new { idempotencyKey }, tx);
+        return id is null ? null : await FindAsync(connection, tx, EntryId.Parse(id));
+    }
+
     public static async Task<JournalEntry?> FindAsync(DbConnection connection, DbTransaction? tx, EntryId id)
     {
         var row = await connection.QuerySingleOrDefaultAsync<EntryRow>(

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using DuesPilot.Features.Collections;
+using DuesPilot.Features.Collections.Dunning;
+using DuesPilot.Features.Collections.Risk;
+using DuesPilot.Persistence;
+using Spectre.Console;
+
+namespace DuesPilot.Cli.Commands;
+
+/// <summary><c>duespilot collections policy</c> and <c>duespilot collections dunning</c>.</summary>
+public static class DunningCommand
+{
+    public static Command Policy()
+    {
+        var output = new Option<string>("--out") { Description = "Where to write the default dunning policy (JSON) for editing.", Required = true };
+        var command = new Command("policy", "Write the default dunning policy, to edit and pass to 'collections dunning --policy'.") { output };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = Path.GetFullPath(parse.GetValue(output)!);
+            if (File.Exists(path)) throw new UserInputException($"{path} exists; choose another file.");
+            await File.WriteAllTextAsync(path, DunningPolicy.DefaultJson, ct);
+            Out.Console.MarkupLine($"wrote {Markup.Escape(path)}");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Run()
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var policy = new Option<string?>("--policy") { Description = "Dunning policy JSON. Default: the built-in default policy." };
+        var model = new Option<string?>("--model") { Description = "Risk model. Default: <data>/models/risk-model.zip, or the rules fallback." };
+        var smtpHost = new Option<string?>("--smtp-host") { Description = "SMTP server for e-mail. Without it (and without --sink) e-mail stages are skipped." };
+        var smtpPort = new Option<int>("--smtp-port") { Description = "SMTP port.", DefaultValueFactory = _ => 25 };
+        var from = new Option<string>("--from") { Description = "Sender address.", DefaultValueFactory = _ => "dues@association.example.org" };
+        var smsUrl = new Option<string?>("--sms-url") { Description = "HTTP SMS provider endpoint (POST JSON {to, from, body, reference})." };
+        var sink = new Option<bool>("--sink") { Description = "Send e-mail to an in-process SMTP sink on 127.0.0.1 and print what it received (demo)." };
+        var command = new Command("dunning", "Run one dunning pass: end defaulted payment plans, then message or escalate every overdue account as the policy says.")
+            { data, db, policy, model, smtpHost, smtpPort, from, smsUrl, sink };
+        command.SetAction(async (parse, ct) =>
+        {
+            DunningPolicy rules;
+            try
+            {
+                rules = parse.GetValue(policy) is { } file ? DunningPolicy.Load(file) : DunningPolicy.Parse(DunningPolicy.DefaultJson);
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or System.Text.Json.JsonException)
+            {
+                throw new UserInputException(ex.Message);
+            }
+
+            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var localSink = parse.GetValue(sink) ? LocalSmtpSink.Start() : null;
+            using var http = new HttpClient();
+            var senders = new List<IMessageSender>();
+            if (localSink is not null) senders.Add(new SmtpEmailSender(localSink.Options(parse.GetValue(from)!)));
+            else if (parse.GetValue(smtpHost) is { } host)
+            {
+                var smtp = new SmtpOptions(host, parse.GetValue(smtpPort), parse.GetValue(from)!, rules.AssociationName);
+                smtp.Validate();
+                senders.Add(new SmtpEmailSender(smtp));
+            }
+
+            if (parse.GetValue(smsUrl) is { } url)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) throw new UserInputException($"--sms-url '{url}' is not a URL.");
+                senders.Add(new HttpSmsSender(http, new SmsProviderOptions(uri)));
+            }
+
+            var scorer = ScoreOverdueAccounts.ScorerFrom(CollectionsCommand.ModelPath(parse.GetValue(data), parse.GetValue(model)));
+            var defaulted = await DetectMissedInstallments.HandleAsync(store, TimeProvider.System, ct: ct);
+            var outcome = await RunDunning.HandleAsync(store, TimeProvider.System, new RunDunning.Context(rules, scorer, senders, new TemplateTextAsIs()), ct: ct);
+            Out.Console.MarkupLine($"{defaulted.Count} payment plan(s) defaulted. Risk by {Markup.Escape(scorer.Version)}; policy {Markup.Escape(rules.Version)}.");
+            var table = new Table().AddColumns("Outcome", "Invoices");
+            foreach (var group in outcome.Actions.GroupBy(a => a.Kind).OrderBy(g => g.Key)) table.AddRow(group.Key.ToString(), group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Out.Console.Write(table);
+            if (localSink is not null)
+            {
+                foreach (var m in localSink.Messages.Take(3))
+                    Out.Console.Write(new Panel(Markup.Escape($"To: {m.To}\nSubject: {m.Subject}\n\n{m.TextBody}")).Header("message in the local sink"));
+                Out.Console.MarkupLine($"{localSink.Messages.Count} message(s) reached the local sink (127.0.0.1:{localSink.Port}); none left the machine.");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

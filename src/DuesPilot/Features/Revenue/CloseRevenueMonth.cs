@@ -1,0 +1,220 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Domain.Ledger;
+using DuesPilot.Domain.Revenue;
+using DuesPilot.Features.Audit;
+using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Posting;
+using DuesPilot.Persistence;
+
+namespace DuesPilot.Features.Revenue;
+
+/// <summary>
+/// The monthly close: recognises the month's share of every term's deferred dues with one journal entry
+/// (Dr deferred dues, Cr dues revenue) and keeps each term's share, with its tier, for the board's reports.
+/// </summary>
+/// <remarks>
+/// A month closes once, and only right after the previous one (the first close is the month the earliest
+/// term starts). Both rules are kept by the store: the month is the close table's key and the previous
+/// month is unique in it, so a second run, or two instances racing, cannot close twice or skip a month.
+/// A month that has not ended by the injected clock cannot be closed yet.
+/// </remarks>
+public static class CloseRevenueMonth
+{
+    public sealed record Request(BillingMonth Month, string Actor = "duespilot");
+
+    public enum Result
+    {
+        /// <summary>Closed now: recognition entry written (none when nothing was due).</summary>
+        Closed,
+        /// <summary>The month was closed before; nothing written. Running the job again is safe.</summary>
+        AlreadyClosed,
+        /// <summary>The month is not the next one to close (see <see cref="Outcome.ExpectedMonth"/>).</summary>
+        OutOfOrder,
+        /// <summary>The month has not ended yet.</summary>
+        MonthNotEnded,
+        /// <summary>Terms in more than one currency: each currency needs its own books.</summary>
+        MixedCurrencies,
+    }
+
+    /// <param name="ExpectedMonth">The month that can be closed next, when there is one.</param>
+    public sealed record Outcome(Result Result, BillingMonth Month, Money Recognised, int Terms, EntryId? EntryId, BillingMonth? ExpectedMonth, string? Detail = null);
+
+    /// <summary>Rows written per INSERT statement: large enough to be fast, small enough for both engines' parameter limits.</summary>
+    private const int InsertBatch = 200;
+
+    public static Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, Request request, CancellationToken ct = default) =>
+        store.InTransactionAsync((c, tx) => HandleAsync(c, tx, clock, accounts, request), ct);
+
+    /// <summary>The month that can be closed next: after the last close, or the month the earliest term starts.</summary>
+    public static Task<BillingMonth?> NextMonthToCloseAsync(Store store, CancellationToken ct = default) =>
+        store.InTransactionAsync((c, tx) => NextMonthToCloseAsync(c, tx), ct);
+
+    public static async Task<BillingMonth?> NextMonthToCloseAsync(DbConnection c, DbTransaction tx)
+    {
+        if (await RevenueStore.LastClosedMonthAsync(c, tx) is { } last) return last.Next();
+        var earliest = await c.ExecuteScalarAsync<string?>("SELECT MIN(service_start) FROM revenue_terms", transaction: tx);
+        return earliest is null ? null : BillingMonth.Of(DbTime.ParseDate(earliest));
+    }
+
+    public static async Task<Outcome> HandleAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, Request request)
+    {
+        var month = request.Month;
+        await RevenueStore.LockAsync(c, tx);
+        var none = Money.Zero(Currency.USD);
+        var existing = (await c.QueryAsync<(string Currency, long Recognised, long Terms, string? Entry)>(
+            "SELECT currency, recognised_minor, terms, entry_id FROM revenue_closes WHERE month = @m", new { m = month.ToString() }, tx)).ToList();
+        if (existing.Count > 0)
+        {
+            var done = existing[0];
+            return new Outcome(Result.AlreadyClosed, month, Money.FromMinor(done.Recognised, Currency.Parse(done.Currency)), (int)done.Terms,
+                done.Entry is null ? null : EntryId.Parse(done.Entry), await NextMonthToCloseAsync(c, tx), $"{month} was closed before");
+        }
+
+        var expected = await NextMonthToCloseAsync(c, tx);
+        if (expected is { } exp && exp != month)
+            return new Outcome(Result.OutOfOrder, month, none, 0, null, exp, $"the next month to close is {exp}, not {month}");
+
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        if (month.Last >= today)
+            return new Outcome(Result.MonthNotEnded, month, none, 0, null, expected, $"{month} ends on {month.Last:yyyy-MM-dd}; it can be closed from {month.Last.AddDays(1):yyyy-MM-dd}");
+
+        var shares = await ComputeSharesAsync(c, tx, month);
+        var currencies = shares.Select(s => s.Amount.Currency).Distinct().ToList();
+        if (currencies.Count > 1)
+            return new Outcome(Result.MixedCurrencies, month, none, 0, null, expected, "terms in " + string.Join(", ", currencies.Select(x => x.Code)));
+        var currency = currencies.Count == 1 ? currencies[0] : Currency.USD;
+        var total = Money.Sum(shares.Select(s => s.Amount), currency);
+
+        EntryId? entryId = null;
+        if (total.IsPositive)
+        {
+            var entry = JournalEntry.Standard(EntryId.New(clock), $"revenue-close:{month}:{currency.Code}", clock.GetUtcNow(),
+                $"Dues revenue recognised for {month} ({shares.Count} terms)",
+                [LedgerLine.Debit(accounts.DeferredDues, total), LedgerLine.Credit(accounts.DuesRevenue, total)]);
+            var booked = await Journal.RecordAsync(c, tx, entry);
+            if (booked != LedgerResult.Created) throw new LedgerRuleException($"Revenue close {month}: {booked.Describe()}");
+            entryId = entry.Id;
+        }
+
+        await InsertSharesAsync(c, tx, month, shares);
+        await c.ExecuteAsync(
+            """
+            INSERT INTO revenue_closes (month, prev_month, currency, recognised_minor, terms, entry_id, closed_at, closed_by)
+            VALUES (@month, @prev, @currency, @total, @terms, @entry, @at, @by)
+            """,
+            new
+            {
+                month = month.ToString(),
+                prev = month.Previous().ToString(),
+                currency = currency.Code,
+                total = total.MinorUnits,
+                terms = shares.Count,
+                entry = entryId?.ToString(),
+                at = DbTime.Format(clock.GetUtcNow()),
+                by = request.Actor,
+            }, tx);
+        await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.month-closed", $"revenue-month:{month}",
+            $"recognised {total.ToDisplayString()} over {shares.Count} terms", RuleVersion: "recognition-schedule/1"));
+        return new Outcome(Result.Closed, month, total, shares.Count, entryId, month.Next());
+    }
+
+    internal sealed record Share(string TermId, string Tier, Money Amount);
+
+    /// <summary>Plans every term whose service touches the month and takes that month's share (non-zero only).</summary>
+    internal static async Task<List<Share>> ComputeSharesAsync(DbConnection c, DbTransaction tx, BillingMonth month)
+    {
+        var rows = await c.QueryAsync<TermEventRow>(
+            """
+            SELECT t.term_id, t.member_id, t.currency AS term_currency, t.service_start, t.service_end, t.method,
+                   e.kind, e.effective_date, e.tier, e.currency, e.amount_minor
+            FROM revenue_terms t JOIN revenue_events e ON e.term_id = t.term_id
+            WHERE t.service_start <= @last AND t.service_end >= @first
+            ORDER BY t.term_id, e.effective_date, e.event_id
+            """,
+            new { first = DbTime.Format(month.First), last = DbTime.Format(month.Last) }, tx);
+        var shares = new List<Share>();
+        DuesTerm? term = null;
+        var events = new List<DuesEvent>();
+        void Flush()
+        {
+            if (term is null) return;
+            var plan = RecognitionSchedule.Plan(term, events);
+            if (!plan.IsValid) throw new InvalidOperationException($"Stored events of term {term.TermId} cannot be planned: {plan.Detail}");
+            var index = term.FirstMonth.MonthsUntil(month);
+            var row = plan.Months[index];
+            if (!row.Recognised.IsZero) shares.Add(new Share(term.TermId, row.Tier, row.Recognised));
+        }
+
+        foreach (var r in rows)
+        {
+            if (term?.TermId != r.term_id)
+            {
+                Flush();
+                term = new DuesTerm(r.term_id, new MemberId(r.member_id), DbTime.ParseDate(r.service_start), DbTime.ParseDate(r.service_end),
+                    Enum.Parse<RecognitionMethod>(r.method), Currency.Parse(r.term_currency));
+                events = [];
+            }
+
+            events.Add(new DuesEvent(Enum.Parse<DuesEventKind>(r.kind), DbTime.ParseDate(r.effective_date), r.tier, Money.FromMinor(r.amount_minor, Currency.Parse(r.currency))));
+        }
+
+        Flush();
+        return shares;
+    }
+
+    private static async Task InsertSharesAsync(DbConnection c, DbTransaction tx, BillingMonth month, List<Share> shares)
+    {
+        var monthText = month.ToString();
+        for (var start = 0; start < shares.Count; start += InsertBatch)
+        {
+            var count = Math.Min(InsertBatch, shares.Count - start);
+            await using var command = c.CreateCommand();
+            command.Transaction = tx;
+            var sql = new StringBuilder("INSERT INTO revenue_recognitions (term_id, month, tier, currency, amount_minor) VALUES ");
+            for (var i = 0; i < count; i++)
+            {
+                var s = shares[start + i];
+                var n = i.ToString(CultureInfo.InvariantCulture);
+                if (i > 0) sql.Append(',');
+                sql.Append("(@t").Append(n).Append(",@m,@r").Append(n).Append(",@c").Append(n).Append(",@a").Append(n).Append(')');
+                Add(command, "t" + n, s.TermId);
+                Add(command, "r" + n, s.Tier);
+                Add(command, "c" + n, s.Amount.Currency.Code);
+                Add(command, "a" + n, s.Amount.MinorUnits);
+            }
+
+            Add(command, "m", monthText);
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+
+#pragma warning disable IDE1006 // Dapper rows mirror column names.
+    private sealed class TermEventRow
+    {
+        public string term_id { get; set; } = "";
+        public string member_id { get; set; } = "";
+        public string term_currency { get; set; } = "";
+        public string service_start { get; set; } = "";
+        public string service_end { get; set; } = "";
+        public string method { get; set; } = "";
+        public string kind { get; set; } = "";
+        public string effective_date { get; set; } = "";
+        public string tier { get; set; } = "";
+        public string currency { get; set; } = "";
+        public long amount_minor { get; set; }
+    }
+#pragma warning restore IDE1006
+}

@@ -1,0 +1,50 @@
+using DuesPilot.Features.Posting;
+using DuesPilot.Persistence;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DuesPilot.Features.Revenue;
+
+/// <summary>Options of the automatic month-end close. Off by default: most associations close when finance says so.</summary>
+public sealed record RevenueCloseOptions
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>How often to look for an ended month that is not closed yet.</summary>
+    public int CheckIntervalMinutes { get; init; } = 60;
+
+    public void Validate()
+    {
+        if (CheckIntervalMinutes is < 1 or > 1440) throw new InvalidOperationException("Revenue:CheckIntervalMinutes must be 1–1440.");
+    }
+}
+
+/// <summary>
+/// Thin host for <see cref="CloseRevenueMonth"/>: on each tick, closes the next month if it has ended, one month per
+/// tick so a backlog catches up in order. The CLI (<c>duespilot revenue close</c>) calls the same handler.
+/// </summary>
+public sealed class CloseRevenueMonthJob(Store store, TimeProvider clock, ChartOfAccounts accounts, RevenueCloseOptions options, ILogger<CloseRevenueMonthJob> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        options.Validate();
+        if (!options.Enabled) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.CheckIntervalMinutes), clock);
+        do
+        {
+            var outcome = await RunOnceAsync(stoppingToken);
+            if (outcome is { Result: CloseRevenueMonth.Result.Closed } && logger.IsEnabled(LogLevel.Information))
+                logger.LogInformation("Closed {Month}: recognised {Amount} over {Terms} terms", outcome.Month, outcome.Recognised, outcome.Terms);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Closes the next month if it has ended; null when there is nothing to close.</summary>
+    public async Task<CloseRevenueMonth.Outcome?> RunOnceAsync(CancellationToken ct)
+    {
+        var next = await CloseRevenueMonth.NextMonthToCloseAsync(store, ct);
+        if (next is not { } month || month.Last >= DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)) return null;
+        return await CloseRevenueMonth.HandleAsync(store, clock, accounts, new CloseRevenueMonth.Request(month), ct);
+    }
+}
