@@ -10,11 +10,33 @@ namespace DuesPilot.TestSupport;
 /// </summary>
 public static class TestStores
 {
-    private static readonly Lazy<TemporaryPostgres> Server = new(() => TemporaryPostgres.Start(durable: false), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lock Gate = new();
+    private static TemporaryPostgres? _server;
     private static int _counter;
 
-    /// <summary>The shared PostgreSQL server of this test run.</summary>
-    public static TemporaryPostgres Postgres => Server.Value;
+    /// <summary>The shared PostgreSQL server of this test run; a failed start (a busy machine) is retried, not remembered.</summary>
+    public static TemporaryPostgres Postgres
+    {
+        get
+        {
+            lock (Gate)
+            {
+                for (var attempt = 1; _server is null; attempt++)
+                {
+                    try
+                    {
+                        _server = TemporaryPostgres.Start(durable: false);
+                    }
+                    catch (InvalidOperationException) when (attempt < 3)
+                    {
+                        Thread.Sleep(TimeSpan.FromSeconds(2 * attempt));
+                    }
+                }
+
+                return _server;
+            }
+        }
+    }
 
     public static async Task<Store> CreateAsync(StoreEngine engine, bool migrate = true)
     {
