@@ -85,4 +85,55 @@ public static class MemberCache
         var row = await c.QuerySingleAsync<(string Currency, long Balance)>("SELECT currency, balance_minor FROM invoices WHERE invoice_id = @id", new { id = id.Value }, tx);
         return Money.FromMinor(row.Balance, Currency.Parse(row.Currency));
     }
+
+    /// <summary>Every cached member.</summary>
+    public static async Task<IReadOnlyList<Member>> AllMembersAsync(DbConnection c, DbTransaction? tx)
+    {
+        var rows = await c.QueryAsync<MemberRow>("SELECT * FROM members ORDER BY member_id", transaction: tx);
+        return rows.Select(r => r.ToMember()).ToList();
+    }
+
+    /// <summary>Cached invoices with their lines; <paramref name="openOnly"/> keeps those with a balance.</summary>
+    public static async Task<IReadOnlyList<Invoice>> AllInvoicesAsync(DbConnection c, DbTransaction? tx, bool openOnly)
+    {
+        var heads = (await c.QueryAsync<(string Id, string Member, string Date, string Due, string Currency, long Amount, long Balance, string Product, string Description)>(
+            "SELECT invoice_id, member_id, invoice_date, due_date, currency, amount_minor, balance_minor, product_code, description FROM invoices"
+            + (openOnly ? " WHERE balance_minor > 0" : "") + " ORDER BY invoice_date, invoice_id", transaction: tx)).ToList();
+        var lines = (await c.QueryAsync<(string Invoice, string Product, string Description, string Currency, long Amount, long Quantity, string? Tax, string? Start, string? End)>(
+            "SELECT l.invoice_id, l.product_code, l.description, l.currency, l.amount_minor, l.quantity, l.tax_code, l.period_start, l.period_end FROM invoice_lines l"
+            + (openOnly ? " JOIN invoices i ON i.invoice_id = l.invoice_id WHERE i.balance_minor > 0" : "") + " ORDER BY l.invoice_id, l.line_no", transaction: tx))
+            .GroupBy(l => l.Invoice).ToDictionary(g => g.Key, g => g.ToList());
+        return heads.Select(h =>
+        {
+            var currency = Currency.Parse(h.Currency);
+            var invoiceLines = lines.TryGetValue(h.Id, out var ls)
+                ? ls.Select(l => new InvoiceLine(l.Product, l.Description, Money.FromMinor(l.Amount, Currency.Parse(l.Currency)), (int)l.Quantity, l.Tax, DbTime.ParseDateOrNull(l.Start), DbTime.ParseDateOrNull(l.End))).ToList()
+                : [new InvoiceLine(h.Product, h.Description, Money.FromMinor(h.Amount, currency))];
+            return new Invoice(new InvoiceId(h.Id), new MemberId(h.Member), DbTime.ParseDate(h.Date), DbTime.ParseDate(h.Due),
+                Money.FromMinor(h.Amount, currency), Money.FromMinor(h.Balance, currency), h.Product, h.Description, invoiceLines);
+        }).ToList();
+    }
+
+#pragma warning disable IDE1006, CA1812
+    private sealed class MemberRow
+    {
+        public string member_id { get; set; } = "";
+        public string kind { get; set; } = "";
+        public string full_name { get; set; } = "";
+        public string? first_name { get; set; }
+        public string? last_name { get; set; }
+        public string? email { get; set; }
+        public string tier { get; set; } = "";
+        public string status { get; set; } = "A";
+        public string? join_date { get; set; }
+        public string? paid_through { get; set; }
+        public string? household_id { get; set; }
+        public string? organization_id { get; set; }
+        public string? chapter_id { get; set; }
+
+        public Member ToMember() => new(new MemberId(member_id), kind == "organization" ? PartyKind.Organization : PartyKind.Person, full_name, first_name, last_name, email, tier,
+            Member.ParseStatus(status), DbTime.ParseDateOrNull(join_date), DbTime.ParseDateOrNull(paid_through), household_id,
+            string.IsNullOrEmpty(organization_id) ? null : new MemberId(organization_id), chapter_id);
+    }
+#pragma warning restore IDE1006, CA1812
 }

@@ -1,0 +1,101 @@
+using Dapper;
+using DuesPilot.Domain;
+using DuesPilot.Domain.Proration;
+using DuesPilot.Features.Invoicing;
+using DuesPilot.Features.Jobs;
+using DuesPilot.Features.Members;
+using DuesPilot.Imis;
+using DuesPilot.Persistence;
+
+namespace DuesPilot.Features.ImisSync;
+
+/// <summary>
+/// Keeps the member and invoice cache in step with iMIS by polling (updated-since with a stored
+/// high-water mark). An invoice's cached balance is iMIS's balance less what DuesPilot has applied and
+/// not yet written to iMIS (a hold inside its window, a queued write), so a payment is never counted
+/// as open twice. Every invoice seen for the first time is validated against the billing policy before
+/// the association sends it; findings become review items.
+/// </summary>
+public static class SyncFromImis
+{
+    public sealed record Outcome(int Members, int Invoices, int NewInvoices, int Flagged);
+
+    public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, BillingPolicy? policy, int maxPages = 50, CancellationToken ct = default)
+    {
+        var members = 0;
+        await PollImisChanges.MembersAsync(store, client, clock, async (batch, token) =>
+        {
+            members += batch.Count;
+            await store.InTransactionAsync(async (c, tx) =>
+            {
+                foreach (var m in batch) await MemberCache.UpsertAsync(c, tx, m.Member, clock.GetUtcNow());
+            }, token);
+        }, maxPages, ct);
+
+        var invoices = 0;
+        var fresh = new List<Invoice>();
+        await PollImisChanges.InvoicesAsync(store, client, clock, async (batch, token) =>
+        {
+            invoices += batch.Count;
+            await store.InTransactionAsync(async (c, tx) =>
+            {
+                foreach (var i in batch)
+                {
+                    if (await MemberCache.UpsertInvoiceIfNewAsync(c, tx, i.Invoice, clock.GetUtcNow()))
+                    {
+                        fresh.Add(i.Invoice);
+                        continue;
+                    }
+
+                    // Known invoice: take iMIS's figures, less our applications iMIS has not seen yet.
+                    await c.ExecuteAsync(
+                        """
+                        UPDATE invoices SET amount_minor = @amount, updated_at = @now,
+                            balance_minor = @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                                WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
+                                  AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0)
+                        WHERE invoice_id = @id
+                        """,
+                        new { amount = i.Invoice.Amount.MinorUnits, balance = i.Invoice.Balance.MinorUnits, now = DbTime.Format(clock.GetUtcNow()), id = i.Invoice.Id.Value }, tx);
+                }
+            }, token);
+        }, maxPages, ct);
+
+        var flagged = 0;
+        if (policy is not null && fresh.Count > 0)
+        {
+            var batch = await LoadBatchAsync(store, fresh.Select(f => f.MemberId).Distinct().ToList(), ct);
+            var byMember = batch.Invoices.GroupBy(i => i.MemberId).ToDictionary(g => g.Key, g => g.ToList());
+            var memberById = batch.Members.ToDictionary(m => m.Id);
+            var reviews = new List<InvoiceReview>();
+            foreach (var invoice in fresh)
+            {
+                if (!memberById.TryGetValue(invoice.MemberId, out var member)) continue;
+                var existing = byMember.GetValueOrDefault(invoice.MemberId, []).Where(e => e.Id != invoice.Id).ToList();
+                if (ValidateInvoices.CheckNew(policy, invoice, member, existing) is { } review) reviews.Add(review);
+            }
+
+            if (reviews.Count > 0) await RecordInvoiceFindings.HandleAsync(store, clock, policy.Name, reviews, ct);
+            flagged = reviews.Count;
+        }
+
+        return new Outcome(members, invoices, fresh.Count, flagged);
+    }
+
+    public static async Task<JobResult> RunJobAsync(Store store, IImisClient client, TimeProvider clock, BillingPolicy? policy, CancellationToken ct)
+    {
+        var o = await HandleAsync(store, client, clock, policy, ct: ct);
+        return new JobResult($"{o.Members} member(s), {o.Invoices} invoice(s) changed; {o.NewInvoices} new, {o.Flagged} flagged",
+            new Dictionary<string, long> { ["members"] = o.Members, ["invoices"] = o.Invoices, ["new"] = o.NewInvoices, ["flagged"] = o.Flagged });
+    }
+
+    /// <summary>Members (all, or those given) and their cached invoices, as a validation batch.</summary>
+    public static Task<InvoiceBatch> LoadBatchAsync(Store store, IReadOnlyList<MemberId>? only = null, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (c, tx) =>
+        {
+            var members = (await MemberCache.AllMembersAsync(c, tx)).Where(m => only is null || only.Contains(m.Id)).ToList();
+            var ids = members.Select(m => m.Id).ToHashSet();
+            var invoices = (await MemberCache.AllInvoicesAsync(c, tx, openOnly: false)).Where(i => ids.Contains(i.MemberId)).ToList();
+            return new InvoiceBatch(members, invoices, new Dictionary<MemberId, string>(), []);
+        }, ct);
+}
