@@ -274,7 +274,8 @@ public abstract class WebhookHostTests(StoreEngine engine, ITestOutputHelper out
         Assert.Contains("Intake:Stripe:WebhookSecret", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Contains("\"schemaVersion\":2", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var healthJson = System.Text.Json.JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(healthJson.GetProperty("schemaVersion").GetInt32() >= 2, "every migration up to intake's is applied");
     }
 
     [Fact]
