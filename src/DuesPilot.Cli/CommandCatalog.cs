@@ -23,6 +23,7 @@ public static class CommandCatalog
         ImportCommand.Create(),
         InboxCommand.Create(),
         ServeCommand.Create(),
+        StaffCommand.Create(),
         RevenueCommand.Create(),
         CollectionsCommand.Create(),
         ReconcileCommand.Create(),

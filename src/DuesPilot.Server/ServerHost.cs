@@ -1,11 +1,24 @@
+using System.Security.Cryptography;
+using DuesPilot.Ai;
+using DuesPilot.Domain.Proration;
+using DuesPilot.Features.Inquiries;
+using DuesPilot.Features.Invoicing;
+using DuesPilot.Features.Review;
+using DuesPilot.Hosting;
+using DuesPilot.Imis;
 using DuesPilot.Persistence;
+using DuesPilot.Server.Api;
 using DuesPilot.Server.Intake;
+using DuesPilot.Server.Jobs;
+using DuesPilot.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace DuesPilot.Server;
 
@@ -20,25 +33,40 @@ public sealed record ServerHostOptions(
     string[]? Args = null);
 
 /// <summary>
-/// The DuesPilot service: one process hosting intake webhooks, <c>/health</c> and the workers.
-/// Features plug in with one <c>AddX()</c>/<c>MapX()</c> pair each; <c>duespilot serve</c> and the
-/// tests build it through <see cref="BuildAsync"/>.
+/// The DuesPilot service: one process hosting the intake webhooks, the staff UI and JSON API, the member
+/// billing assistant, the scheduled jobs, <c>/health</c> and <c>/metrics</c>. Features plug in with one
+/// <c>AddX()</c>/<c>MapX()</c> pair each; <c>duespilot serve</c>, the demo and the tests build it here.
 /// </summary>
 public static class ServerHost
 {
+    /// <summary>Set when the service created the first administrator account itself: the one-time password to print.</summary>
+    public const string InitialAdminPasswordKey = "DuesPilot:InitialAdminPassword";
+
     public static async Task<WebApplication> BuildAsync(ServerHostOptions options, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(options.Args ?? []);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.Args ?? [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddEnvironmentVariables();
         if (options.Settings is not null) builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64L * 1024 * 1024);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        var configuration = builder.Configuration;
 
         var store = await Store.OpenAsync(options.Store, ct);
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(options.Clock ?? TimeProvider.System);
+        var clock = options.Clock ?? TimeProvider.System;
+        builder.Services.AddDuesPilotCore(configuration, store, clock);
         builder.Services.AddProblemDetails();
-        builder.Services.AddIntake(builder.Configuration);
+        builder.Services.AddIntake(configuration);
+        builder.Services.AddStaffUi(configuration);
+
+        var policyFile = configuration["Billing:PolicyFile"];
+        builder.Services.AddSingleton(string.IsNullOrWhiteSpace(policyFile) ? LoadBillingPolicy.Example() : LoadBillingPolicy.FromFile(policyFile));
+
+        var imisConfigured = !string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]);
+        if (imisConfigured) builder.Services.AddImisClient(configuration);
+        AddMemberAssistant(builder.Services, configuration, options.Store);
+        builder.Services.AddServiceJobs(configuration, imisConfigured);
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(DuesPilotMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -49,13 +77,68 @@ public static class ServerHost
             await using var c = await s.OpenConnectionAsync(token);
             var version = await Migrations.CurrentVersionAsync(c);
             return TypedResults.Ok(new Health("ok", s.Engine.ToString().ToLowerInvariant(), version));
-        });
+        }).AllowAnonymous();
+        app.MapStaffUi();
         app.MapIntake();
+        app.MapStaffApi();
+        app.MapInquiries();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+
+        var initial = await EnsureAdministratorAsync(app.Services.GetRequiredService<StaffAccounts>(), configuration, ct);
+        if (initial is not null) app.Configuration[InitialAdminPasswordKey] = initial;
         return app;
     }
 
     /// <summary>The address the server listens on after start (resolves port 0).</summary>
     public static Uri Address(WebApplication app) => new(app.Urls.First());
+
+    /// <summary>
+    /// With no staff account at all, creates <c>admin</c> (administrator) with <c>Staff:InitialAdminPassword</c>
+    /// or a random password returned here to print once. Existing accounts are never touched.
+    /// </summary>
+    private static async Task<string?> EnsureAdministratorAsync(StaffAccounts accounts, IConfiguration configuration, CancellationToken ct)
+    {
+        if (await accounts.CountAsync(ct) > 0) return null;
+        var password = configuration["Staff:InitialAdminPassword"];
+        var generated = string.IsNullOrWhiteSpace(password);
+        if (generated) password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', 'x').Replace('+', 'y');
+        await accounts.SaveAsync("admin", "Administrator", password!, [StaffRoles.Administrator], ct);
+        return generated ? password : null;
+    }
+
+    /// <summary>
+    /// The member billing assistant: deterministic answers always, a model only when <c>Ai:Endpoint</c> is
+    /// set. Its link-signing key comes from <c>Inquiries:SigningKey</c>; without one, a random key is made
+    /// once and kept in the data folder (mode 600), so links survive restarts and nothing is committed.
+    /// </summary>
+    private static void AddMemberAssistant(IServiceCollection services, IConfiguration configuration, StoreOptions store)
+    {
+        if (string.IsNullOrWhiteSpace(configuration["Inquiries:SigningKey"]))
+        {
+            var folder = Path.Combine(store.DataDirectory.Length > 0 ? store.DataDirectory : StoreOptions.DefaultDataDirectory, "secrets");
+            var file = Path.Combine(folder, "inquiries-signing.key");
+            if (!File.Exists(file))
+            {
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            configuration["Inquiries:SigningKey"] = File.ReadAllText(file).Trim();
+        }
+
+        var inquiry = InquiryOptions.FromConfiguration(configuration);
+        var ai = AiOptions.FromConfiguration(configuration);
+        services.AddSingleton(inquiry);
+        services.AddSingleton(ai);
+        services.AddSingleton(PromptRegistry.Embedded());
+        services.AddSingleton(sp => new GovernedModel(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), ai, AiChatClient.Create(ai), sp.GetRequiredService<PromptRegistry>()));
+        services.AddSingleton(_ => PolicyLibrary.Embedded(MiniLmEmbedder.Shared));
+        services.AddSingleton<IExpectedDues>(_ => new MonthlyProration(TierRates.FromConfiguration(configuration)));
+        services.AddSingleton<AnswerInquiry>();
+        services.AddSingleton<RenderInquiryPage>();
+        services.AddSingleton<IssueMemberLink>();
+    }
 }
 
 public sealed record Health(string Status, string Store, int SchemaVersion);

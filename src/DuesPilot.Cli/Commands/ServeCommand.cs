@@ -15,7 +15,7 @@ public static class ServeCommand
         var bind = new Option<string>("--bind") { Description = "Address to listen on (0.0.0.0 for every interface).", DefaultValueFactory = _ => "127.0.0.1" };
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
-        var command = new Command("serve", "Run the DuesPilot service: intake webhooks (/webhooks/stripe, /webhooks/authorizenet, /webhooks/imis), /health and the inbox worker. Secrets come from configuration (Intake__Stripe__WebhookSecret, …).")
+        var command = new Command("serve", "Run the DuesPilot service: staff UI, JSON API, intake webhooks (/webhooks/stripe, /webhooks/authorizenet, /webhooks/imis), member assistant, scheduled jobs, /health and /metrics. Secrets come from configuration (Intake__Stripe__WebhookSecret, …).")
         {
             port, bind, data, db,
         };
@@ -27,6 +27,8 @@ public static class ServeCommand
             {
                 await app.StartAsync(ct);
                 Out.Console.MarkupLine($"DuesPilot listening on {ServerHost.Address(app)} — Ctrl+C to stop.");
+                if (app.Configuration[ServerHost.InitialAdminPasswordKey] is { } password)
+                    Out.Console.MarkupLine($"First start: created staff account [bold]admin[/] with password [bold]{Markup.Escape(password)}[/] (shown once; add colleagues with duespilot staff add).");
                 await app.WaitForShutdownAsync(ct);
             }
 
