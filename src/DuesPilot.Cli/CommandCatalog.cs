@@ -11,5 +11,6 @@ public static class CommandCatalog
         DemoCommand.Create(),
         LedgerCommand.Create(),
         BenchCommand.Create(),
+        MatchCommand.Create(), MatchCommand.Eval(), MatchCommand.Golden(),
     ];
 }

@@ -179,9 +179,18 @@ public sealed class MatchingEngine
         var hypotheses = new List<Hypothesis>();
         var payerIdentities = cands.Values.Where(c => c.IdentityLogit >= 2.0).OrderByDescending(c => c.IdentityLogit).ToList();
 
-        foreach (var c in cands.Values) hypotheses.Add(Direct(payment, c, payerIdentities, cands.Values));
+        var namedElsewhere = new HashSet<string>(StringComparer.Ordinal);
         foreach (var payer in payerIdentities.Take(3))
-            foreach (var h in OnBehalf(payment, ev, payer)) hypotheses.Add(h);
+        {
+            foreach (var h in OnBehalf(payment, ev, payer))
+            {
+                hypotheses.Add(h);
+                // "dues for Mary" from John: John's own invoice is not what this pays.
+                if (h.Plan is not null && h.NamedCount > 0 && h.Plan.Items.All(i => i.MemberId.Value != payer.Party.Id)) namedElsewhere.Add(payer.Party.Id);
+            }
+        }
+
+        foreach (var c in cands.Values) hypotheses.Add(Direct(payment, c, payerIdentities, cands.Values, namedElsewhere));
 
         // Same allocation reached two ways (e-mail and household): keep the best-supported one.
         var ranked = hypotheses
@@ -238,7 +247,7 @@ public sealed class MatchingEngine
     private static decimal Confidence(double logit) => decimal.Round((decimal)(1.0 / (1.0 + Math.Exp(-logit))), 4);
 
     /// <summary>A candidate paying their own invoices (or the ones they referenced).</summary>
-    private Hypothesis Direct(Payment payment, Cand c, List<Cand> payerIdentities, ICollection<Cand> all)
+    private Hypothesis Direct(Payment payment, Cand c, List<Cand> payerIdentities, ICollection<Cand> all, HashSet<string> namedElsewhere)
     {
         var h = new Hypothesis(c.Party);
         h.Logit = -4.0 + c.IdentityLogit;
@@ -267,8 +276,16 @@ public sealed class MatchingEngine
         var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent);
         if (plans.Count == 0 && referenced.Count > 0)
         {
-            // The payer referenced one invoice but paid for all their open ones (or the reverse).
-            plans = AllocationPlanner.Plan(payment.Amount, c.Party.OpenItems(payment.Amount.Currency), options.VarianceTolerancePercent);
+            // The payer referenced one invoice but paid all their open ones: fine. Paying some other
+            // invoice than the one referenced is not: the memo and the amount disagree.
+            plans = AllocationPlanner.Plan(payment.Amount, c.Party.OpenItems(payment.Amount.Currency), options.VarianceTolerancePercent)
+                .Where(pl => referenced.All(r => !r.Balance.IsPositive || pl.Items.Any(i => i.InvoiceId == r.Id))).ToList();
+        }
+
+        if (namedElsewhere.Contains(c.Party.Id))
+        {
+            h.Logit -= 3.0;
+            h.Against.Add("memo says the payment is for someone else");
         }
 
         Score(h, plans, c.Party, payment);
@@ -328,7 +345,7 @@ public sealed class MatchingEngine
 
             var items = beneficiaries.Where(b => b != p || kind == "household").SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             if (items.Count == 0) continue;
-            var h = new Hypothesis(beneficiaries.Count == 1 ? beneficiaries[0] : p) { OnBehalf = true };
+            var h = new Hypothesis(beneficiaries.Count == 1 ? beneficiaries[0] : p) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = -4.0 + payer.IdentityLogit;
             payer.Describe(h.For);
             h.For.Add($"paid by {p.Member.FullName} for {basis}");
@@ -707,6 +724,7 @@ public sealed class MatchingEngine
         public string? NoPlanReason { get; set; }
         public bool NameOnlyAmbiguous { get; set; }
         public bool OnBehalf { get; init; }
+        public int NamedCount { get; init; }
 
         public string Key => Plan is null
             ? "member:" + Primary.Id
