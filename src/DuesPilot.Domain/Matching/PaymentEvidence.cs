@@ -81,7 +81,7 @@ public sealed record PaymentEvidence(
             var segment = new List<string>();
             foreach (var t in NameText.Tokens(part))
             {
-                if (lexicon.IsMemoFiller(t) || lexicon.IsTitle(t) || lexicon.IsPersonalSuffix(t)) continue;
+                if (lexicon.IsMemoFiller(t) || lexicon.IsTitle(t) || (segment.Count > 0 && lexicon.IsPersonalSuffix(t))) continue;
                 if (t.Any(char.IsDigit)) continue;
                 segment.Add(t);
             }

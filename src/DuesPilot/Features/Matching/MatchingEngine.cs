@@ -339,7 +339,7 @@ public sealed class MatchingEngine
             List<Party> beneficiaries;
             string basis;
             if (named.Count > 0) { beneficiaries = named; basis = $"memo names {named.Count} {kind} member(s)"; }
-            else if (kind == "household") { beneficiaries = people; basis = "household members"; }
+            else if (kind == "household") { beneficiaries = people; basis = "household members (none named in memo)"; }
             else if (people.Count(m => m.HasOpen(payment.Amount.Currency)) is > 0 and <= 12) { beneficiaries = people; basis = $"all {kind} members with open invoices"; }
             else continue;
 
@@ -358,6 +358,9 @@ public sealed class MatchingEngine
             if (h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
                 h.Primary = members[h.Plan.Items[0].MemberId.Value];
             h.NameOnlyAmbiguous = payer.NameRivals > 0 && payer.EmailShare == 0 && payer.MemberRef is null && payer.InvoiceRefs.Count == 0;
+            // Paying a spouse's invoice without saying so may as well be an advance on one's own dues.
+            if (named.Count == 0 && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
+                h.Conflict = "pays a household member's invoice the memo does not mention";
             yield return h;
         }
     }
