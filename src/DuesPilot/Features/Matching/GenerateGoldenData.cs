@@ -168,6 +168,8 @@ public static class GenerateGoldenData
                 // Variance beyond tolerance: review, member known.
                 var inv = open[0];
                 var amount = Math.Round(Remaining(inv) * (rng.NextDouble() < 0.5 ? 0.5m : 1.25m), 2);
+                // Not by chance the sum of everything the member owes (that would be a correct payment).
+                if (amount == open.Sum(Remaining) || open.Any(o => Remaining(o) == amount)) continue;
                 Add(id, amount, channel, p.First + " " + p.Last, p.Email, $"Inv#{inv.Id}");
                 truth.Add([id, "review", p.Id, "", ""]);
             }
@@ -312,7 +314,7 @@ public static class GenerateGoldenData
     private static bool NameRecognisable(string payer, Person p, string channel)
     {
         var folded = payer.ToUpperInvariant().Replace(".", "", StringComparison.Ordinal);
-        if (folded.Length == 3 + p.Last.Length || folded.StartsWith(p.First[..1].ToUpperInvariant() + " ", StringComparison.Ordinal)) return false;
+        if (folded.StartsWith(p.First[..1].ToUpperInvariant() + " ", StringComparison.Ordinal)) return false;
         return folded.Contains(p.Last.ToUpperInvariant(), StringComparison.Ordinal) || (channel == "ach" && payer.Length >= 20);
     }
 

@@ -201,10 +201,12 @@ public sealed class MatchingEngine
             .ToList();
 
         if (embedder is not null && (ranked.Count == 0 || ranked[0].Logit < 1.0) && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
-        return Conclude(payment, ranked);
+        var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
+        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash).Select(c => c.Party.Id).ToList();
+        return Conclude(payment, ranked, referencedInvoices, referencedMembers);
     }
 
-    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked)
+    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers)
     {
         var candidates = ranked.Take(options.MaxCandidates).Select(h => new MatchCandidate(
             new MemberId(h.Primary.Id), h.Primary.Member.FullName, Confidence(h.Logit), h.For, h.Against,
@@ -217,6 +219,17 @@ public sealed class MatchingEngine
         var top = ranked[0];
         var confidence = Confidence(top.Logit);
         var blockers = new List<string>();
+        // Every invoice or member the payer wrote must be part of what is applied; otherwise the memo
+        // and the allocation disagree (conflicting references) and a person decides.
+        if (top.Plan is not null)
+        {
+            var unpaid = referencedInvoices.Where(r => r.Balance.IsPositive && !top.Plan.Items.Any(i => i.InvoiceId == r.Id)).Select(r => "INV " + r.Id.Value).Distinct().ToList();
+            if (unpaid.Count > 0) blockers.Add($"memo references {string.Join(", ", unpaid)}, which this allocation does not pay");
+            var planMembers = top.Plan.Lines.Select(l => l.Member.Value).ToHashSet(StringComparer.Ordinal);
+            var otherMembers = referencedMembers.Where(m => !planMembers.Contains(m) && m != top.Primary.Id).ToList();
+            if (otherMembers.Count > 0 && referencedInvoices.Count == 0) blockers.Add($"memo references member {string.Join(", ", otherMembers)}, who this allocation does not pay");
+        }
+
         if (top.Plan is null) blockers.Add(top.NoPlanReason ?? "no open balance fits the amount");
         else if (top.Plan.IsAmbiguous) blockers.Add("several sets of invoices fit the amount");
         if (top.Duplicate is { } dup) blockers.Add(dup);
