@@ -277,7 +277,7 @@ public sealed class MatchingEngine
                 var settled = referenced.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
                 h.Duplicate = settled is null ? "referenced invoice has no open balance" : $"referenced invoice already settled by payment {settled} in this run (possible duplicate)";
                 h.NoPlanReason = h.Duplicate;
-                h.Logit -= 1.0;
+                h.Logit += 1.0;
                 return h;
             }
         }
@@ -301,11 +301,15 @@ public sealed class MatchingEngine
             h.Against.Add("memo says the payment is for someone else");
         }
 
-        Score(h, plans, c.Party, payment);
+        Score(h, plans, c.Party, payment, c.IdentityLogit + (c.MemoNamed ? 2.0 : 0.0));
         if (h.Plan is null && c.Party.Invoices.Count > 0 && c.Party.Invoices.All(i => !i.Balance.IsPositive))
         {
             var settled = c.Party.Invoices.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
-            if (settled is not null) h.Duplicate = $"open invoices already settled by payment {settled} in this run (possible duplicate)";
+            if (settled is not null)
+            {
+                h.Duplicate = $"open invoices already settled by payment {settled} in this run (possible duplicate)";
+                h.Logit += 2.0;
+            }
         }
 
         // Conflicting references: the memo names this member's invoice but the e-mail or name is someone unrelated's.
@@ -358,7 +362,7 @@ public sealed class MatchingEngine
 
             var items = beneficiaries.Where(b => b != p || kind == "household").SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             if (items.Count == 0) continue;
-            var h = new Hypothesis(beneficiaries.Count == 1 ? beneficiaries[0] : p) { OnBehalf = true, NamedCount = named.Count };
+            var h = new Hypothesis(named.Count > 0 ? named[0] : p) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = -4.0 + payer.IdentityLogit;
             payer.Describe(h.For);
             h.For.Add($"paid by {p.Member.FullName} for {basis}");
@@ -367,8 +371,8 @@ public sealed class MatchingEngine
             if (named.Count == 0 && kind != "household") plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
             // A group payment must cover every person the memo names; otherwise someone is left unpaid.
             if (named.Count > 0) plans = plans.Where(pl => named.All(n => pl.Items.Any(i => i.MemberId.Value == n.Id) || !n.HasOpen(payment.Amount.Currency))).ToList();
-            Score(h, plans, p, payment);
-            if (h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
+            Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? 1.5 : 0.0));
+            if (named.Count > 0 && h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
                 h.Primary = members[h.Plan.Items[0].MemberId.Value];
             h.NameOnlyAmbiguous = payer.NameRivals > 0 && payer.EmailShare == 0 && payer.MemberRef is null && payer.InvoiceRefs.Count == 0;
             // Paying a spouse's invoice without saying so may as well be an advance on one's own dues.
@@ -378,7 +382,7 @@ public sealed class MatchingEngine
         }
     }
 
-    private void Score(Hypothesis h, IReadOnlyList<AllocationPlan> plans, Party party, Payment payment)
+    private void Score(Hypothesis h, IReadOnlyList<AllocationPlan> plans, Party party, Payment payment, double identity)
     {
         if (plans.Count == 0)
         {
@@ -391,7 +395,10 @@ public sealed class MatchingEngine
 
         var plan = plans[0];
         h.Plan = plan;
-        h.Logit += plan.Kind switch
+        // An amount that fits says little about a member the name barely points to: with thousands of
+        // members, many owe exactly 395.00. The bonus grows with the identity evidence it confirms.
+        var weight = Math.Clamp(identity / 3.4, 0.25, 1.0);
+        h.Logit += weight * plan.Kind switch
         {
             PlanKind.Exact when plan.Items.Count == 1 => 3.0,
             PlanKind.Exact => 2.5,
@@ -500,7 +507,7 @@ public sealed class MatchingEngine
             foreach (var s in list) counts[s] = counts.GetValueOrDefault(s) + 1;
         }
 
-        var need = Math.Max(2, grams.Count / 2);
+        var need = Math.Max(2, grams.Count / 3);
         foreach (var (s, n) in counts)
             if (n >= need && seen.Add(s)) yield return s;
     }
@@ -520,6 +527,7 @@ public sealed class MatchingEngine
             else if (p.OtherGivenKeys.Contains(t)) best = Max(best, (0.85, "goes by middle name"));
             else if (truncated && i == tokens.Count - 1 && t.Length >= 2 && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (0.85, "given name cut short"));
             else if (t.Length == 1 && t[0] == first[0]) best = Max(best, (0.7, "initial"));
+            else if (t.Length >= 3 && first.Length > t.Length && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (0.8, $"short form {t}~{first}"));
             else if (t.Length >= 4 && first.Length >= 4 && Jw.Similarity(t, first) >= 0.92) best = Max(best, (0.8, "given name misspelt"));
         }
 
@@ -589,7 +597,8 @@ public sealed class MatchingEngine
                     var hasFirst = seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey)));
                     var hasLast = seg.Any(p.SurnameKeys.Contains);
                     var hasInitial = seg.Any(t => t.Length == 1 && t[0] == p.FirstKey[0]);
-                    var firstUnique = scope.Count(o => o.FirstKey == p.FirstKey) == 1;
+                    // A lone given name ("and Bob") names the one household or staff member who has it.
+                    var firstUnique = seg.Count == 1 && scope.Count(o => o.FirstKey == p.FirstKey) == 1;
                     if ((hasFirst && (hasLast || firstUnique)) || (hasLast && hasInitial && scope.Count(o => o.SurnameKeys.Overlaps(p.SurnameKeys) && o.FirstKey.Length > 0 && o.FirstKey[0] == p.FirstKey[0]) == 1))
                         if (seen.Add(p.Id)) yield return p;
                 }
