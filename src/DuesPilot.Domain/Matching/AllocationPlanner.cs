@@ -49,13 +49,15 @@ public static class AllocationPlanner
 
     /// <summary>Plans over the given items, best first. Empty when nothing fits exactly or within tolerance.</summary>
     /// <param name="tolerancePercent">Variance allowed, as percent of the covered balance (2 = 2%).</param>
-    public static IReadOnlyList<AllocationPlan> Plan(Money amount, IReadOnlyList<OpenItem> items, decimal tolerancePercent)
+    /// <param name="mustCover">Members every plan must pay something to (the people a group payment names); null for none.</param>
+    public static IReadOnlyList<AllocationPlan> Plan(Money amount, IReadOnlyList<OpenItem> items, decimal tolerancePercent, IReadOnlySet<MemberId>? mustCover = null)
     {
+        bool Covers(IReadOnlyList<OpenItem> set) => mustCover is null || mustCover.All(m => set.Any(i => i.MemberId == m));
         var open = items.Where(i => i.Balance.IsPositive).OrderBy(i => i.DueDate).ThenBy(i => i.InvoiceId.Value, StringComparer.Ordinal).ToList();
         if (open.Count == 0 || !amount.IsPositive) return [];
 
         // 1. Exact: a subset whose balances sum to the amount (the whole set and single items included).
-        var exact = ExactSubsets(open, amount, maxSolutions: 4);
+        var exact = ExactSubsets(open, amount, maxSolutions: 8).Where(Covers).ToList();
         if (exact.Count > 0)
         {
             // Prefer the whole set, then the fewest invoices, then the oldest (first-in, first-out).
@@ -73,6 +75,8 @@ public static class AllocationPlanner
         foreach (var item in open)
             if (Within(amount, item.Balance, tolerancePercent)) tolerant.Add([item]);
         if (open.Count > 1 && Within(amount, total, tolerancePercent)) tolerant.Add(open);
+        if (tolerant.Count == 0) return [];
+        tolerant = tolerant.Where(Covers).ToList();
         if (tolerant.Count == 0) return [];
         var chosen = tolerant.OrderByDescending(s => s.Count == open.Count).ThenBy(s => Distance(amount, s)).First();
         // Two different single invoices both within tolerance: the amount does not say which.

@@ -179,14 +179,14 @@ public sealed class MatchingEngine
         var hypotheses = new List<Hypothesis>();
         var payerIdentities = cands.Values.Where(c => c.IdentityLogit >= 2.0).OrderByDescending(c => c.IdentityLogit).ToList();
 
-        var namedElsewhere = new HashSet<string>(StringComparer.Ordinal);
+        var namedElsewhere = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var payer in payerIdentities.Take(3))
         {
             foreach (var h in OnBehalf(payment, ev, payer))
             {
                 hypotheses.Add(h);
                 // "dues for Mary" from John: John's own invoice is not what this pays.
-                if (h.Plan is not null && h.NamedCount > 0 && h.Plan.Items.All(i => i.MemberId.Value != payer.Party.Id)) namedElsewhere.Add(payer.Party.Id);
+                if (h.Plan is not null && h.NamedCount > 0) namedElsewhere[payer.Party.Id] = h.Plan.Items.Select(i => i.MemberId.Value).ToHashSet(StringComparer.Ordinal);
             }
         }
 
@@ -260,7 +260,7 @@ public sealed class MatchingEngine
     private static decimal Confidence(double logit) => decimal.Round((decimal)(1.0 / (1.0 + Math.Exp(-logit))), 4);
 
     /// <summary>A candidate paying their own invoices (or the ones they referenced).</summary>
-    private Hypothesis Direct(Payment payment, Cand c, List<Cand> payerIdentities, ICollection<Cand> all, HashSet<string> namedElsewhere)
+    private Hypothesis Direct(Payment payment, Cand c, List<Cand> payerIdentities, ICollection<Cand> all, Dictionary<string, HashSet<string>> namedElsewhere)
     {
         var h = new Hypothesis(c.Party);
         h.Logit = -4.0 + c.IdentityLogit;
@@ -291,17 +291,20 @@ public sealed class MatchingEngine
         {
             // The payer referenced one invoice but paid all their open ones: fine. Paying some other
             // invoice than the one referenced is not: the memo and the amount disagree.
-            plans = AllocationPlanner.Plan(payment.Amount, c.Party.OpenItems(payment.Amount.Currency), options.VarianceTolerancePercent)
-                .Where(pl => referenced.All(r => !r.Balance.IsPositive || pl.Items.Any(i => i.InvoiceId == r.Id))).ToList();
+            var everything = c.Party.OpenItems(payment.Amount.Currency);
+            plans = AllocationPlanner.Plan(payment.Amount, everything, options.VarianceTolerancePercent)
+                .Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == everything.Count).ToList();
         }
 
-        if (namedElsewhere.Contains(c.Party.Id))
-        {
-            h.Logit -= 3.0;
-            h.Against.Add("memo says the payment is for someone else");
-        }
+
 
         Score(h, plans, c.Party, payment, c.IdentityLogit + (c.MemoNamed ? 2.0 : 0.0));
+        // "dues for Joann and Owen" from Owen: paying only Owen's own invoices is not what the memo says.
+        if (h.Plan is not null && namedElsewhere.TryGetValue(c.Party.Id, out var namedPlan) && !namedPlan.SetEquals(h.Plan.Items.Select(i => i.MemberId.Value)))
+        {
+            h.Logit -= 3.0;
+            h.Against.Add("memo names other members this allocation does not pay");
+        }
         if (h.Plan is null && c.Party.Invoices.Count > 0 && c.Party.Invoices.All(i => !i.Balance.IsPositive))
         {
             var settled = c.Party.Invoices.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
@@ -367,10 +370,9 @@ public sealed class MatchingEngine
             payer.Describe(h.For);
             h.For.Add($"paid by {p.Member.FullName} for {basis}");
             if (named.Count > 0) h.Logit += 1.5;
-            var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent);
+            var mustCover = named.Count == 0 ? null : named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
+            var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover);
             if (named.Count == 0 && kind != "household") plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
-            // A group payment must cover every person the memo names; otherwise someone is left unpaid.
-            if (named.Count > 0) plans = plans.Where(pl => named.All(n => pl.Items.Any(i => i.MemberId.Value == n.Id) || !n.HasOpen(payment.Amount.Currency))).ToList();
             Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? 1.5 : 0.0));
             if (named.Count > 0 && h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
                 h.Primary = members[h.Plan.Items[0].MemberId.Value];
@@ -485,6 +487,12 @@ public sealed class MatchingEngine
             {
                 var (first, kind) = GivenNameMatch(p, tokens, truncated);
                 var score = first * surnameScore;
+                if (p.SurnameParts.Count > 1 && !p.SurnameParts.All(tokens.Contains) && !p.SurnameKeys.Any(k => k.Length > surname.Length && tokens.Contains(k)) && !(truncated && surnameScore < 1.0))
+                {
+                    score *= 0.6;
+                    kind += ", only part of the surname";
+                }
+
                 if (surnameScore < 1.0) kind += surnameScore >= 0.97 ? ", surname cut short" : ", surname misspelt";
                 if (score <= 0) continue;
                 if (!found.TryGetValue(p.Id, out var prev) || prev.Item2 < score) found[p.Id] = (p, score, kind);
@@ -673,7 +681,7 @@ public sealed class MatchingEngine
             if (lastTokens.Count == 0 && full.Count > 0) lastTokens = [full[^1]];
             if (firstTokens.Count == 0 && full.Count > 1) firstTokens = [full[0]];
             FirstKey = firstTokens.Count > 0 ? firstTokens[0] : "";
-            foreach (var t in lastTokens.Where(t => !lexicon.IsPersonalSuffix(t))) SurnameKeys.Add(t);
+            foreach (var t in lastTokens.Where(t => !lexicon.IsPersonalSuffix(t))) { SurnameKeys.Add(t); SurnameParts.Add(t); }
             // "Garcia-Lopez" is also written "Garcialopez"; "Van der Berg" as "Vanderberg".
             if (lastTokens.Count > 1) SurnameKeys.Add(string.Concat(lastTokens));
             foreach (var t in firstTokens.Skip(1).Concat(full.Where(t => t.Length > 1 && t != FirstKey && !SurnameKeys.Contains(t)))) OtherGivenKeys.Add(t);
@@ -684,6 +692,7 @@ public sealed class MatchingEngine
         public string FirstKey { get; }
         public HashSet<string> SurnameKeys { get; } = new(StringComparer.Ordinal);
         public HashSet<string> OtherGivenKeys { get; } = new(StringComparer.Ordinal);
+        public List<string> SurnameParts { get; } = [];
         public string OrgCore { get; }
         public bool IsChapter { get; }
         public List<OpenInvoice> Invoices { get; } = [];
