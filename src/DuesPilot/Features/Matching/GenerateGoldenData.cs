@@ -79,7 +79,8 @@ public static class GenerateGoldenData
         foreach (var p in people)
             if (p.Email.Length > 0 && !seenMail.Add(p.Email) && p.Household.Length == 0) p.Email = "";
 
-        var all = people.Concat(orgs).Concat(chapters).ToList();
+        // Half the chapters are parties in the member file; the others are known only by their code on members.
+        var all = people.Concat(orgs).Concat(chapters.Where((_, i) => i % 2 == 0)).ToList();
         var invoiceRows = new List<string[]>();
         var start = new DateOnly(2025, 1, 1);
         foreach (var p in people.Concat(orgs))
@@ -216,7 +217,8 @@ public static class GenerateGoldenData
                 if (listed.Count < 2) continue;
                 var items = listed.Select(s => (s, s.Open.First(o => Remaining(o) > 0))).ToList();
                 var amount = items.Sum(x => Remaining(x.Item2));
-                Add(id, amount, channel == "card" ? "check" : channel, chapter.Full.ToUpperInvariant(), "", "Chapter remittance: " + string.Join("; ", listed.Select(s => $"{s.First} {s.Last}")));
+                var chapterPayer = rng.NextDouble() < 0.5 ? chapter.Full.ToUpperInvariant() : $"{chapter.Chapter} Chapter Treasurer";
+                Add(id, amount, channel == "card" ? "check" : channel, chapterPayer, "", "Chapter remittance: " + string.Join("; ", listed.Select(s => $"{s.First} {s.Last}")));
                 foreach (var (s, i) in items) { truth.Add([id, "apply", s.Id, i.Id, M(Remaining(i))]); paidBalance[i.Id] = paidBalance.GetValueOrDefault(i.Id) + Remaining(i); }
             }
             else if (scenario < 0.85)
@@ -258,7 +260,7 @@ public static class GenerateGoldenData
             else
             {
                 // Member with nothing open pays (advance): review with the member named.
-                var idle = people.Where(o => o.Open.All(x => Remaining(x) <= 0) && o.Email.Length > 0).Skip(rng.Next(0, 50)).FirstOrDefault();
+                var idle = people.Where(o => o.Open.Count == 0 && o.Email.Length > 0).Skip(rng.Next(0, 50)).FirstOrDefault();
                 if (idle is null) continue;
                 Add(id, 395m, "card", $"{idle.First} {idle.Last}", idle.Email, "2026 dues");
                 truth.Add([id, "review", idle.Id, "", ""]);

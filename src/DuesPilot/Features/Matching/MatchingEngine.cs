@@ -190,6 +190,9 @@ public sealed class MatchingEngine
             }
         }
 
+        if (ev.MentionsChapter && !payerIdentities.Any(p => p.Party.IsChapter))
+            foreach (var h in ChapterByCode(payment, ev)) hypotheses.Add(h);
+
         foreach (var c in cands.Values) hypotheses.Add(Direct(payment, c, payerIdentities, cands.Values, namedElsewhere));
 
         // Same allocation reached two ways (e-mail and household): keep the best-supported one.
@@ -380,6 +383,38 @@ public sealed class MatchingEngine
             // Paying a spouse's invoice without saying so may as well be an advance on one's own dues.
             if (named.Count == 0 && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
                 h.Conflict = "pays a household member's invoice the memo does not mention";
+            yield return h;
+        }
+    }
+
+    /// <summary>
+    /// A chapter that is not itself a party in the member file ("OH CHAPTER", "Ohio Chapter ASSN")
+    /// remitting for a list of its members: the chapter code or state name picks the chapter, the
+    /// memo names the members, and the amount must cover each of them.
+    /// </summary>
+    private IEnumerable<Hypothesis> ChapterByCode(Payment payment, PaymentEvidence ev)
+    {
+        var words = NameText.Tokens(ev.PayerRaw + " " + payment.Memo);
+        var codes = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < words.Count; i++)
+        {
+            var upper = words[i].ToUpperInvariant();
+            if (byChapter.ContainsKey(upper) && words[i].Length >= 2) codes.Add(upper);
+            for (var n = 1; n <= 3 && i + n <= words.Count; n++)
+                if (MatchingReferenceData.StateCodes.TryGetValue(string.Concat(words.Skip(i).Take(n)), out var code) && byChapter.ContainsKey(code)) codes.Add(code);
+        }
+
+        foreach (var code in codes.Take(3))
+        {
+            var people = byChapter[code].Where(m => m.Member.Kind == PartyKind.Person).ToList();
+            var named = FindNamedInMemo(ev.MemoSegments, people).ToList();
+            if (named.Count == 0) continue;
+            var h = new Hypothesis(named[0]) { OnBehalf = true, NamedCount = named.Count };
+            h.Logit = -4.0 + 3.0 + 1.5;
+            h.For.Add($"chapter {code} named by the payer; memo names {named.Count} of its members");
+            var items = named.SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
+            var mustCover = named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
+            Score(h, items.Count == 0 ? [] : AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover), named[0], payment, 4.5);
             yield return h;
         }
     }

@@ -11,6 +11,14 @@ public static class MatchingReferenceData
     /// <summary>Nicknames, titles, suffixes and legal forms for name normalisation.</summary>
     public static NameLexicon Lexicon => LazyLexicon.Value;
 
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> LazyStates = new(() =>
+        Lines("state-abbreviations.txt").Select(l => l.Split('|')).Where(a => a.Length == 2)
+            .GroupBy(a => a[0].Replace(" ", "", StringComparison.Ordinal), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First()[1].ToUpperInvariant(), StringComparer.Ordinal));
+
+    /// <summary>State and province names, words joined ("newyork"), to their codes ("NY"): chapters are often named by state.</summary>
+    public static IReadOnlyDictionary<string, string> StateCodes => LazyStates.Value;
+
     /// <summary>Lines of an embedded list file (<c>nicknames.csv</c>, <c>surnames.csv</c>…).</summary>
     public static IReadOnlyList<string> Lines(string fileName)
     {
