@@ -81,7 +81,8 @@ public sealed record PaymentEvidence(
             var segment = new List<string>();
             foreach (var t in NameText.Tokens(part))
             {
-                if (lexicon.IsMemoFiller(t) || lexicon.IsTitle(t) || (segment.Count > 0 && lexicon.IsPersonalSuffix(t))) continue;
+                // Titles lead a name ("Dr Jane Doe"); later they are surnames (Janet Bishop).
+                if (lexicon.IsMemoFiller(t) || (segment.Count == 0 && lexicon.IsTitle(t)) || (segment.Count > 0 && lexicon.IsPersonalSuffix(t))) continue;
                 if (t.Any(char.IsDigit)) continue;
                 segment.Add(t);
             }

@@ -321,7 +321,7 @@ public sealed class MatchingEngine
         // Conflicting references: the memo names this member's invoice but the e-mail or name is someone unrelated's.
         if (c.InvoiceRefs.Count > 0 || c.MemberRef is not null)
         {
-            var other = payerIdentities.FirstOrDefault(p => p.Party != c.Party && (p.EmailShare > 0 || p.NameScore >= 0.85) && p.NameRivals == 0 && !Related(p.Party, c.Party) && p.InvoiceRefs.Count == 0);
+            var other = payerIdentities.FirstOrDefault(p => p.Party != c.Party && (p.EmailShare > 0 || p.NameScore >= 0.85) && !Related(p.Party, c.Party) && p.InvoiceRefs.Count == 0);
             if (other is not null && !(c.EmailShare > 0 || c.NameScore >= 0.7))
             {
                 h.Conflict = $"payer looks like {other.Party.Member.FullName} ({other.Party.Id}), who is not related to this member";
@@ -374,12 +374,14 @@ public sealed class MatchingEngine
             h.For.Add($"paid by {p.Member.FullName} for {basis}");
             if (named.Count > 0) h.Logit += 1.5;
             var mustCover = named.Count == 0 ? null : named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
+            var unresolved = named.Count == 0 ? null : Unresolved(ev.MemoSegments, named);
             var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover);
             if (named.Count == 0 && kind != "household") plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
             Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? 1.5 : 0.0));
             if (named.Count > 0 && h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
                 h.Primary = members[h.Plan.Items[0].MemberId.Value];
             h.NameOnlyAmbiguous = payer.NameRivals > 0 && payer.EmailShare == 0 && payer.MemberRef is null && payer.InvoiceRefs.Count == 0;
+            if (unresolved is not null) { h.Conflict = unresolved; h.Against.Add(unresolved); }
             // Paying a spouse's invoice without saying so may as well be an advance on one's own dues.
             if (named.Count == 0 && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
                 h.Conflict = "pays a household member's invoice the memo does not mention";
@@ -415,6 +417,7 @@ public sealed class MatchingEngine
             var items = named.SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             var mustCover = named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
             Score(h, items.Count == 0 ? [] : AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover), named[0], payment, 4.5);
+            if (Unresolved(ev.MemoSegments, named) is { } unresolved) { h.Conflict = unresolved; h.Against.Add(unresolved); }
             yield return h;
         }
     }
@@ -663,6 +666,19 @@ public sealed class MatchingEngine
                 }
             }
         }
+    }
+
+    /// <summary>A memo segment that reads like a full name but matches none of the members found: someone on the list would go unpaid.</summary>
+    private string? Unresolved(IReadOnlyList<List<string>> segments, List<Party> named)
+    {
+        foreach (var seg in segments)
+        {
+            if (seg.Count < 2) continue;
+            var matched = named.Any(p => seg.Any(p.SurnameKeys.Contains) || seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey))));
+            if (!matched) return $"memo names '{string.Join(' ', seg)}', who matches no member on the list";
+        }
+
+        return null;
     }
 
     private static IEnumerable<string> WithPrefix(string[] sorted, string prefix)
