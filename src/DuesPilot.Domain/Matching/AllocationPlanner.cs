@@ -94,9 +94,12 @@ public static class AllocationPlanner
         return diff * 100m <= balance.MinorUnits * tolerancePercent;
     }
 
-    private static bool SameShape(IReadOnlyList<OpenItem> a, IReadOnlyList<OpenItem> b) =>
-        a.Select(i => i.MemberId).Distinct().Count() == 1 && b.Select(i => i.MemberId).Distinct().Count() == 1 && a[0].MemberId == b[0].MemberId
-        && a.Select(i => i.Balance.MinorUnits).Order().SequenceEqual(b.Select(i => i.Balance.MinorUnits).Order());
+    /// <summary>Same members paying the same amounts each: the sets differ only in which of a member's equal invoices is paid.</summary>
+    private static bool SameShape(IReadOnlyList<OpenItem> a, IReadOnlyList<OpenItem> b)
+    {
+        static string Shape(IReadOnlyList<OpenItem> set) => string.Join(';', set.OrderBy(i => i.MemberId.Value, StringComparer.Ordinal).ThenBy(i => i.Balance.MinorUnits).Select(i => $"{i.MemberId.Value}:{i.Balance.MinorUnits}"));
+        return Shape(a) == Shape(b);
+    }
 
     private static long Distance(Money amount, IReadOnlyList<OpenItem> set) => Math.Abs(amount.MinorUnits - set.Sum(i => i.Balance.MinorUnits));
 

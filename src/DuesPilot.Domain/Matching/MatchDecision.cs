@@ -13,13 +13,13 @@ public enum MatchAction
 /// <summary>Thresholds of the matching policy. Configuration, recorded with every decision.</summary>
 /// <param name="AutoApplyConfidence">Lowest confidence at which a payment is applied without a human.</param>
 /// <param name="VarianceTolerancePercent">Largest over- or underpayment, in percent of the covered balance, that is still applied (DESIGN §2: default 2%).</param>
-/// <param name="RunnerUpMargin">A second candidate whose confidence comes within this of the first makes the payer ambiguous.</param>
+/// <param name="RunnerUpLogitMargin">A second clean allocation whose log-odds come within this of the first makes the payment ambiguous (2 = the first must be about 7 times as likely).</param>
 /// <param name="MaxCandidates">Ranked candidates kept on a review item.</param>
 /// <param name="UseEmbeddings">Rank the hard remainder by sentence-embedding similarity too.</param>
 public sealed record MatchOptions(
     decimal AutoApplyConfidence = 0.90m,
     decimal VarianceTolerancePercent = 2m,
-    decimal RunnerUpMargin = 0.25m,
+    decimal RunnerUpLogitMargin = 2.0m,
     int MaxCandidates = 5,
     bool UseEmbeddings = true)
 {
@@ -30,7 +30,7 @@ public sealed record MatchOptions(
     {
         if (AutoApplyConfidence is <= 0m or > 1m) throw new ArgumentOutOfRangeException(nameof(AutoApplyConfidence), "must be in (0, 1]");
         if (VarianceTolerancePercent is < 0m or > 50m) throw new ArgumentOutOfRangeException(nameof(VarianceTolerancePercent), "must be in [0, 50]");
-        if (RunnerUpMargin is < 0m or > 1m) throw new ArgumentOutOfRangeException(nameof(RunnerUpMargin), "must be in [0, 1]");
+        if (RunnerUpLogitMargin is < 0m or > 20m) throw new ArgumentOutOfRangeException(nameof(RunnerUpLogitMargin), "must be in [0, 20]");
         if (MaxCandidates < 1) throw new ArgumentOutOfRangeException(nameof(MaxCandidates), "must be at least 1");
     }
 }

@@ -177,7 +177,9 @@ public sealed class MatchingEngine
         foreach (var p in FindNamedInMemo(ev.MemoSegments, scope: null)) Get(p).MemoNamed = true;
 
         var hypotheses = new List<Hypothesis>();
-        var payerIdentities = cands.Values.Where(c => c.IdentityLogit >= 2.0).OrderByDescending(c => c.IdentityLogit).ToList();
+        // Who paid (as opposed to whose invoice was named): payer-side evidence only.
+        var payerIdentities = cands.Values.Where(c => c.IdentityLogit >= 2.0 && (c.EmailShare > 0 || c.NameScore > 0 || c.MemberRef is not null))
+            .OrderByDescending(c => c.IdentityLogit).ThenBy(c => c.Party.Id, StringComparer.Ordinal).ToList();
 
         var namedElsewhere = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var payer in payerIdentities.Take(3))
@@ -206,10 +208,45 @@ public sealed class MatchingEngine
         if (embedder is not null && (ranked.Count == 0 || ranked[0].Logit < 1.0) && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
         var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
         var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash).Select(c => c.Party.Id).ToList();
-        return Conclude(payment, ranked, referencedInvoices, referencedMembers);
+        // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
+        var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || (c.NameScore >= 0.85 && c.NameRivals == 0)).Select(c => c.Party).ToList();
+        return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers);
     }
 
-    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers)
+    /// <summary>What stops a hypothesis from being applied, whatever its confidence.</summary>
+    private List<string> Blockers(Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers)
+    {
+        var blockers = new List<string>();
+        if (h.Plan is null)
+        {
+            blockers.Add(h.NoPlanReason ?? "no open balance fits the amount");
+        }
+        else
+        {
+            // Every invoice or member the payer wrote must be part of what is applied; otherwise the memo
+            // and the allocation disagree (conflicting references) and a person decides.
+            var unpaid = referencedInvoices.Where(r => r.Balance.IsPositive && !h.Plan.Items.Any(i => i.InvoiceId == r.Id)).Select(r => "INV " + r.Id.Value).Distinct().ToList();
+            if (unpaid.Count > 0) blockers.Add($"memo references {string.Join(", ", unpaid)}, which this allocation does not pay");
+            var planMembers = h.Plan.Lines.Select(l => l.Member.Value).ToHashSet(StringComparer.Ordinal);
+            var otherMembers = referencedMembers.Where(m => !planMembers.Contains(m) && m != h.Primary.Id).ToList();
+            if (otherMembers.Count > 0 && referencedInvoices.Count == 0) blockers.Add($"memo references member {string.Join(", ", otherMembers)}, who this allocation does not pay");
+            // The payer is clearly someone: the money must go to them or to people they are known to pay for.
+            if (strongPayers.Count > 0 && !strongPayers.Any(sp => planMembers.Contains(sp.Id) || planMembers.All(m => Related(sp, members[m]))))
+            {
+                var sp = strongPayers.First();
+                blockers.Add($"payer looks like {sp.Member.FullName} ({sp.Id}), who is neither paid nor related to those paid");
+            }
+
+            if (h.Plan.IsAmbiguous) blockers.Add("several sets of invoices fit the amount");
+        }
+
+        if (h.Duplicate is { } dup) blockers.Add(dup);
+        if (h.Conflict is { } conflict && !blockers.Contains(conflict)) blockers.Add(conflict);
+        if (h.NameOnlyAmbiguous) blockers.Add("payer name fits several members");
+        return blockers;
+    }
+
+    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers)
     {
         var candidates = ranked.Take(options.MaxCandidates).Select(h => new MatchCandidate(
             new MemberId(h.Primary.Id), h.Primary.Member.FullName, Confidence(h.Logit), h.For, h.Against,
@@ -221,25 +258,10 @@ public sealed class MatchingEngine
 
         var top = ranked[0];
         var confidence = Confidence(top.Logit);
-        var blockers = new List<string>();
-        // Every invoice or member the payer wrote must be part of what is applied; otherwise the memo
-        // and the allocation disagree (conflicting references) and a person decides.
-        if (top.Plan is not null)
-        {
-            var unpaid = referencedInvoices.Where(r => r.Balance.IsPositive && !top.Plan.Items.Any(i => i.InvoiceId == r.Id)).Select(r => "INV " + r.Id.Value).Distinct().ToList();
-            if (unpaid.Count > 0) blockers.Add($"memo references {string.Join(", ", unpaid)}, which this allocation does not pay");
-            var planMembers = top.Plan.Lines.Select(l => l.Member.Value).ToHashSet(StringComparer.Ordinal);
-            var otherMembers = referencedMembers.Where(m => !planMembers.Contains(m) && m != top.Primary.Id).ToList();
-            if (otherMembers.Count > 0 && referencedInvoices.Count == 0) blockers.Add($"memo references member {string.Join(", ", otherMembers)}, who this allocation does not pay");
-        }
-
-        if (top.Plan is null) blockers.Add(top.NoPlanReason ?? "no open balance fits the amount");
-        else if (top.Plan.IsAmbiguous) blockers.Add("several sets of invoices fit the amount");
-        if (top.Duplicate is { } dup) blockers.Add(dup);
-        if (top.Conflict is { } conflict) blockers.Add(conflict);
-        if (top.NameOnlyAmbiguous) blockers.Add("payer name fits several members");
-        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Plan is not null && h.Key != top.Key);
-        if (runnerUp is not null && Confidence(runnerUp.Logit) >= confidence - options.RunnerUpMargin)
+        var blockers = Blockers(top, referencedInvoices, referencedMembers, strongPayers);
+        // A second allocation that is itself clean and nearly as likely makes the payment ambiguous.
+        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(h, referencedInvoices, referencedMembers, strongPayers).Count == 0);
+        if (runnerUp is not null && runnerUp.Logit >= top.Logit - (double)options.RunnerUpLogitMargin)
             blockers.Add($"{runnerUp.Primary.Member.FullName} ({runnerUp.Primary.Id}) fits almost as well");
         if (confidence < options.AutoApplyConfidence) blockers.Add($"confidence {confidence.ToString("0.00", CultureInfo.InvariantCulture)} below {options.AutoApplyConfidence.ToString("0.00", CultureInfo.InvariantCulture)}");
 
@@ -366,7 +388,8 @@ public sealed class MatchingEngine
             else if (people.Count(m => m.HasOpen(payment.Amount.Currency)) is > 0 and <= 12) { beneficiaries = people; basis = $"all {kind} members with open invoices"; }
             else continue;
 
-            var items = beneficiaries.Where(b => b != p || kind == "household").SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
+            // The payer's own invoices alone are the direct hypothesis; here at least one other person must be paid.
+            var items = beneficiaries.Where(b => b != p || (kind == "household" && named.Contains(p))).SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             if (items.Count == 0) continue;
             var h = new Hypothesis(named.Count > 0 ? named[0] : p) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = -4.0 + payer.IdentityLogit;
