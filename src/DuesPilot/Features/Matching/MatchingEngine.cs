@@ -407,7 +407,10 @@ public sealed class MatchingEngine
             if (unresolved is not null) { h.Conflict = unresolved; h.Against.Add(unresolved); }
             // Paying a spouse's invoice without saying so may as well be an advance on one's own dues.
             if (named.Count == 0 && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
+            {
                 h.Conflict = "pays a household member's invoice the memo does not mention";
+                h.Logit -= 2.0;
+            }
             yield return h;
         }
     }
