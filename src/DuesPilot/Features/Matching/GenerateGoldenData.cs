@@ -111,6 +111,11 @@ public static class GenerateGoldenData
         var paidBalance = new Dictionary<string, decimal>();
         var day = new DateOnly(2025, 3, 1);
         var payers = people.Where(p => p.Open.Count > 0).ToList();
+        // Lookups by household, employer and chapter, so large sets generate in linear time.
+        var byHousehold = people.Where(p => p.Household.Length > 0).GroupBy(p => p.Household).ToDictionary(g => g.Key, g => g.ToList());
+        var byOrg = people.Where(p => p.Org.Length > 0 && p.Open.Count > 0).GroupBy(p => p.Org).ToDictionary(g => g.Key, g => g.ToList());
+        var byChapter = people.Where(p => p.Chapter.Length > 0 && p.Open.Count > 0).GroupBy(p => p.Chapter).ToDictionary(g => g.Key, g => g.ToList());
+        var idlePeople = people.Where(o => o.Open.Count == 0 && o.Email.Length > 0).ToList();
         var byName = all.GroupBy(p => (p.First + " " + p.Last).ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Count());
         var pid = 0;
         var lastApplied = new List<(string[] Payment, Person P, decimal Amount)>();
@@ -177,7 +182,7 @@ public static class GenerateGoldenData
             else if (scenario < 0.70 && p.Household.Length > 0)
             {
                 // Household: spouse pays partner's (or both) dues.
-                var partner = people.First(o => o.Household == p.Household && o != p);
+                var partner = byHousehold[p.Household].First(o => o != p);
                 if (!Untouched(partner)) continue;
                 var items = partner.Open.Where(o => Remaining(o) > 0).Take(1).Concat(rng.NextDouble() < 0.5 ? open.Take(1) : []).ToList();
                 if (items.Count == 0) continue;
@@ -200,7 +205,7 @@ public static class GenerateGoldenData
             {
                 // Employer pays for people named in the memo.
                 var org = Pick(rng, orgs);
-                var staff = people.Where(s => s.Org == org.Id && Untouched(s) && s.Open.Count > 0).Take(rng.Next(1, 4)).ToList();
+                var staff = byOrg.GetValueOrDefault(org.Id, []).Skip(rng.Next(0, 20)).Where(Untouched).Take(rng.Next(1, 4)).ToList();
                 if (staff.Count == 0) continue;
                 var items = staff.Select(s => (s, s.Open.First(o => Remaining(o) > 0))).ToList();
                 var amount = items.Sum(x => Remaining(x.Item2));
@@ -213,7 +218,8 @@ public static class GenerateGoldenData
             {
                 // Chapter remits a lump sum for a list of its members.
                 var chapter = Pick(rng, chapters);
-                var listed = people.Where(s => s.Chapter == chapter.Chapter && Untouched(s) && s.Open.Count > 0).OrderBy(_ => rng.Next()).Take(rng.Next(2, 6)).ToList();
+                var pool = byChapter.GetValueOrDefault(chapter.Chapter, []);
+                var listed = Enumerable.Range(0, 12).Select(_ => pool.Count == 0 ? null : pool[rng.Next(pool.Count)]).OfType<Person>().Where(Untouched).Distinct().Take(rng.Next(2, 6)).ToList();
                 if (listed.Count < 2) continue;
                 var items = listed.Select(s => (s, s.Open.First(o => Remaining(o) > 0))).ToList();
                 var amount = items.Sum(x => Remaining(x.Item2));
@@ -260,7 +266,7 @@ public static class GenerateGoldenData
             else
             {
                 // Member with nothing open pays (advance): review with the member named.
-                var idle = people.Where(o => o.Open.Count == 0 && o.Email.Length > 0).Skip(rng.Next(0, 50)).FirstOrDefault();
+                var idle = idlePeople.Count == 0 ? null : idlePeople[rng.Next(idlePeople.Count)];
                 if (idle is null) continue;
                 Add(id, 395m, "card", $"{idle.First} {idle.Last}", idle.Email, "2026 dues");
                 truth.Add([id, "review", idle.Id, "", ""]);

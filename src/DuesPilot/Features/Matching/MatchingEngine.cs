@@ -21,6 +21,9 @@ public interface INameEmbedder
 public sealed class MatchingEngine
 {
     private static readonly JaroWinkler Jw = new();
+
+    /// <summary>Name candidates kept per payment; rivals beyond this are counted but not scored one by one.</summary>
+    private const int MaxNameCandidates = 40;
     private readonly MatchOptions options;
     private readonly NameLexicon lexicon;
     private readonly INameEmbedder? embedder;
@@ -157,6 +160,9 @@ public sealed class MatchingEngine
 
         // 2. Names: the payer as a person and as an organization.
         var personMatches = FindPersons(ev.PayerTokens, ev.PayerMayBeTruncated);
+        // "SMITH" alone fits hundreds of members: keep the best few so a common surname costs no more than a rare one.
+        if (personMatches.Count > MaxNameCandidates)
+            personMatches = personMatches.OrderByDescending(m => m.Score).ThenBy(m => m.Party.Id, StringComparer.Ordinal).Take(MaxNameCandidates).ToList();
         foreach (var (p, score, kind) in personMatches)
         {
             var c = Get(p);
@@ -170,8 +176,13 @@ public sealed class MatchingEngine
         }
 
         // How many members share the payer's best name level: two "John Smith"s make the name say nothing alone.
+        var nameScores = cands.Values.Where(c => c.NameScore > 0).Select(c => c.NameScore).Order().ToArray();
         foreach (var c in cands.Values.Where(c => c.NameScore > 0))
-            c.NameRivals = cands.Values.Count(o => o.NameScore >= c.NameScore - 0.001 && o.NameScore > 0) - 1;
+        {
+            var at = Array.BinarySearch(nameScores, c.NameScore - 0.001);
+            if (at < 0) at = ~at;
+            c.NameRivals = nameScores.Length - at - 1;
+        }
 
         // 3. Members named in the memo ("dues for Jane Doe and Bob Smith").
         foreach (var p in FindNamedInMemo(ev.MemoSegments, scope: null)) Get(p).MemoNamed = true;
