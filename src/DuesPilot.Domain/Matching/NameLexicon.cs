@@ -169,12 +169,32 @@ public static class NameText
             if (cat == UnicodeCategory.NonSpacingMark) continue;
             if (c is '\'' or '’' or '`') continue;
             if (c == '&') { sb.Append(" and "); continue; }
-            if (char.IsLetterOrDigit(c)) sb.Append(char.ToLowerInvariant(c));
-            else if (c == 'ß') sb.Append("ss");
+            var lower = char.ToLowerInvariant(c);
+            // Decomposition is not available everywhere (invariant globalization), so fold Latin letters by table too.
+            if (lower > '\u007f' && Latin.TryGetValue(lower, out var plain)) sb.Append(plain);
+            else if (char.IsLetterOrDigit(lower)) sb.Append(lower);
             else sb.Append(' ');
         }
 
         return string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static readonly Dictionary<char, string> Latin = BuildLatin();
+
+    private static Dictionary<char, string> BuildLatin()
+    {
+        var map = new Dictionary<char, string>();
+        foreach (var (plain, accented) in new[]
+        {
+            ("a", "àáâãäåāăą"), ("c", "çćĉċč"), ("d", "ďđð"), ("e", "èéêëēĕėęě"), ("g", "ĝğġģ"), ("h", "ĥħ"), ("i", "ìíîïĩīĭįı"),
+            ("j", "ĵ"), ("k", "ķ"), ("l", "ĺļľŀł"), ("n", "ñńņňŉ"), ("o", "òóôõöøōŏő"), ("r", "ŕŗř"), ("s", "śŝşšș"), ("t", "ţťŧț"),
+            ("u", "ùúûüũūŭůűų"), ("w", "ŵ"), ("y", "ýÿŷ"), ("z", "źżž"), ("ae", "æ"), ("oe", "œ"), ("ss", "ß"), ("th", "þ"),
+        })
+        {
+            foreach (var ch in accented) map[ch] = plain;
+        }
+
+        return map;
     }
 
     public static List<string> Tokens(string? text) =>

@@ -322,6 +322,7 @@ public sealed class MatchingEngine
             items = c.Party.OpenItems(payment.Amount.Currency);
         }
 
+        h.CandidateItemCount = items.Count;
         var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent);
         if (plans.Count == 0 && referenced.Count > 0)
         {
@@ -409,6 +410,7 @@ public sealed class MatchingEngine
             if (named.Count > 0) h.Logit += 1.5;
             var mustCover = named.Count == 0 ? null : named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
             var unresolved = named.Count == 0 ? null : Unresolved(ev.MemoSegments, named);
+            h.CandidateItemCount = items.Count;
             var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover);
             if (named.Count == 0 && kind != "household") plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
             Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? 1.5 : 0.0));
@@ -453,6 +455,7 @@ public sealed class MatchingEngine
             h.For.Add($"chapter {code} named by the payer; memo names {named.Count} of its members");
             var items = named.SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             var mustCover = named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
+            h.CandidateItemCount = items.Count;
             Score(h, items.Count == 0 ? [] : AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover), named[0], payment, 4.5);
             if (Unresolved(ev.MemoSegments, named) is { } unresolved) { h.Conflict = unresolved; h.Against.Add(unresolved); }
             yield return h;
@@ -475,11 +478,15 @@ public sealed class MatchingEngine
         // An amount that fits says little about a member the name barely points to: with thousands of
         // members, many owe exactly 395.00. The bonus grows with the identity evidence it confirms.
         var weight = Math.Clamp(identity / 3.4, 0.25, 1.0);
+        // A single invoice or everything the party owes is a natural amount; a proper subset that happens
+        // to add up is likelier by chance, and a near miss within tolerance a little weaker still.
+        var wholeSet = plan.Items.Count == h.CandidateItemCount;
         h.Logit += weight * plan.Kind switch
         {
-            PlanKind.Exact when plan.Items.Count == 1 => 3.0,
-            PlanKind.Exact => 2.5,
-            _ => 1.5,
+            PlanKind.Exact when plan.Items.Count == 1 || wholeSet => 3.0,
+            PlanKind.Exact => 2.0,
+            _ when plan.Items.Count == 1 => 2.5,
+            _ => 2.0,
         };
         if (plan.IsAmbiguous) { h.Logit -= 2.0; h.Against.Add("another set of invoices fits the same amount"); }
     }
@@ -608,7 +615,7 @@ public sealed class MatchingEngine
             if (t == first) return (1.0, "name exact");
             if (t.Length > 1 && lexicon.AreNicknames(t, first)) best = Max(best, (0.9, $"nickname {t}~{first}"));
             else if (p.OtherGivenKeys.Contains(t)) best = Max(best, (0.85, "goes by middle name"));
-            else if (truncated && i == tokens.Count - 1 && t.Length >= 2 && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (0.85, "given name cut short"));
+            else if (truncated && i == tokens.Count - 1 && t.Length >= 2 && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (t.Length >= 3 ? 0.9 : 0.8, "given name cut short"));
             else if (t.Length == 1 && t[0] == first[0]) best = Max(best, (0.7, "initial"));
             else if (t.Length >= 3 && first.Length > t.Length && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (0.8, $"short form {t}~{first}"));
             else if (t.Length >= 4 && first.Length >= 4 && Jw.Similarity(t, first) >= 0.92) best = Max(best, (0.8, "given name misspelt"));
@@ -846,6 +853,7 @@ public sealed class MatchingEngine
         public string? NoPlanReason { get; set; }
         public bool NameOnlyAmbiguous { get; set; }
         public bool OnBehalf { get; init; }
+        public int CandidateItemCount { get; set; }
         public int NamedCount { get; init; }
 
         public string Key => Plan is null
