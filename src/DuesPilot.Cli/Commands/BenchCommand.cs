@@ -16,6 +16,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Benchmarks that print their figures.");
         command.Subcommands.Add(Ledger());
+        command.Subcommands.Add(BenchMatch.Create());
         return command;
     }
 

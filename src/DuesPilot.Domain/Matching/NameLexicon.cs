@@ -11,6 +11,7 @@ namespace DuesPilot.Domain.Matching;
 public sealed class NameLexicon
 {
     private readonly Dictionary<string, HashSet<string>> nicknameGroups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> reverse = new(StringComparer.Ordinal);
     private readonly HashSet<string> titles = new(StringComparer.Ordinal);
     private readonly HashSet<string> personalSuffixes = new(StringComparer.Ordinal);
     private readonly HashSet<string> legalSuffixes = new(StringComparer.Ordinal);
@@ -29,6 +30,8 @@ public sealed class NameLexicon
             if (f.Length == 0 || n.Length == 0) continue;
             Group(f).Add(f);
             Group(n).Add(f);
+            if (!reverse.TryGetValue(f, out var list)) reverse[f] = list = [];
+            list.Add(n);
         }
 
         foreach (var line in titleLines)
@@ -98,6 +101,24 @@ public sealed class NameLexicon
         if (a == b) return true;
         if (!nicknameGroups.TryGetValue(a, out var ga) || !nicknameGroups.TryGetValue(b, out var gb)) return false;
         return ga.Overlaps(gb);
+    }
+
+    /// <summary>The first letters a given name can start with once nicknames are undone ("bob" → b, r).</summary>
+    public IEnumerable<char> PossibleInitials(string name)
+    {
+        if (name.Length == 0) yield break;
+        yield return name[0];
+        if (!nicknameGroups.TryGetValue(name, out var groups)) yield break;
+        foreach (var formal in groups) if (formal.Length > 0) yield return formal[0];
+        // The formal name's other nicknames ("rob" for "bob") start with letters the formal names cover.
+        foreach (var (other, otherGroups) in NicknamesOf(groups)) if (other.Length > 0 && otherGroups) yield return other[0];
+    }
+
+    private IEnumerable<(string, bool)> NicknamesOf(HashSet<string> formals)
+    {
+        foreach (var f in formals)
+            if (reverse.TryGetValue(f, out var nicks))
+                foreach (var n in nicks) yield return (n, true);
     }
 
     /// <summary>Name tokens of a person with titles and suffixes removed ("Dr. Robert J. Smith Jr." → robert j smith).</summary>

@@ -28,7 +28,8 @@ public static class GenerateGoldenData
     private static readonly string[] StateNames = ["Ohio", "New York", "California", "Texas", "Illinois", "Pennsylvania", "Florida", "Georgia", "Michigan", "Washington"];
     private static readonly (string Type, decimal Dues)[] Tiers = [("REG", 395m), ("REG", 395m), ("REG", 395m), ("STU", 95m), ("RET", 195m), ("ASSOC", 250m)];
 
-    public static void Generate(string folder, int memberCount, int paymentCount, int seed)
+    /// <param name="invoiceTarget">When above what the members get naturally, extra open invoices (events, contributions) are added up to it.</param>
+    public static void Generate(string folder, int memberCount, int paymentCount, int seed, int invoiceTarget = 0)
     {
         var rng = new Random(seed);
         var firsts = Weighted(MatchingReferenceData.CsvRows("first-names.csv").Take(1200).Select(r => (r["name"], double.Parse(r["count"], CultureInfo.InvariantCulture))).ToList());
@@ -97,6 +98,18 @@ public static class GenerateGoldenData
                 p.Open.Add((id, balance, date.AddDays(30)));
                 invoiceRows.Add([id, p.Id, D(date), D(date.AddDays(30)), M(amount), M(balance), k == 0 ? $"DUES-{p.Type}" : "MISC", k == 0 ? $"{date.Year} membership dues" : "Event / contribution"]);
             }
+        }
+
+        // Top up to the requested number of open invoices with small extra charges (events, contributions).
+        var extraPool = people.Where(p => p.Open.Count > 0).ToList();
+        while (invoiceRows.Count < invoiceTarget && extraPool.Count > 0)
+        {
+            var p = Pick(rng, extraPool);
+            var amount = Pick(rng, (decimal[])[60m, 85m, 125m, 175m, 210m]);
+            var date = start.AddDays(rng.Next(0, 300));
+            var id = NewId(100000, 9999999);
+            p.Open.Add((id, amount, date.AddDays(30)));
+            invoiceRows.Add([id, p.Id, D(date), D(date.AddDays(30)), M(amount), M(amount), "EVENT", "Event registration"]);
         }
 
         // Settled history: some closed invoices (balance 0 rows are not open; the format keeps only open ones).

@@ -32,6 +32,7 @@ public sealed class MatchingEngine
     private readonly Dictionary<string, List<Party>> membersByRef = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> byEmail = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> bySurname = new(StringComparer.Ordinal);
+    private readonly HashSet<string> givenNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> surnamesBySoundex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> surnamesByTrigram = new(StringComparer.Ordinal);
     private readonly string[] sortedSurnames;
@@ -73,6 +74,7 @@ public sealed class MatchingEngine
             else
             {
                 foreach (var s in party.SurnameKeys) AddTo(bySurname, s, party);
+                if (party.FirstKey.Length > 0) givenNames.Add(party.FirstKey);
             }
         }
 
@@ -553,7 +555,8 @@ public sealed class MatchingEngine
             var isLast = i == tokens.Count - 1;
             if (truncated && isLast)
                 foreach (var s in WithPrefix(sortedSurnames, t)) surnameHits.TryAdd(s, 0.97);
-            if (t.Length >= 4)
+            // A misspelt surname is looked for only where the word is neither a surname nor a given name on file.
+            if (t.Length >= 4 && !bySurname.ContainsKey(t) && !givenNames.Contains(t))
             {
                 foreach (var s in FuzzySurnames(t))
                 {
@@ -563,9 +566,15 @@ public sealed class MatchingEngine
             }
         }
 
+        // Given names the payer may have written, as first letters (nicknames undone): a common surname's
+        // hundreds of members are narrowed to those whose given name can fit before any is scored.
+        var initials = new HashSet<char>();
+        foreach (var t in tokens) foreach (var c in lexicon.PossibleInitials(t)) initials.Add(c);
         foreach (var (surname, surnameScore) in surnameHits)
         {
-            foreach (var p in bySurname[surname])
+            var people = bySurname[surname];
+            IEnumerable<Party> pool = people.Count <= 40 ? people : people.Where(p => p.FirstKey.Length == 0 || initials.Contains(p.FirstKey[0]) || p.OtherGivenKeys.Any(tokens.Contains));
+            foreach (var p in pool)
             {
                 var (first, kind) = GivenNameMatch(p, tokens, truncated);
                 var score = first * surnameScore;
@@ -676,6 +685,15 @@ public sealed class MatchingEngine
     private IEnumerable<Party> FindNamedInMemo(IReadOnlyList<List<string>> segments, List<Party>? scope)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (scope is not null && scope.Count > 50)
+        {
+            // A chapter or a large employer: look the listed surnames up instead of reading every member.
+            var inScope = scope.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var p in FindNamedInMemo(segments, null))
+                if (inScope.Contains(p.Id) && seen.Add(p.Id)) yield return p;
+            yield break;
+        }
+
         if (scope is not null)
         {
             // Inside a household or an employer's staff, a given name alone is enough ("dues for Jane and Bob").
