@@ -145,7 +145,7 @@ public sealed class NameLexicon
     /// </summary>
     public string OrganizationCore(string? name)
     {
-        var tokens = NameText.Tokens(name);
+        var tokens = JoinInitials(NameText.Tokens(name));
         var kept = new List<string>(tokens.Count);
         for (var i = 0; i < tokens.Count; i++)
         {
@@ -158,6 +158,28 @@ public sealed class NameLexicon
 
         if (kept.Count == 0) kept = tokens;
         return string.Concat(kept);
+    }
+
+    /// <summary>"L.L.C." folds to "l l c": runs of single letters are one abbreviation.</summary>
+    private static List<string> JoinInitials(List<string> tokens)
+    {
+        var joined = new List<string>(tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i].Length == 1 && i + 1 < tokens.Count && tokens[i + 1].Length == 1)
+            {
+                var run = new System.Text.StringBuilder();
+                while (i < tokens.Count && tokens[i].Length == 1) run.Append(tokens[i++]);
+                i--;
+                joined.Add(run.ToString());
+            }
+            else
+            {
+                joined.Add(tokens[i]);
+            }
+        }
+
+        return joined;
     }
 
     private HashSet<string> Group(string name)
