@@ -218,7 +218,8 @@ public sealed class MatchingEngine
             .ThenBy(h => h.Primary.Id, StringComparer.Ordinal)
             .ToList();
 
-        if (embedder is not null && (ranked.Count == 0 || ranked[0].Logit < 1.0) && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
+        // The hard remainder: a weak leader with a close second. Only there is the encoder worth its cost.
+        if (embedder is not null && ranked.Count >= 2 && ranked[0].Logit < 1.0 && ranked[1].Logit >= ranked[0].Logit - 1.0 && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
         var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
         var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash).Select(c => c.Party.Id).ToList();
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
@@ -496,7 +497,7 @@ public sealed class MatchingEngine
     private void Rerank(PaymentEvidence ev, List<Hypothesis> ranked)
     {
         // Semantic similarity only reorders the hard remainder of a review list; it never makes a payment auto-apply.
-        var pool = ranked.Take(20).ToList();
+        var pool = ranked.Take(8).ToList();
         if (pool.Count < 2) return;
         var payerText = string.Join(' ', ev.PayerTokens);
         var texts = new List<string> { payerText };
