@@ -223,7 +223,8 @@ public sealed class MatchingEngine
         var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
         var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash).Select(c => c.Party.Id).ToList();
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
-        var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || (c.NameScore >= 0.85 && c.NameRivals == 0)).Select(c => c.Party).ToList();
+        // A name borne by several members still says the payer is one of them: if none of them is paid or related, the references conflict.
+        var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || c.NameScore >= 0.85).Select(c => c.Party).ToList();
         return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers);
     }
 
