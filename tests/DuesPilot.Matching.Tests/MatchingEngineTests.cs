@@ -210,6 +210,24 @@ public sealed class MatchingEngineTests
     }
 
     [Fact]
+    public void Decide_ZipCodeEqualsMemberId_IsNotEnoughToApply()
+    {
+        var members = Base.Append(Person("62704", "Ann", "Lee")).ToList();
+        var engine = Engine(members, [Inv("A", "62704", 395m)]);
+        var d = engine.Decide(Pay(395m, "Walter Fitzgerald", memo: "dues, 12 Main St, Springfield IL 62704", channel: PaymentChannel.Check));
+        Assert.Equal(MatchAction.Review, d.Action);
+    }
+
+    [Fact]
+    public void Decide_LabelledInvoiceNumberFromUnknownPayer_Applies()
+    {
+        var engine = Engine(Base, [Inv("281873", "1", 395m)]);
+        var d = engine.Decide(Pay(395m, "R AND M SMITH FAMILY TR", memo: "INV 281873", channel: PaymentChannel.Ach));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("1/281873/395.00", Allocations(d));
+    }
+
+    [Fact]
     public void Evaluate_DoesNotChangeBalances()
     {
         var engine = Engine(Base, [Inv("A", "1", 395m)]);

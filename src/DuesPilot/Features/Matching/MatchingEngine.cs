@@ -258,6 +258,7 @@ public sealed class MatchingEngine
         if (h.Duplicate is { } dup) blockers.Add(dup);
         if (h.Conflict is { } conflict && !blockers.Contains(conflict)) blockers.Add(conflict);
         if (h.NameOnlyAmbiguous) blockers.Add("payer name fits several members");
+        if (h.Uncorroborated is { } alone) blockers.Add(alone);
         return blockers;
     }
 
@@ -379,6 +380,15 @@ public sealed class MatchingEngine
         }
 
         h.NameOnlyAmbiguous = c.NameRivals > 0 && c.InvoiceRefs.Count == 0 && c.MemberRef is null && c.EmailShare == 0 && !c.MemoNamed;
+        // An unlabelled number (a ZIP code, a phone extension, a check number written in the memo) can equal
+        // any member id or invoice id by chance: alone it never applies money.
+        var labelled = c.InvoiceRefs.Any(r => r.Label is ReferenceLabel.Invoice) || c.MemberRef is ReferenceLabel.Member;
+        if (!labelled && (c.InvoiceRefs.Count > 0 || c.MemberRef is not null) && c.EmailShare == 0 && c.NameScore < 0.3 && !c.MemoNamed)
+        {
+            h.Uncorroborated = "only an unlabelled number in the memo links the payment to this member";
+            h.Against.Add(h.Uncorroborated);
+        }
+
         return h;
     }
 
@@ -872,6 +882,7 @@ public sealed class MatchingEngine
         public string? Conflict { get; set; }
         public string? NoPlanReason { get; set; }
         public bool NameOnlyAmbiguous { get; set; }
+        public string? Uncorroborated { get; set; }
         public bool OnBehalf { get; init; }
         public int CandidateItemCount { get; set; }
         public int NamedCount { get; init; }
