@@ -227,6 +227,28 @@ public sealed class MatchingEngineTests
         Assert.Equal("1/281873/395.00", Allocations(d));
     }
 
+    [Theory]
+    [InlineData("ROBERT OR MARY SMITH", PaymentChannel.Ach)]
+    [InlineData("SMITH, ROBERT J", PaymentChannel.Check)]
+    [InlineData("Mr. & Mrs. Robert Smith", PaymentChannel.Check)]
+    public void Decide_JointAndReversedPayerNames_ApplyToTheMemberWhoOwes(string payer, PaymentChannel channel)
+    {
+        var engine = Engine(Base, [Inv("A", "1", 395m)]);
+        var d = engine.Decide(Pay(395m, payer, channel: channel));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("1/A/395.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_EmailWrittenInMemo_Identifies()
+    {
+        var members = Base.Select(m => m.Id.Value == "6" ? m with { Email = "john.smith@example.net" } : m).ToList();
+        var engine = Engine(members, [Inv("A", "5", 395m), Inv("B", "6", 395m)]);
+        var d = engine.Decide(Pay(395m, "John Smith", memo: "renewal - john.smith@example.net", channel: PaymentChannel.Check));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("6/B/395.00", Allocations(d));
+    }
+
     [Fact]
     public void Evaluate_DoesNotChangeBalances()
     {

@@ -178,12 +178,14 @@ public sealed class MatchingEngine
         }
 
         // How many members share the payer's best name level: two "John Smith"s make the name say nothing alone.
-        var nameScores = cands.Values.Where(c => c.NameScore > 0).Select(c => c.NameScore).Order().ToArray();
-        foreach (var c in cands.Values.Where(c => c.NameScore > 0))
+        // A joint account ("ROBERT OR MARY SMITH") names two people of one household: they are one payer, not rivals.
+        var named = cands.Values.Where(c => c.NameScore > 0).ToList();
+        foreach (var c in named)
         {
-            var at = Array.BinarySearch(nameScores, c.NameScore - 0.001);
-            if (at < 0) at = ~at;
-            c.NameRivals = nameScores.Length - at - 1;
+            var own = c.Party.Member.HouseholdId is { Length: > 0 } h ? "H:" + h : "M:" + c.Party.Id;
+            c.NameRivals = named.Where(o => o.NameScore >= c.NameScore - 0.001)
+                .Select(o => o.Party.Member.HouseholdId is { Length: > 0 } oh ? "H:" + oh : "M:" + o.Party.Id)
+                .Where(k => k != own).Distinct(StringComparer.Ordinal).Count();
         }
 
         // 3. Members named in the memo ("dues for Jane Doe and Bob Smith").
