@@ -178,14 +178,17 @@ public sealed class MatchingEngine
         }
 
         // How many members share the payer's best name level: two "John Smith"s make the name say nothing alone.
-        // A joint account ("ROBERT OR MARY SMITH") names two people of one household: they are one payer, not rivals.
+        // A joint account ("ROBERT OR MARY SMITH") names two people of one household: they are one payer, not
+        // rivals. Two of the same given name in one household (father and son) still are.
         var named = cands.Values.Where(c => c.NameScore > 0).ToList();
+        static string PayerKey(Party p) => p.Member.HouseholdId is { Length: > 0 } h ? "H:" + h + ":" + p.FirstKey : "M:" + p.Id;
         foreach (var c in named)
         {
-            var own = c.Party.Member.HouseholdId is { Length: > 0 } h ? "H:" + h : "M:" + c.Party.Id;
-            c.NameRivals = named.Where(o => o.NameScore >= c.NameScore - 0.001)
-                .Select(o => o.Party.Member.HouseholdId is { Length: > 0 } oh ? "H:" + oh : "M:" + o.Party.Id)
-                .Where(k => k != own).Distinct(StringComparer.Ordinal).Count();
+            var own = PayerKey(c.Party);
+            var sameHousehold = c.Party.Member.HouseholdId;
+            c.NameRivals = named.Where(o => o.NameScore >= c.NameScore - 0.001 && o.Party != c.Party)
+                .Where(o => !(sameHousehold is { Length: > 0 } && o.Party.Member.HouseholdId == sameHousehold && o.Party.FirstKey != c.Party.FirstKey))
+                .Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
         }
 
         // 3. Members named in the memo ("dues for Jane Doe and Bob Smith").
