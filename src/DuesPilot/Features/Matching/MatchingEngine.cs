@@ -578,7 +578,7 @@ public sealed class MatchingEngine
                 foreach (var s in FuzzySurnames(t))
                 {
                     var sim = Jw.Similarity(t, s);
-                    if (sim >= 0.90 && (!surnameHits.TryGetValue(s, out var old) || old < sim * 0.9)) surnameHits[s] = sim * 0.9;
+                    if (sim >= 0.90 && (!surnameHits.TryGetValue(s, out var old) || old < sim * 0.85)) surnameHits[s] = sim * 0.85;
                 }
             }
         }
