@@ -12,6 +12,7 @@ public sealed class NameLexicon
 {
     private readonly Dictionary<string, HashSet<string>> nicknameGroups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> reverse = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, long> givenNameCounts;
     private readonly HashSet<string> titles = new(StringComparer.Ordinal);
     private readonly HashSet<string> personalSuffixes = new(StringComparer.Ordinal);
     private readonly HashSet<string> legalSuffixes = new(StringComparer.Ordinal);
@@ -21,8 +22,10 @@ public sealed class NameLexicon
     /// <param name="titleLines">libpostal-style lines <c>doctor|dr|doc</c>.</param>
     /// <param name="suffixLines">lines <c>junior|jr|jnr</c>.</param>
     /// <param name="legalSuffixTerms">legal-form words and phrases (inc, l.l.c., corporation, and co).</param>
-    public NameLexicon(IEnumerable<(string Formal, string Nickname)> nicknamePairs, IEnumerable<string> titleLines, IEnumerable<string> suffixLines, IEnumerable<string> legalSuffixTerms)
+    /// <param name="givenNameCounts">How many people bear each given name (e.g. SSA births): a "nickname" as common as the formal name is a name of its own.</param>
+    public NameLexicon(IEnumerable<(string Formal, string Nickname)> nicknamePairs, IEnumerable<string> titleLines, IEnumerable<string> suffixLines, IEnumerable<string> legalSuffixTerms, IReadOnlyDictionary<string, long>? givenNameCounts = null)
     {
+        this.givenNameCounts = givenNameCounts ?? new Dictionary<string, long>();
         foreach (var (formal, nick) in nicknamePairs)
         {
             var f = NameText.Fold(formal).Replace(" ", "", StringComparison.Ordinal);
@@ -101,6 +104,17 @@ public sealed class NameLexicon
         if (a == b) return true;
         if (!nicknameGroups.TryGetValue(a, out var ga) || !nicknameGroups.TryGetValue(b, out var gb)) return false;
         return ga.Overlaps(gb);
+    }
+
+    /// <summary>
+    /// True when <paramref name="nickname"/> is mostly a nickname of <paramref name="formal"/> (bob, liz, bill),
+    /// false when it is a common name in its own right (mary for mariah): then it is weaker evidence.
+    /// </summary>
+    public bool IsMostlyNickname(string nickname, string formal)
+    {
+        var n = givenNameCounts.GetValueOrDefault(nickname);
+        var f = givenNameCounts.GetValueOrDefault(formal);
+        return f > 0 && n * 4 < f;
     }
 
     /// <summary>The first letters a given name can start with once nicknames are undone ("bob" → b, r).</summary>

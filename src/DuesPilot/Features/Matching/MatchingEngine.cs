@@ -24,6 +24,7 @@ public sealed class MatchingEngine
 
     /// <summary>Name candidates kept per payment; rivals beyond this are counted but not scored one by one.</summary>
     private const int MaxNameCandidates = 40;
+
     private readonly MatchOptions options;
     private readonly NameLexicon lexicon;
     private readonly INameEmbedder? embedder;
@@ -186,7 +187,9 @@ public sealed class MatchingEngine
         {
             var own = PayerKey(c.Party);
             var sameHousehold = c.Party.Member.HouseholdId;
-            c.NameRivals = named.Where(o => o.NameScore >= c.NameScore - 0.001 && o.Party != c.Party)
+            // "Patty Martinez" fits Patty exactly and Patricia by nickname: both are rivals of each other.
+            var band = Math.Min(c.NameScore - 0.001, 0.85);
+            c.NameRivals = named.Where(o => o.NameScore >= band && o.Party != c.Party)
                 .Where(o => !(sameHousehold is { Length: > 0 } && o.Party.Member.HouseholdId == sameHousehold && o.Party.FirstKey != c.Party.FirstKey))
                 .Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
         }
@@ -639,7 +642,7 @@ public sealed class MatchingEngine
             var t = tokens[i];
             if (p.SurnameKeys.Contains(t)) continue;
             if (t == first) return (1.0, "name exact");
-            if (t.Length > 1 && lexicon.AreNicknames(t, first)) best = Max(best, (0.9, $"nickname {t}~{first}"));
+            if (t.Length > 1 && lexicon.AreNicknames(t, first)) best = Max(best, lexicon.IsMostlyNickname(t, first) ? (0.9, $"nickname {t}~{first}") : (0.8, $"given name {t} is a nickname of {first} but also a name of its own"));
             else if (p.OtherGivenKeys.Contains(t)) best = Max(best, (0.85, "goes by middle name"));
             else if (truncated && i == tokens.Count - 1 && t.Length >= 2 && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (t.Length >= 3 ? 0.9 : 0.8, "given name cut short"));
             else if (t.Length == 1 && t[0] == first[0]) best = Max(best, (0.7, "initial"));

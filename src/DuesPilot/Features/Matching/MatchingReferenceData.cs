@@ -54,6 +54,9 @@ public static class MatchingReferenceData
     {
         var nicknames = CsvRows("nicknames.csv").Select(r => (r["name1"], r["name2"]));
         var legal = CsvRows("business-suffixes.csv").Select(r => r["term"]).Concat(Lines("company-types.txt"));
-        return new NameLexicon(nicknames, Lines("personal-titles.txt"), Lines("personal-suffixes.txt"), legal);
+        var counts = CsvRows("first-names.csv")
+            .GroupBy(r => NameText.Fold(r["name"]), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(r => long.Parse(r["count"], System.Globalization.CultureInfo.InvariantCulture)), StringComparer.Ordinal);
+        return new NameLexicon(nicknames, Lines("personal-titles.txt"), Lines("personal-suffixes.txt"), legal, counts);
     }
 }
