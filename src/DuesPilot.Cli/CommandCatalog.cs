@@ -28,5 +28,6 @@ public static class CommandCatalog
         CollectionsCommand.Create(),
         ReconcileCommand.Create(),
         BillingSetupCommand.Create(),
+        MatchCommand.Create(), MatchCommand.Eval(), MatchCommand.Golden(),
     ];
 }
