@@ -24,6 +24,7 @@ public static class CommandCatalog
         InboxCommand.Create(),
         ServeCommand.Create(),
         StaffCommand.Create(),
+        JobsCommand.Create(),
         RevenueCommand.Create(),
         CollectionsCommand.Create(),
         ReconcileCommand.Create(),

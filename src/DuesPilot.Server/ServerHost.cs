@@ -51,6 +51,7 @@ public static class ServerHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64L * 1024 * 1024);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var configuration = builder.Configuration;
+        configuration["DataDirectory"] ??= options.Store.DataDirectory;
 
         var store = await Store.OpenAsync(options.Store, ct);
         var clock = options.Clock ?? TimeProvider.System;

@@ -1,7 +1,11 @@
 using DuesPilot.Domain.Proration;
 using DuesPilot.Features.Collections.Dunning;
 using DuesPilot.Features.ImisSync;
+using DuesPilot.Domain.Matching;
+using DuesPilot.Features.Invoicing;
 using DuesPilot.Features.Jobs;
+using DuesPilot.Features.Matching;
+using DuesPilot.Features.Rollout;
 using DuesPilot.Features.Posting;
 using DuesPilot.Features.Reports;
 using DuesPilot.Imis;
@@ -24,6 +28,17 @@ public static class ServiceJobs
         configuration.GetSection("Jobs").Bind(schedule);
         services.AddSingleton(schedule);
 
+        var matching = new MatchOptions(
+            decimal.TryParse(configuration["Matching:AutoApplyConfidence"], System.Globalization.CultureInfo.InvariantCulture, out var conf) ? conf : 0.90m,
+            decimal.TryParse(configuration["Matching:VarianceTolerancePercent"], System.Globalization.CultureInfo.InvariantCulture, out var variance) ? variance : 2m,
+            UseEmbeddings: !bool.TryParse(configuration["Matching:UseEmbeddings"], out var emb) || emb);
+        matching.Validate();
+        services.AddSingleton(matching);
+        services.AddSingleton<INameEmbedder>(_ => new MiniLmNameEmbedder());
+        services.AddSingleton(new ScheduledJob("match-payments", "* * * * *", (sp, ct) =>
+            MatchReceivedPayments.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChartOfAccounts>(),
+                sp.GetRequiredService<PostingOptions>(), sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null, ct)));
+
         services.AddSingleton(new ScheduledJob("hold-release", "*/5 * * * *", async (sp, ct) =>
         {
             var o = await ReleaseExpiredHolds.HandleAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChartOfAccounts>(), sp.GetRequiredService<PostingOptions>(), ct: ct);
@@ -41,6 +56,36 @@ public static class ServiceJobs
                 bool.TryParse(smtp["UseStartTls"], out var tls) && tls, smtp["UserName"], smtp["Password"]);
             options.Validate();
             return SendDailySummary.HandleAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), options, mail, ct);
+        }));
+
+        services.AddSingleton(new ScheduledJob("nightly-reconciliation", "0 2 * * *", async (sp, ct) =>
+        {
+            var store = sp.GetRequiredService<Store>();
+            var clock = sp.GetRequiredService<TimeProvider>();
+            var counts = new Dictionary<string, long>();
+            if (imisConfigured)
+            {
+                var sync = await SyncFromImis.HandleAsync(store, sp.GetRequiredService<IImisClient>(), clock, sp.GetService<BillingPolicy>(), ct: ct);
+                counts["imis_invoices"] = sync.Invoices;
+                counts["new_invoices"] = sync.NewInvoices;
+            }
+
+            var matched = await MatchReceivedPayments.HandleAsync(store, clock, sp.GetRequiredService<ChartOfAccounts>(), sp.GetRequiredService<PostingOptions>(),
+                sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null, ct: ct);
+            counts["matched"] = matched.Decided;
+            var policy = sp.GetRequiredService<BillingPolicy>();
+            var batch = await SyncFromImis.LoadBatchAsync(store, ct: ct);
+            var report = ValidateInvoices.Run(policy, batch with { Invoices = batch.Invoices.Where(i => i.IsOpen).ToList() });
+            var recorded = await RecordInvoiceFindings.HandleAsync(store, clock, policy.Name, report.Flagged, ct);
+            counts["invoices_flagged"] = report.Flagged.Count;
+            var summary = await DailySummary.BuildAsync(store, clock, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1), Domain.Currency.USD, ct);
+            var folder = Path.Combine(configuration["DataDirectory"] ?? StoreOptions.DefaultDataDirectory, "reports");
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, $"daily-summary-{summary.Date:yyyy-MM-dd}.html"), DailySummary.ToHtml(summary), ct);
+            await File.WriteAllTextAsync(Path.Combine(folder, $"daily-summary-{summary.Date:yyyy-MM-dd}.csv"), DailySummary.ToCsv(summary), ct);
+            await using (var findings = File.CreateText(Path.Combine(folder, $"invoice-findings-{summary.Date:yyyy-MM-dd}.csv")))
+                RecordInvoiceFindings.WriteCsv(findings, report.Flagged);
+            return new JobResult($"matched {matched.Decided}, {report.Flagged.Count} invoice(s) flagged, morning report written", counts);
         }));
 
         if (imisConfigured)
