@@ -1,115 +1,174 @@
 using System.CommandLine;
-using Dapper;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using DuesPilot.Domain;
-using DuesPilot.Domain.Ledger;
+using DuesPilot.Domain.Matching;
+using DuesPilot.Features.Demo;
+using DuesPilot.Features.ImisSync;
+using DuesPilot.Features.Intake;
 using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Matching;
 using DuesPilot.Features.Members;
 using DuesPilot.Features.Posting;
+using DuesPilot.Features.Reports;
+using DuesPilot.Features.Review;
+using DuesPilot.Features.Rollout;
+using DuesPilot.Imis;
+using DuesPilot.ImisSandbox;
 using DuesPilot.Persistence;
+using DuesPilot.Server;
+using DuesPilot.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
 
-/// <summary><c>duespilot demo</c>: the README's first command. Runs the main job on embedded defaults.</summary>
+/// <summary><c>duespilot demo</c>: the README's first command. The whole product on embedded defaults.</summary>
 public static class DemoCommand
 {
+    public const string DemoPassword = "duespilot-demo";
+
     public static Command Create()
     {
         var data = CommonOptions.Data();
-        var noServe = new Option<bool>("--no-serve") { Description = "Exit after the run instead of leaving the service running." };
-        var command = new Command("demo", "Run a realistic demo on embedded defaults (SQLite, sample association, no LLM) and print the results.")
+        var noServe = new Option<bool>("--no-serve") { Description = "Exit after the run instead of leaving the staff UI running." };
+        var port = new Option<int>("--port") { Description = "Port for the staff UI.", DefaultValueFactory = _ => 5080 };
+        var members = new Option<int>("--members") { Description = "Members in the bundled iMIS sandbox (first run only).", DefaultValueFactory = _ => 600 };
+        var command = new Command("demo", "Run a realistic day on embedded defaults: the bundled iMIS sandbox, the service, card webhooks, a lockbox file and an ACH file; match, hold, summarise; then leave the staff UI running.")
         {
-            data, noServe,
+            data, noServe, port, members,
         };
         command.SetAction(async (parse, ct) =>
         {
             var options = CommonOptions.StoreOptionsFrom(parse.GetValue(data), null);
-            await RunAsync(options, TimeProvider.System, Out.Console, ct);
+            await RunAsync(options, parse.GetValue(noServe) ? 0 : parse.GetValue(port), parse.GetValue(members), !parse.GetValue(noServe), Out.Console, ct);
             return 0;
         });
         return command;
     }
 
-    /// <summary>
-    /// Creates the demo store, receives three dues payments, holds them in GL_AI_Hold, lets the hold
-    /// window pass for two of them and posts those, then prints the trial balance and the ledger audit.
-    /// Rerunning it is safe: every step has an idempotency key, so nothing is booked twice.
-    /// </summary>
-    public static async Task RunAsync(StoreOptions options, TimeProvider clock, IAnsiConsole console, CancellationToken ct)
+    public static async Task RunAsync(StoreOptions options, int port, int memberCount, bool serve, IAnsiConsole console, CancellationToken ct)
     {
-        await using var store = await Store.OpenAsync(options, ct);
-        console.MarkupLine($"[bold]DuesPilot demo[/] — store: [blue]{Markup.Escape(store.Description)}[/] ({store.Engine})");
-        var accounts = new ChartOfAccounts();
-        var now = clock.GetUtcNow();
+        var clock = TimeProvider.System;
+        Directory.CreateDirectory(options.DataDirectory);
+        console.MarkupLine($"[bold]DuesPilot demo[/] — data folder [blue]{Markup.Escape(options.DataDirectory)}[/]");
 
-        var members = new[]
+        await using var sandbox = await ImisSandboxHost.StartAsync(new ImisSandboxOptions
         {
-            new Member(new MemberId("10231"), PartyKind.Person, "Jane Doe", "Jane", "Doe", "jane.doe@example.org", "REG", MemberStatus.Active, new DateOnly(2019, 3, 15), new DateOnly(2026, 12, 31)),
-            new Member(new MemberId("10388"), PartyKind.Person, "Robert J. Smith", "Robert", "Smith", "rsmith@example.com", "RET", MemberStatus.Active, new DateOnly(2004, 6, 1), new DateOnly(2026, 12, 31)),
-            new Member(new MemberId("20017"), PartyKind.Organization, "Acme Widgets, Inc.", null, null, "ap@acmewidgets.example", "CORP", MemberStatus.Active, new DateOnly(2015, 1, 1), new DateOnly(2026, 12, 31)),
-        };
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var invoices = new[]
-        {
-            Invoice.SingleLine(new InvoiceId("281873"), members[0].Id, today.AddDays(-20), today.AddDays(10), Money.Usd(395m), Money.Usd(395m), "DUES-REG", "2027 Regular membership dues"),
-            Invoice.SingleLine(new InvoiceId("281874"), members[1].Id, today.AddDays(-20), today.AddDays(10), Money.Usd(195m), Money.Usd(195m), "DUES-RET", "2027 Retired membership dues"),
-            Invoice.SingleLine(new InvoiceId("281875"), members[2].Id, today.AddDays(-20), today.AddDays(10), Money.Usd(2500m), Money.Usd(2500m), "DUES-CORP", "2027 Corporate membership dues"),
-        };
-        await store.InTransactionAsync(async (c, tx) =>
-        {
-            foreach (var m in members) await MemberCache.UpsertAsync(c, tx, m, now);
-            foreach (var i in invoices) await MemberCache.UpsertInvoiceIfNewAsync(c, tx, i, now);
+            Members = memberCount,
+            Seed = 1,
+            DataDirectory = Path.Combine(options.DataDirectory, "imis-sandbox"),
         }, ct);
+        console.MarkupLine($"iMIS sandbox (the bundled look-alike of the iMIS REST API) at [blue]{sandbox.BaseUrl}[/]");
 
-        var payments = new[]
+        var webhookSecret = "whsec_demo_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var settings = new Dictionary<string, string?>
         {
-            (new Payment(new PaymentId("ch_3PdemoJane"), PaymentChannel.Card, Money.Usd(395m), now, "Jane Doe", "jane.doe@example.org", "ch_3PdemoJane", "2027 dues"), invoices[0], TimeSpan.FromHours(1)),
-            (new Payment(new PaymentId("chk-10045"), PaymentChannel.Check, Money.Usd(195m), now, "ROBERT J SMITH", null, "10045", "dues inv 281874"), invoices[1], TimeSpan.FromHours(1)),
-            (new Payment(new PaymentId("ach-091000019000123"), PaymentChannel.Ach, Money.Usd(2500m), now, "ACME WIDGETS INC", null, "091000019000123", "RMR*IV*281875"), invoices[2], TimeSpan.FromHours(24)),
+            ["Imis:BaseUrl"] = sandbox.BaseUrl,
+            ["Imis:Username"] = "admin",
+            ["Imis:Password"] = "admin",
+            ["Intake:Stripe:WebhookSecret"] = webhookSecret,
+            ["Staff:InitialAdminPassword"] = DemoPassword,
+            ["Logging:LogLevel:Default"] = "Warning",
+            // The demo shows the automation at work: every segment guarded, wires in shadow.
+            ["Rollout:DefaultPhase"] = "Guarded",
+            ["Rollout:Segments:0:Channel"] = "wire",
+            ["Rollout:Segments:0:Segment"] = "*",
+            ["Rollout:Segments:0:Phase"] = "Shadow",
         };
-
-        var table = new Table().Title("Payments received and held").AddColumns("Payment", "Channel", "Amount", "Invoice", "Outcome", "Posts at (UTC)");
-        var posting = new PostingOptions();
-        foreach (var (payment, invoice, window) in payments)
+        var app = await ServerHost.BuildAsync(new ServerHostOptions(options, $"http://127.0.0.1:{port}", settings, clock), ct);
+        await using (app)
         {
-            var allocation = new Allocation(payment.Id, invoice.MemberId, invoice.Id, payment.Amount);
-            var outcome = await store.InTransactionAsync(async (c, tx) =>
+            await app.StartAsync(ct);
+            var url = ServerHost.Address(app);
+            var services = app.Services;
+            var store = services.GetRequiredService<Store>();
+            await EnsureDemoAccountsAsync(services.GetRequiredService<StaffAccounts>(), ct);
+
+            // 1. What iMIS knows: members and open dues invoices, validated as they arrive.
+            var sync = await SyncFromImis.HandleAsync(store, services.GetRequiredService<IImisClient>(), clock, services.GetService<Domain.Proration.BillingPolicy>(), maxPages: 500, ct: ct);
+            console.MarkupLine($"Read from iMIS: {sync.Members} member(s), {sync.Invoices} invoice(s) ({sync.NewInvoices} new, {sync.Flagged} flagged by invoice validation).");
+
+            // 2. A day of payments through the real doors.
+            var day = await DemoDayFilesAsync(store, options.DataDirectory, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct);
+            console.MarkupLine($"The day's files are in [blue]{Markup.Escape(Path.Combine(options.DataDirectory, "demo", day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}[/] (Stripe events, lockbox CSV, NACHA file).");
+            using var http = new HttpClient { BaseAddress = url };
+            var accepted = 0;
+            foreach (var body in day.StripeEvents)
             {
-                await ReceivePayment.HandleAsync(c, tx, clock, accounts, payment, "demo");
-                return await ApplyPayment.HandleAsync(c, tx, clock, accounts, posting, new ApplyPayment.Request(
-                    payment.Id, [allocation], ApplyPayment.Mode.Hold, window, "duespilot", $"demo: amount equals open balance of INV {invoice.Id}"));
-            }, ct);
-            var release = outcome.ReleaseAt ?? await HoldReleaseAsync(store, payment.Id, ct);
-            table.AddRow(payment.Id.Value, Payment.ChannelCode(payment.Channel), payment.Amount.ToDisplayString(), invoice.Id.Value,
-                outcome.Result == ApplyPayment.Result.AlreadyApplied ? "already applied (retry)" : outcome.Result.ToString(),
-                release?.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign(body, webhookSecret, clock.GetUtcNow().ToUnixTimeSeconds()));
+                using var response = await http.SendAsync(request, ct);
+                if (response.IsSuccessStatusCode) accepted++;
+            }
+
+            var lockbox = await ImportBankFile.RunAsync(store, clock, new ImportRequest($"lockbox-{day.Date:yyyyMMdd}.csv", day.LockboxCsv), ct);
+            var ach = await ImportBankFile.RunAsync(store, clock, new ImportRequest($"ach-{day.Date:yyyyMMdd}.ach", day.AchFile), ct);
+            console.MarkupLine($"Received: {accepted} signed Stripe webhook(s), a lockbox file with {lockbox.File.Entries.Count} check(s) ({lockbox.Queued} new), an ACH file with {ach.File.Entries.Count} credit(s) ({ach.Queued} new).");
+
+            // 3. The workers: inbox → payments (with receipts), then matching by rollout phase.
+            var worker = new ProcessInbox(store, clock, new InboxWorkerOptions(), null, "demo");
+            while ((await worker.RunOnceAsync(ct)).Leased > 0)
+            {
+            }
+
+            var matched = await MatchReceivedPayments.HandleAsync(store, clock, services.GetRequiredService<ChartOfAccounts>(), services.GetRequiredService<PostingOptions>(),
+                services.GetRequiredService<RolloutPhases>(), services.GetRequiredService<MatchOptions>(), embedder: null, ct: ct);
+            console.MarkupLine($"Matched {matched.Decided} payment(s): [green]{matched.Held} auto-applied and held in GL_AI_Hold[/], [yellow]{matched.ToReview} sent to review[/], {matched.Shadowed} decided in shadow.");
+
+            // 4. The morning report.
+            var report = await DailySummary.BuildAsync(store, clock, day.Date, Currency.USD, ct);
+            ReportCommand.Print(report, console);
+            var (html, _) = await ReportCommand.WriteAsync(report, Path.Combine(options.DataDirectory, "reports"), ct);
+            var audit = await new Journal(store).AuditAsync(ct);
+            console.MarkupLine(audit.IsClean
+                ? $"Ledger audit: [green]clean[/] — {audit.Entries} entries, {audit.OpenHolds} open hold(s), every entry balanced. Report: [blue]{Markup.Escape(html)}[/]"
+                : $"Ledger audit: [red]{audit.Problems.Count} problem(s)[/]: {Markup.Escape(string.Join("; ", audit.Problems))}");
+
+            if (!serve)
+            {
+                await app.StopAsync(CancellationToken.None);
+                return;
+            }
+
+            console.MarkupLine($"\nStaff UI: [bold blue]{url}[/] — sign in as [bold]demo[/] / [bold]{DemoPassword}[/] (administrator), [bold]reviewer[/] or [bold]auditor[/] with the same password. Ctrl+C to stop.");
+            await app.WaitForShutdownAsync(ct);
         }
-
-        console.Write(table);
-
-        // Two hours later the short hold windows have ended; the corporate payment still waits its 24 hours.
-        var later = new ShiftedClock(clock, TimeSpan.FromHours(2));
-        var released = await ReleaseExpiredHolds.HandleAsync(store, later, accounts, posting, ct: ct);
-        console.MarkupLine($"Two hours later: posted [green]{released.Posted}[/] hold(s) totalling [green]{Markup.Escape(released.TotalPosted.ToDisplayString())}[/]; {released.AlreadyResolved} already resolved.");
-
-        var journal = new Journal(store);
-        await LedgerCommand.PrintBalancesAsync(journal, console, ct);
-        var audit = await journal.AuditAsync(ct);
-        console.MarkupLine(audit.IsClean
-            ? $"Ledger audit: [green]clean[/] — {audit.Entries} entries, {audit.OpenHolds} open hold(s), every entry balanced."
-            : $"Ledger audit: [red]{audit.Problems.Count} problem(s)[/]: {Markup.Escape(string.Join("; ", audit.Problems))}");
     }
 
-    private static Task<DateTimeOffset?> HoldReleaseAsync(Store store, PaymentId id, CancellationToken ct) =>
-        store.InTransactionAsync(async (c, tx) =>
-        {
-            var text = await c.ExecuteScalarAsync<string?>("SELECT release_at FROM journal_entries WHERE idempotency_key = @k", new { k = $"payment:{id}:hold" }, tx);
-            return DbTime.ParseInstantOrNull(text);
-        }, ct);
-
-    /// <summary>A clock moved forward, for showing the hold window pass in the demo.</summary>
-    private sealed class ShiftedClock(TimeProvider inner, TimeSpan shift) : TimeProvider
+    /// <summary>
+    /// The day's payments, generated once per date and kept as files in the data folder, so a rerun on the
+    /// same day replays exactly the same deliveries (and books nothing twice) and a person can open them.
+    /// </summary>
+    private static async Task<DemoDay> DemoDayFilesAsync(Store store, string dataDirectory, DateOnly date, CancellationToken ct)
     {
-        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + shift;
+        var folder = Path.Combine(dataDirectory, "demo", date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var events = Path.Combine(folder, "stripe-events.jsonl");
+        var lockbox = Path.Combine(folder, "lockbox.csv");
+        var ach = Path.Combine(folder, "ach-credits.ach");
+        if (File.Exists(events) && File.Exists(lockbox) && File.Exists(ach))
+        {
+            var lines = (await File.ReadAllLinesAsync(events, ct)).Where(l => l.Length > 0).ToList();
+            return new DemoDay(date, lines, await File.ReadAllBytesAsync(lockbox, ct), await File.ReadAllBytesAsync(ach, ct), 0);
+        }
+
+        var (members, open) = await store.InTransactionAsync(async (c, tx) => (await MemberCache.AllMembersAsync(c, tx), await MemberCache.AllInvoicesAsync(c, tx, openOnly: true)), ct);
+        var day = GenerateDemoDay.Create(members, open, date);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllLinesAsync(events, day.StripeEvents, ct);
+        await File.WriteAllBytesAsync(lockbox, day.LockboxCsv, ct);
+        await File.WriteAllBytesAsync(ach, day.AchFile, ct);
+        return day;
+    }
+
+    private static async Task EnsureDemoAccountsAsync(StaffAccounts accounts, CancellationToken ct)
+    {
+        var existing = await accounts.UserNamesAsync(ct);
+        if (!existing.Contains("demo")) await accounts.SaveAsync("demo", "Demo Administrator", DemoPassword, [StaffRoles.Administrator], ct);
+        if (!existing.Contains("reviewer")) await accounts.SaveAsync("reviewer", "Demo Reviewer", DemoPassword, [StaffRoles.Reviewer], ct);
+        if (!existing.Contains("auditor")) await accounts.SaveAsync("auditor", "Demo Auditor", DemoPassword, [StaffRoles.Auditor], ct);
     }
 }

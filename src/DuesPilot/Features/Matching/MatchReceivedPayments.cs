@@ -53,6 +53,9 @@ public static class MatchReceivedPayments
             var segment = decision.SuggestedMember is { } sm && tiers.TryGetValue(sm, out var tier) ? tier : "unknown";
             var taken = await store.InTransactionAsync(async (c, tx) =>
             {
+                // Another run (a second instance, or the CLI beside the service) may have decided it meanwhile.
+                await c.ExecuteAsync("UPDATE payments SET state = state WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
+                if (await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @id", new { id = payment.Id.Value }, tx) != "received") return "skipped";
                 var phase = await phases.PhaseForAsync(c, tx, channel, segment);
                 var engineApply = decision.Action == MatchAction.Apply;
                 var aboveThreshold = payment.Amount.Amount > posting.ApprovalThresholdAmount;
@@ -93,6 +96,10 @@ public static class MatchReceivedPayments
             {
                 engine.Commit(payment, decision.Allocations);
                 held++;
+            }
+            else if (taken == "skipped")
+            {
+                continue;
             }
             else if (taken == "shadow")
             {
