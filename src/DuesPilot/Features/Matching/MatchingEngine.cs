@@ -188,7 +188,7 @@ public sealed class MatchingEngine
             var own = PayerKey(c.Party);
             var sameHousehold = c.Party.Member.HouseholdId;
             // "Patty Martinez" fits Patty exactly and Patricia by nickname: both are rivals of each other.
-            var band = Math.Min(c.NameScore - 0.001, 0.85);
+            var band = Math.Min(c.NameScore - 0.001, 0.8);
             c.NameRivals = named.Where(o => o.NameScore >= band && o.Party != c.Party)
                 .Where(o => !(sameHousehold is { Length: > 0 } && o.Party.Member.HouseholdId == sameHousehold && o.Party.FirstKey != c.Party.FirstKey))
                 .Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
@@ -394,6 +394,13 @@ public sealed class MatchingEngine
         if (!labelled && (c.InvoiceRefs.Count > 0 || c.MemberRef is not null) && c.EmailShare == 0 && c.NameScore < 0.3 && !c.MemoNamed)
         {
             h.Uncorroborated = "only an unlabelled number in the memo links the payment to this member";
+            h.Against.Add(h.Uncorroborated);
+        }
+
+        // A family e-mail names the household, not the person: the name must single this member out.
+        if (c.EmailShare > 1 && (c.NameScore < 0.85 || c.NameRivals > 0) && !c.MemoNamed && c.InvoiceRefs.Count == 0 && c.MemberRef is null)
+        {
+            h.Uncorroborated = "e-mail shared by a household and the name does not single out this member";
             h.Against.Add(h.Uncorroborated);
         }
 
@@ -758,6 +765,9 @@ public sealed class MatchingEngine
             if (seg.Count < 2) continue;
             var matched = named.Any(p => seg.Any(p.SurnameKeys.Contains) || seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey))));
             if (!matched) return $"memo names '{string.Join(' ', seg)}', who matches no member on the list";
+            // Two members of a chapter called David Wilson: the list does not say which one is paid for.
+            var fits = named.Count(p => seg.Any(p.SurnameKeys.Contains) && seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey))));
+            if (fits > 1) return $"memo name '{string.Join(' ', seg)}' fits {fits} members";
         }
 
         return null;
