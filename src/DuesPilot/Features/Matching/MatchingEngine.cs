@@ -271,7 +271,7 @@ public sealed class MatchingEngine
             if (h.Plan.IsAmbiguous) blockers.Add("several sets of invoices fit the amount");
         }
 
-        if (h.Duplicate is { } dup) blockers.Add(dup);
+        if (h.Duplicate is { } dup && !blockers.Contains(dup)) blockers.Add(dup);
         if (h.Conflict is { } conflict && !blockers.Contains(conflict)) blockers.Add(conflict);
         if (h.NameOnlyAmbiguous) blockers.Add("payer name fits several members");
         if (h.Uncorroborated is { } alone) blockers.Add(alone);
