@@ -250,6 +250,14 @@ public sealed class MatchingEngineTests
     }
 
     [Fact]
+    public void Decide_MemoSaysForSomeoneUnrelated_GoesToReview()
+    {
+        var engine = Engine(Base, [Inv("A", "1", 395m), Inv("B", "3", 395m)]);
+        var d = engine.Decide(Pay(395m, "Robert Smith", "rsmith@example.com", "dues for Jane Doe"));
+        Assert.Equal(MatchAction.Review, d.Action);
+    }
+
+    [Fact]
     public void Evaluate_DoesNotChangeBalances()
     {
         var engine = Engine(Base, [Inv("A", "1", 395m)]);

@@ -92,8 +92,9 @@ public static class MatchCommand
         var members = new Option<int>("--members") { Description = "Parties to create.", DefaultValueFactory = _ => 3000 };
         var payments = new Option<int>("--payments") { Description = "Payments to create.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same data).", DefaultValueFactory = _ => 1 };
+        var invoices = new Option<int>("--invoices") { Description = "Top up open invoices to this many (0: about 1.1 per member)." };
         var output = new Option<string>("--out") { Description = "Folder to write members.csv, invoices.csv, payments.csv and truth.csv.", Required = true };
-        var generate = new Command("generate", "Make a realistic association and messy payments with the correct outcome in truth.csv.") { members, payments, seed, output };
+        var generate = new Command("generate", "Make a realistic association and messy payments with the correct outcome in truth.csv.") { members, payments, seed, invoices, output };
         generate.SetAction((parse, ct) =>
         {
             var m = parse.GetValue(members);
@@ -101,7 +102,7 @@ public static class MatchCommand
             if (m < 50) throw new UserInputException("--members must be at least 50");
             if (p < 1) throw new UserInputException("--payments must be at least 1");
             var folder = parse.GetValue(output)!;
-            GenerateGoldenData.Generate(folder, m, p, parse.GetValue(seed));
+            GenerateGoldenData.Generate(folder, m, p, parse.GetValue(seed), parse.GetValue(invoices));
             Out.Console.MarkupLine(CultureInfo.InvariantCulture, "Wrote golden dataset ({0} members, {1} payments, seed {2}) to {3}", m, p, parse.GetValue(seed), Markup.Escape(folder));
             return Task.FromResult(0);
         });

@@ -82,7 +82,7 @@ public sealed class NameLexicon
         "dues", "due", "membership", "member", "members", "mbr", "renewal", "renew", "annual", "yearly", "payment", "pmt", "pymt", "paymt", "pay", "paid",
         "for", "from", "of", "the", "and", "to", "re", "invoice", "inv", "id", "no", "number", "num", "ref", "reference", "acct", "account",
         "fee", "fees", "balance", "thank", "thanks", "you", "please", "apply", "remit", "remittance", "ach", "check", "chk", "ck", "wire", "transfer",
-        "credit", "card", "online", "web", "portal", "year", "fy", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "credit", "card", "online", "web", "portal", "year", "fy", "feb", "mar", "apr", "aug", "sep", "sept", "oct", "nov", "dec",
         "chapter", "section", "our", "my", "his", "her", "their", "on", "behalf", "in", "is", "a", "an", "with", "by", "per", "attached", "list", "see",
         "staff", "employees", "employee", "team", "dept", "department", "corporate", "company", "org", "individual", "regular", "student", "retired", "family", "household",
     ];

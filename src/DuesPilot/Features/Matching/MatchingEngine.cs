@@ -188,7 +188,7 @@ public sealed class MatchingEngine
             var own = PayerKey(c.Party);
             var sameHousehold = c.Party.Member.HouseholdId;
             // "Patty Martinez" fits Patty exactly and Patricia by nickname: both are rivals of each other.
-            var band = Math.Min(c.NameScore - 0.001, 0.85);
+            var band = Math.Min(c.NameScore - 0.001, 0.8);
             c.NameRivals = named.Where(o => o.NameScore >= band && o.Party != c.Party)
                 .Where(o => !(sameHousehold is { Length: > 0 } && o.Party.Member.HouseholdId == sameHousehold && o.Party.FirstKey != c.Party.FirstKey))
                 .Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
@@ -233,11 +233,14 @@ public sealed class MatchingEngine
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
         // A name borne by several members still says the payer is one of them: if none of them is paid or related, the references conflict.
         var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || c.NameScore >= 0.85).Select(c => c.Party).ToList();
-        return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers);
+        // Only a memo name written out in full (given name and surname in one segment) can contradict an allocation.
+        var memoNamed = cands.Values.Where(c => c.MemoNamed && ev.MemoSegments.Any(seg => seg.Contains(c.Party.FirstKey) && seg.Any(c.Party.SurnameKeys.Contains)))
+            .Select(c => c.Party).ToList();
+        return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers, memoNamed);
     }
 
     /// <summary>What stops a hypothesis from being applied, whatever its confidence.</summary>
-    private List<string> Blockers(Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers)
+    private List<string> Blockers(Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed)
     {
         var blockers = new List<string>();
         if (h.Plan is null)
@@ -260,17 +263,22 @@ public sealed class MatchingEngine
                 blockers.Add($"payer looks like {sp.Member.FullName} ({sp.Id}), who is neither paid nor related to those paid");
             }
 
+            // "Dues for Jane Doe" paid from Robert's e-mail to Robert's invoice: the memo says otherwise.
+            var unpaidNamed = memoNamed.Where(m => !planMembers.Contains(m.Id) && m.Id != h.Primary.Id
+                && !planMembers.Any(pm => members[pm].SurnameKeys.Overlaps(m.SurnameKeys) && (members[pm].FirstKey == m.FirstKey || lexicon.AreNicknames(members[pm].FirstKey, m.FirstKey)))
+                && !strongPayers.Any(sp => sp.Id == m.Id)).ToList();
+            if (unpaidNamed.Count > 0) blockers.Add($"memo names {unpaidNamed[0].Member.FullName} ({unpaidNamed[0].Id}), who this allocation does not pay");
             if (h.Plan.IsAmbiguous) blockers.Add("several sets of invoices fit the amount");
         }
 
-        if (h.Duplicate is { } dup) blockers.Add(dup);
+        if (h.Duplicate is { } dup && !blockers.Contains(dup)) blockers.Add(dup);
         if (h.Conflict is { } conflict && !blockers.Contains(conflict)) blockers.Add(conflict);
         if (h.NameOnlyAmbiguous) blockers.Add("payer name fits several members");
         if (h.Uncorroborated is { } alone) blockers.Add(alone);
         return blockers;
     }
 
-    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers)
+    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed)
     {
         var candidates = ranked.Take(options.MaxCandidates).Select(h => new MatchCandidate(
             new MemberId(h.Primary.Id), h.Primary.Member.FullName, Confidence(h.Logit), h.For, h.Against,
@@ -282,9 +290,9 @@ public sealed class MatchingEngine
 
         var top = ranked[0];
         var confidence = Confidence(top.Logit);
-        var blockers = Blockers(top, referencedInvoices, referencedMembers, strongPayers);
+        var blockers = Blockers(top, referencedInvoices, referencedMembers, strongPayers, memoNamed);
         // A second allocation that is itself clean and nearly as likely makes the payment ambiguous.
-        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(h, referencedInvoices, referencedMembers, strongPayers).Count == 0);
+        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(h, referencedInvoices, referencedMembers, strongPayers, memoNamed).Count == 0);
         if (runnerUp is not null && runnerUp.Logit >= top.Logit - (double)options.RunnerUpLogitMargin)
             blockers.Add($"{runnerUp.Primary.Member.FullName} ({runnerUp.Primary.Id}) fits almost as well");
         if (confidence < options.AutoApplyConfidence) blockers.Add($"confidence {confidence.ToString("0.00", CultureInfo.InvariantCulture)} below {options.AutoApplyConfidence.ToString("0.00", CultureInfo.InvariantCulture)}");
@@ -394,6 +402,13 @@ public sealed class MatchingEngine
         if (!labelled && (c.InvoiceRefs.Count > 0 || c.MemberRef is not null) && c.EmailShare == 0 && c.NameScore < 0.3 && !c.MemoNamed)
         {
             h.Uncorroborated = "only an unlabelled number in the memo links the payment to this member";
+            h.Against.Add(h.Uncorroborated);
+        }
+
+        // A family e-mail names the household, not the person: the name must single this member out.
+        if (c.EmailShare > 1 && (c.NameScore < 0.85 || c.NameRivals > 0) && !c.MemoNamed && c.InvoiceRefs.Count == 0 && c.MemberRef is null)
+        {
+            h.Uncorroborated = "e-mail shared by a household and the name does not single out this member";
             h.Against.Add(h.Uncorroborated);
         }
 
@@ -758,6 +773,9 @@ public sealed class MatchingEngine
             if (seg.Count < 2) continue;
             var matched = named.Any(p => seg.Any(p.SurnameKeys.Contains) || seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey))));
             if (!matched) return $"memo names '{string.Join(' ', seg)}', who matches no member on the list";
+            // Two members of a chapter called David Wilson: the list does not say which one is paid for.
+            var fits = named.Count(p => seg.Any(p.SurnameKeys.Contains) && seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey))));
+            if (fits > 1) return $"memo name '{string.Join(' ', seg)}' fits {fits} members";
         }
 
         return null;
