@@ -45,6 +45,13 @@ public abstract class AuditTrailTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_AboutAMember_IsMirroredToImisThroughTheOutbox()
+    {
+        var queued = await _store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM imis_outbox WHERE kind = 'audit-log-row'", transaction: tx));
+        Assert.Equal(20, queued);
+    }
+
+    [Fact]
     public async Task Verify_OneAlteredOutcome_NamesThatRow()
     {
         await TamperAsync("UPDATE audit_events SET outcome = 'held $900.00' WHERE subject = 'payment:p7'");

@@ -62,6 +62,13 @@ public sealed class AuditTrail(Store store, TimeProvider clock)
             RETURNING seq
             """,
             new { eventId, occurred, e.Actor, e.Action, e.Subject, e.MemberId, e.Inputs, e.RuleVersion, e.Outcome, e.Before, e.After, prev, hash }, tx);
+        if (e.MemberId is not null)
+        {
+            // Mirrored to iMIS as an AI_Audit_Log row and a note on the member, through the outbox.
+            await ImisSync.ImisOutbox.EnqueueAsync(connection, tx, clock, ImisSync.ImisWriteKinds.AuditLogRow, $"imis:audit:{seq}",
+                new ImisSync.AuditLogRow(seq, e.MemberId, e.Action, e.Actor, e.Outcome, hash));
+        }
+
         return new AuditRecord(seq, eventId, DbTime.ParseInstant(occurred), e, prev, hash);
     }
 
