@@ -15,7 +15,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/" };
+    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/BillingSetup", "/" };
 
     [Theory]
     [MemberData(nameof(StaffPages))]
@@ -34,7 +34,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
     public async Task EveryRole_CanReadEveryStaffPage(string user)
     {
         using var client = await _host.SignedInClientAsync(user);
-        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
+        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/BillingSetup?MemberId=10388&Retired=true", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
         {
             var response = await client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{user} {path}: {response.StatusCode}");
@@ -56,6 +56,24 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
         var phase = await new DuesPilot.Features.Rollout.RolloutPhases(_host.Store, _host.Clock, DuesPilot.Features.Rollout.RolloutOptions.Pilot()).PhaseForAsync("check", "REG");
         Assert.Equal(allowed ? DuesPilot.Features.Rollout.RolloutPhase.Guarded : DuesPilot.Features.Rollout.RolloutPhase.Shadow, phase);
         if (!allowed) Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task NewMemberBilling_ReviewerChangesTheSuggestion_AndItIsAudited()
+    {
+        using var client = await _host.SignedInClientAsync("kim");
+        var page = await client.GetStringAsync("/BillingSetup?MemberId=20999&Retired=true");
+        Assert.Contains("id=\"tier\">RET<", page);
+        var token = await StaffHost.AntiforgeryTokenAsync(client, "/BillingSetup?MemberId=20999&Retired=true");
+        var response = await client.PostAsync("/BillingSetup", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["memberId"] = "20999", ["suggested"] = "RET||Annual", ["tier"] = "REG", ["chapter"] = "", ["cycle"] = "Annual", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var audit = await new DuesPilot.Features.Audit.AuditTrail(_host.Store, _host.Clock).ListAsync("member:20999");
+        var row = Assert.Single(audit, r => r.Event.Action == "billing-setup.changed");
+        Assert.Equal("kim", row.Event.Actor);
+        Assert.Equal("REG||Annual", row.Event.After);
     }
 
     [Fact]
