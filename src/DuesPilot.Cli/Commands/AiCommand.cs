@@ -44,25 +44,30 @@ public static class AiCommand
         var command = new Command("eval", "Run memo interpretation and the billing assistant on the golden set: the deterministic path, and the configured model next to it.") { data, verbose };
         command.SetAction(async (parse, ct) =>
         {
-            var folder = parse.GetValue(data) ?? Path.Combine(Environment.CurrentDirectory, "tests", "DuesPilot.Ai.Tests", "Data");
-            foreach (var file in GoldenFiles)
-                if (!File.Exists(Path.Combine(folder, file))) throw new UserInputException($"golden set file '{Path.Combine(folder, file)}' is missing (use --data)");
-            var options = AiOptions.FromConfiguration(Configuration());
-            var work = Directory.CreateTempSubdirectory("duespilot-ai-eval-").FullName;
-            try
-            {
-                var scores = await AiEvaluation.RunAsync(folder, options, AiChatClient.Create(options), work, ct);
-                Print(scores, options, parse.GetValue(verbose));
-            }
-            finally
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(work, true);
-            }
-
+            await RunEvalAsync(parse.GetValue(data), parse.GetValue(verbose), ct);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The AI golden set through the deterministic path and, when configured, the model (also <c>duespilot eval --llm</c>).</summary>
+    public static async Task RunEvalAsync(string? dataFolder, bool misses, CancellationToken ct)
+    {
+        var folder = dataFolder ?? Path.Combine(Environment.CurrentDirectory, "tests", "DuesPilot.Ai.Tests", "Data");
+        foreach (var file in GoldenFiles)
+            if (!File.Exists(Path.Combine(folder, file))) throw new UserInputException($"golden set file '{Path.Combine(folder, file)}' is missing (use --data)");
+        var options = AiOptions.FromConfiguration(Configuration());
+        var work = Directory.CreateTempSubdirectory("duespilot-ai-eval-").FullName;
+        try
+        {
+            var scores = await AiEvaluation.RunAsync(folder, options, AiChatClient.Create(options), work, ct);
+            Print(scores, options, misses);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(work, true);
+        }
     }
 
     private static void Print(IReadOnlyList<EvalScore> scores, AiOptions options, bool misses)

@@ -44,8 +44,20 @@ public static class MatchCommand
         var wrong = new Option<bool>("--show-wrong") { Description = "List every wrong auto-posting." };
         var noEmbeddings = NoEmbeddings();
         var threshold = Threshold();
-        var command = new Command("eval", "Score the matching engine against truth.csv: precision, coverage, wrong postings, top-1, time, per channel.") { data, json, baseline, wrong, noEmbeddings, threshold };
-        command.SetAction((parse, ct) =>
+        var llm = new Option<bool>("--llm") { Description = "Also run the memo-interpretation and inquiry tasks of the AI golden set (--llm-data) through the configured model, next to the deterministic path." };
+        var llmData = new Option<string?>("--llm-data") { Description = "AI golden set folder (association.json, inquiries.json, memos.json). Default: tests/DuesPilot.Ai.Tests/Data." };
+        var command = new Command("eval", "Score the matching engine against truth.csv: precision, coverage, wrong postings, top-1, time, per channel.") { data, json, baseline, wrong, noEmbeddings, threshold, llm, llmData };
+        command.SetAction(async (parse, ct) =>
+        {
+            await RunEvalAsync(parse, data, json, baseline, wrong, noEmbeddings, threshold);
+            if (parse.GetValue(llm)) await AiCommand.RunEvalAsync(parse.GetValue(llmData), misses: false, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Task<int> RunEvalAsync(ParseResult parse, Option<string> data, Option<bool> json, Option<bool> baseline, Option<bool> wrong, Option<bool> noEmbeddings, Option<decimal?> threshold)
+    {
         {
             var dataset = Load(parse.GetValue(data)!, withTruth: true);
             var options = OptionsFrom(parse.GetValue(noEmbeddings), parse.GetValue(threshold));
@@ -83,8 +95,7 @@ public static class MatchCommand
             if (parse.GetValue(wrong))
                 foreach (var w in engine.WrongPostings) Out.Console.WriteLine("wrong: " + w);
             return Task.FromResult(0);
-        });
-        return command;
+        }
     }
 
     public static Command Golden()
