@@ -15,7 +15,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/BillingSetup", "/" };
+    public static TheoryData<string> StaffPages() => new() { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/BillingSetup", "/Inbox", "/" };
 
     [Theory]
     [MemberData(nameof(StaffPages))]
@@ -34,7 +34,7 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
     public async Task EveryRole_CanReadEveryStaffPage(string user)
     {
         using var client = await _host.SignedInClientAsync(user);
-        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/BillingSetup?MemberId=10388&Retired=true", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
+        foreach (var path in new[] { "/Review", "/Holds", "/Summary", "/Audit", "/Jobs", "/Rollout", "/BillingSetup?MemberId=10388&Retired=true", "/Inbox", $"/Review/Item/{_host.ItemId}", "/Summary?handler=Csv", "/Summary?handler=Html" })
         {
             var response = await client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{user} {path}: {response.StatusCode}");
@@ -74,6 +74,22 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
         var row = Assert.Single(audit, r => r.Event.Action == "billing-setup.changed");
         Assert.Equal("kim", row.Event.Actor);
         Assert.Equal("REG||Annual", row.Event.After);
+    }
+
+    [Fact]
+    public async Task DeadLetter_IsShownAndARetryRequeuesIt()
+    {
+        await _host.Store.InTransactionAsync((c, tx) => c.ExecuteAsync(
+            """
+            INSERT INTO inbox (item_id, source, idempotency_key, payload_hash, body, state, attempts, last_error, received_at)
+            VALUES ('dead-1', 'stripe', 'evt_broken', 'h', @body, 'dead', 5, 'no payment carries the references', '2027-03-15T08:00:00.0000000Z')
+            """, new { body = System.Text.Encoding.UTF8.GetBytes("{}") }, tx));
+        using var client = await _host.SignedInClientAsync("kim");
+        Assert.Contains("evt_broken", await client.GetStringAsync("/Inbox"));
+        var token = await StaffHost.AntiforgeryTokenAsync(client, "/Inbox");
+        var response = await client.PostAsync("/Inbox", new FormUrlEncodedContent(new Dictionary<string, string> { ["itemId"] = "dead-1", ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("pending", await _host.Store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<string>("SELECT state FROM inbox WHERE item_id = 'dead-1'", transaction: tx)));
     }
 
     [Fact]
