@@ -22,7 +22,7 @@ public sealed class PromptRegistryTests
         var onDisk = PromptRegistry.FromDirectory(RepoPrompts());
 
         Assert.Equal(onDisk.All.Select(p => (p.Id, p.Version, p.ContentHash)), embedded.All.Select(p => (p.Id, p.Version, p.ContentHash)));
-        Assert.Equal(["inquiry-answer@1", "memo-interpretation@1", "memo-interpretation@2"], embedded.All.Select(p => $"{p.Id}@{p.Version}"));
+        Assert.Equal(["dunning-rephrase@1", "inquiry-answer@1", "memo-interpretation@1", "memo-interpretation@2"], embedded.All.Select(p => $"{p.Id}@{p.Version}"));
     }
 
     [Fact]
