@@ -97,6 +97,44 @@ public static class ServiceJobs
         }
 
         services.AddHostedService<ScheduledJobRunner>();
+
+        // Month close of deferred dues (Revenue:Close:Enabled) and dunning (Collections:Dunning:Enabled): off
+        // until the association turns them on; each is a thin BackgroundService over the CLI's handler.
+        services.AddSingleton(new Features.Revenue.RevenueCloseOptions
+        {
+            Enabled = bool.TryParse(configuration["Revenue:Close:Enabled"], out var close) && close,
+            CheckIntervalMinutes = int.TryParse(configuration["Revenue:Close:CheckIntervalMinutes"], out var every) ? every : 60,
+        });
+        services.AddHostedService<Features.Revenue.CloseRevenueMonthJob>();
+        var dunning = new DunningJobOptions
+        {
+            Enabled = bool.TryParse(configuration["Collections:Dunning:Enabled"], out var dun) && dun,
+            IntervalMinutes = int.TryParse(configuration["Collections:Dunning:IntervalMinutes"], out var minutes) ? minutes : 60,
+        };
+        if (dunning.Enabled)
+        {
+            services.AddSingleton(dunning);
+            services.AddSingleton(sp =>
+            {
+                var policyFile = configuration["Collections:Dunning:PolicyFile"];
+                var rules = string.IsNullOrWhiteSpace(policyFile) ? DunningPolicy.Parse(DunningPolicy.DefaultJson) : DunningPolicy.Load(policyFile);
+                var senders = new List<IMessageSender>();
+                var smtp = configuration.GetSection("Smtp");
+                if (!string.IsNullOrWhiteSpace(smtp["Host"]))
+                {
+                    var options = new SmtpOptions(smtp["Host"]!, int.TryParse(smtp["Port"], out var port) ? port : 25, smtp["FromAddress"] ?? "duespilot@localhost", rules.AssociationName,
+                        bool.TryParse(smtp["UseStartTls"], out var tls) && tls, smtp["UserName"], smtp["Password"]);
+                    options.Validate();
+                    senders.Add(new SmtpEmailSender(options));
+                }
+
+                var model = sp.GetRequiredService<Ai.GovernedModel>();
+                var scorer = Features.Collections.Risk.ScoreOverdueAccounts.ScorerFrom(Path.Combine(configuration["DataDirectory"] ?? StoreOptions.DefaultDataDirectory, "models", "risk-model.zip"));
+                return new RunDunning.Context(rules, scorer, senders, new GovernedRephraser(model));
+            });
+            services.AddHostedService<RunDunningJob>();
+        }
+
         return services;
     }
 }
