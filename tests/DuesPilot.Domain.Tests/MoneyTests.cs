@@ -46,14 +46,14 @@ public class MoneyTests
         Assert.Throws<ArgumentException>(() => Money.FromDecimal(0.005m, Usd));
 
     [Theory]
-    [InlineData(0.005, Rounding.HalfAwayFromZero, 1)]
-    [InlineData(-0.005, Rounding.HalfAwayFromZero, -1)]
-    [InlineData(0.015, Rounding.HalfAwayFromZero, 2)]
-    [InlineData(0.025, Rounding.HalfAwayFromZero, 3)]
-    [InlineData(0.025, Rounding.HalfToEven, 2)]
-    [InlineData(0.029, Rounding.Down, 2)]
-    public void FromDecimal_WithRounding_RoundsAsNamed(double amount, Rounding rounding, long minor) =>
-        Assert.Equal(minor, Money.FromDecimal((decimal)amount, Usd, rounding).MinorUnits);
+    [InlineData("0.005", Rounding.HalfAwayFromZero, 1)]
+    [InlineData("-0.005", Rounding.HalfAwayFromZero, -1)]
+    [InlineData("0.015", Rounding.HalfAwayFromZero, 2)]
+    [InlineData("0.025", Rounding.HalfAwayFromZero, 3)]
+    [InlineData("0.025", Rounding.HalfToEven, 2)]
+    [InlineData("0.029", Rounding.Down, 2)]
+    public void FromDecimal_WithRounding_RoundsAsNamed(string exact, Rounding rounding, long minor) =>
+        Assert.Equal(minor, Money.FromDecimal(decimal.Parse(exact, System.Globalization.CultureInfo.InvariantCulture), Usd, rounding).MinorUnits);
 
     [Fact]
     public void MultiplyFraction_TenOfTwelveMonthsOf395_Is329Point17()
