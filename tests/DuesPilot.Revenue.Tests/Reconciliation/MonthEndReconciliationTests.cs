@@ -113,6 +113,12 @@ public abstract class MonthEndReconciliationTests(StoreEngine engine) : IAsyncLi
         var files = await ReconciliationFiles.WriteAsync(draft, dir);
         Assert.StartsWith("# DRAFT", (await File.ReadAllLinesAsync(files[0]))[0], StringComparison.Ordinal);
         Assert.Equal(6, (await File.ReadAllLinesAsync(files[1])).Length);
+
+        // The iMIS GL layout: one batch dated the month end, debits equal credits.
+        var gl = (await File.ReadAllLinesAsync(files[2])).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.NotEmpty(gl);
+        Assert.All(gl, cells => Assert.Equal(("DP-2703", "2027-03-31"), (cells[0], cells[1])));
+        Assert.Equal(gl.Sum(c => decimal.Parse(c[3], System.Globalization.CultureInfo.InvariantCulture)), gl.Sum(c => decimal.Parse(c[4], System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Fact]

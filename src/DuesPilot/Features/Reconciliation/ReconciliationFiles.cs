@@ -9,6 +9,7 @@ public static class ReconciliationFiles
 {
     public const string DraftCsv = "month-end-draft-journal.csv";
     public const string DifferencesCsv = "month-end-differences.csv";
+    public const string ImisGlCsv = "month-end-imis-gl-journal.csv";
 
     /// <summary>
     /// Reads a receipt list with a header row naming at least <c>reference</c>, <c>date</c> (yyyy-MM-dd) and <c>amount</c>
@@ -49,7 +50,25 @@ public static class ReconciliationFiles
         foreach (var x in draft.Differences)
             d.Append(CultureInfo.InvariantCulture, $"{draft.Month},{x.Kind},{x.Source},{Csv(x.Reference)},{x.Ours?.ToPlainString()},{x.Theirs?.ToPlainString()},{Csv(x.Detail)}\n");
         await File.WriteAllTextAsync(diffPath, d.ToString(), ct);
-        return [draftPath, diffPath];
+        var glPath = Path.Combine(directory, ImisGlCsv);
+        await File.WriteAllTextAsync(glPath, ImisGlJournal(draft), ct);
+        return [draftPath, diffPath, glPath];
+    }
+
+    /// <summary>
+    /// The draft in a GL journal-import layout for iMIS: one balanced batch dated the month's last day, one row per
+    /// account and category, <c>BatchId,JournalDate,GLAccount,Debit,Credit,Description</c>. iMIS's own GL import
+    /// field names are unconfirmed (imis-api.md §3.6), so this is a documented assumption: staff map the columns in
+    /// their import, approve, and post in iMIS. DuesPilot never posts it.
+    /// </summary>
+    public static string ImisGlJournal(DraftMonthEndReconciliation.Draft draft)
+    {
+        var batch = $"DP-{draft.Month.Year % 100:D2}{draft.Month.Month:D2}";
+        var date = draft.Month.Last.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var sb = new StringBuilder("BatchId,JournalDate,GLAccount,Debit,Credit,Description\n");
+        foreach (var l in draft.Lines.Where(l => !l.Debit.IsZero || !l.Credit.IsZero))
+            sb.Append(CultureInfo.InvariantCulture, $"{batch},{date},{Csv(l.Account.Value)},{l.Debit.ToPlainString()},{l.Credit.ToPlainString()},{Csv($"DuesPilot {draft.Month} {l.Category}")}\n");
+        return sb.ToString();
     }
 
     private static string Csv(string text) => text.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
