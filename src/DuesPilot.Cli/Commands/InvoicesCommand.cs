@@ -56,7 +56,6 @@ public static class InvoicesCommand
             if (folder is not null && url is not null) throw new UserInputException("Give either --data or --imis-url, not both.");
             var p = ResolvePolicy(parse.GetValue(policy), folder);
             var console = Out.Console;
-            var started = System.Diagnostics.Stopwatch.StartNew();
             InvoiceBatch batch;
             ValidationReport report = null!;
             await using var sandbox = folder is null && url is null
@@ -67,6 +66,7 @@ public static class InvoicesCommand
                 url is null ? "admin" : parse.GetValue(imisPassword) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD")), TimeProvider.System) : null;
 
             batch = null!;
+            var started = System.Diagnostics.Stopwatch.StartNew();
             await console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
