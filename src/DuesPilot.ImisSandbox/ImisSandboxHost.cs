@@ -54,6 +54,9 @@ public sealed class ImisSandboxHost : IAsyncDisposable
         return await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT balance_cents FROM invoices WHERE invoice_id = @invoiceId", new { invoiceId });
     }
 
+    /// <summary>The billing defects the seeder planted (test oracle; also served at <c>GET /sandbox/planted-defects</c>).</summary>
+    public Task<IReadOnlyList<PlantedInvoiceDefect>> PlantedDefectsAsync() => PlantedDefects.ReadAsync(_state.Db);
+
     public static async Task<ImisSandboxHost> StartAsync(ImisSandboxOptions options, CancellationToken ct = default)
     {
         string? temporary = null;

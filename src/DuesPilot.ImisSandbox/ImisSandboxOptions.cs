@@ -24,6 +24,17 @@ public sealed class ImisSandboxOptions
     /// <summary>Dues years of invoices to seed, ending with the as-of year.</summary>
     public int YearsOfHistory { get; set; } = 1;
 
+    /// <summary>
+    /// Invoices seeded with each kind of billing defect (wrong tier rate, corporate billed at the individual
+    /// rate, unprorated join, missing tax line, duplicate invoice, manual price override), so invoice
+    /// validation can be tested end to end. Fewer when the association has too few open invoices of the
+    /// right sort; <c>GET /sandbox/planted-defects</c> lists what was planted. 0 plants none.
+    /// </summary>
+    public int PlantedDefects { get; set; } = 3;
+
+    /// <summary>Percent of persons who live in Ontario and pay 13 % HST on dues (as the example billing policy says): their invoices carry a tax line.</summary>
+    public int TaxedMembersPercent { get; set; } = 5;
+
     public string Username { get; set; } = "admin";
     public string Password { get; set; } = "admin";
 

@@ -101,7 +101,7 @@ internal static class Invoices
             item["ItemCode"] = S(l, "item_id");
             item["Name"] = S(l, "description");
             var itemClass = Wire.Obj(Wire.Commerce + "ItemClassSummaryData" + Wire.Asm);
-            itemClass["ItemClassId"] = "DUES";
+            itemClass["ItemClassId"] = S(l, "item_id") == SeedAssociation.TaxItem ? "TAX" : "DUES";
             item["ItemClass"] = itemClass;
             o["Item"] = item;
             o["ShipToParty"] = Wire.PartySummary(S(l, "ship_to")!, null);
@@ -113,6 +113,20 @@ internal static class Invoices
             o["Description"] = S(l, "description");
             if (S(l, "begin_date") is { } b) o["BeginDate"] = Wire.Date(b);
             if (S(l, "end_date") is { } e) o["EndDate"] = Wire.Date(e);
+            // Sandbox extensions (iMIS's own line shape for these is unconfirmed): the line's tax category,
+            // and a price staff set by hand with the reason they gave.
+            if (l.TryGetValue("tax_code", out var tax) && tax is string taxCode)
+            {
+                var category = Wire.Obj(Wire.Commerce + "TaxCategorySummaryData" + Wire.Asm);
+                category["TaxCategoryId"] = taxCode;
+                o["TaxCategory"] = category;
+            }
+
+            if (l.TryGetValue("override_reason", out var reason) && reason is string why)
+            {
+                o["IsUnitPriceOverridden"] = true;
+                o["PriceOverrideReason"] = why;
+            }
             return (JsonNode?)o;
         }));
 }

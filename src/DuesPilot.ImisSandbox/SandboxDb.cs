@@ -63,8 +63,10 @@ internal sealed class SandboxDb
             CREATE TABLE IF NOT EXISTS invoice_lines (
               invoice_id TEXT NOT NULL, line_no INTEGER NOT NULL, item_id TEXT NOT NULL, description TEXT NOT NULL,
               quantity INTEGER NOT NULL, unit_cents INTEGER NOT NULL, amount_cents INTEGER NOT NULL,
-              begin_date TEXT, end_date TEXT, ship_to TEXT NOT NULL,
+              begin_date TEXT, end_date TEXT, ship_to TEXT NOT NULL, tax_code TEXT, override_reason TEXT,
               PRIMARY KEY (invoice_id, line_no));
+            CREATE TABLE IF NOT EXISTS planted_defects (
+              invoice_id TEXT PRIMARY KEY, kind TEXT NOT NULL, description TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS subscriptions (
               party_id TEXT NOT NULL, item_id TEXT NOT NULL, status INTEGER NOT NULL, begin_date TEXT, paid_thru TEXT,
               bill_begin TEXT, bill_through TEXT, billed_cents INTEGER NOT NULL, balance_cents INTEGER NOT NULL,

@@ -14,6 +14,7 @@ internal static class SandboxEndpoints
     {
         app.MapPost("/token", TokenAsync);
         app.MapPost("/sandbox/expire-tokens", (SandboxState s) => { s.ExpireAllTokens(); return Results.NoContent(); });
+        app.MapGet("/sandbox/planted-defects", async (SandboxState s) => Results.Json(await PlantedDefects.ReadAsync(s.Db)));
         app.MapGet("/sandbox/stats", (SandboxState s) => Results.Json(new { s.Requests, s.TokensIssued, s.FaultsInjected, s.WritesDropped }));
 
         Parties.Map(app);

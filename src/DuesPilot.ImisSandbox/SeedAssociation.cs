@@ -10,6 +10,10 @@ namespace DuesPilot.ImisSandbox;
 /// holding corporate memberships, persons (some employed by them, some sharing a household), chapters,
 /// four calendar-year dues tiers, and invoices open, partly paid and paid, including prorated
 /// mid-year joins. Names come from the SSA first-name and Census surname lists shipped in Data/.
+/// A few persons live in Ontario and pay HST on dues (a tax line on each invoice). Then a known set of
+/// billing defects is planted in open invoices of the current dues year (see <see cref="PlantDefects"/>),
+/// listed in <c>planted_defects</c> for tests. Taxes and defects draw from their own random stream, so
+/// the rest of the association is the same whatever they are set to.
 /// </summary>
 internal static class SeedAssociation
 {
@@ -27,6 +31,11 @@ internal static class SeedAssociation
     private static readonly string[] Methods = ["CASH", "CHECK", "VISA", "ACH"];
     private static readonly string[] EmailDomains = ["example.org", "example.net", "example.com"];
     private static readonly string[] Prefixes = ["Mr.", "Ms.", "Dr.", "Mrs."];
+
+    /// <summary>The tax of the example billing policy (examples/billing-policy.yaml): Ontario members pay 13 % HST on dues, as a separate TAX line.</summary>
+    public const string TaxCode = "HST-ON";
+    public const string TaxItem = "TAX";
+    private const long TaxPercent = 13;
 
     /// <summary>Prorated dues for a calendar-year member joining in <paramref name="joinMonth"/>: the join month counts, rounded half away from zero.</summary>
     public static long Prorate(long annualCents, int joinMonth)
@@ -59,6 +68,8 @@ internal static class SeedAssociation
         var invoiceNumber = 100000;
         var receiptId = 0;
         var firstYear = asOf.Year - Math.Max(1, options.YearsOfHistory) + 1;
+        var extras = new Randomizer(options.Seed * 7919 + 13);
+        var taxed = new HashSet<string>(StringComparer.Ordinal);
 
         string Stamp(DateOnly d) => Wire.Instant(new DateTimeOffset(d.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
         DateOnly JoinDate()
@@ -116,6 +127,7 @@ internal static class SeedAssociation
                 employer?.Chapter ?? random.ArrayElement(Chapters), random.Guid().ToString(), Stamp(join), Stamp(join));
             parties.Add(person);
             previous = person;
+            if (extras.Int(0, 99) < options.TaxedMembersPercent) taxed.Add(id);
         }
 
         // Invoices, receipts and subscriptions per party, year by year.
@@ -133,7 +145,9 @@ internal static class SeedAssociation
                 if (join.Year > year) continue;
                 if (year == asOf.Year && party.Status != "A") continue;
                 var joinedThisYear = join.Year == year;
-                var amount = joinedThisYear ? Prorate(tier.RateCents, join.Month) : tier.RateCents;
+                var dues = joinedThisYear ? Prorate(tier.RateCents, join.Month) : tier.RateCents;
+                var tax = taxed.Contains(party.PartyId) ? (long)Math.Round(dues * TaxPercent / 100m, MidpointRounding.AwayFromZero) : 0;
+                var amount = dues + tax;
                 var invoiceDate = joinedThisYear ? join : new DateOnly(year - 1, 12, 1);
                 if (invoiceDate > asOf) continue;
                 var begin = joinedThisYear ? new DateOnly(year, join.Month, 1) : new DateOnly(year, 1, 1);
@@ -170,8 +184,10 @@ internal static class SeedAssociation
                     (joinedThisYear ? invoiceDate.AddDays(30) : new DateOnly(year, 1, 1)).ToString("O", CultureInfo.InvariantCulture),
                     amount, amount - paid, description, "DUES", joinedThisYear ? "MembershipJoin" : "MembershipRenewal", Stamp(invoiceDate), Stamp(updated));
                 invoices.Add(invoice);
-                lines.Add(new LineRow(invoiceId, 1, tier.ItemId, $"{tier.Name} dues {year.ToString(CultureInfo.InvariantCulture)}", 1, amount, amount,
-                    begin.ToString("O", CultureInfo.InvariantCulture), end.ToString("O", CultureInfo.InvariantCulture), party.PartyId));
+                lines.Add(new LineRow(invoiceId, 1, tier.ItemId, $"{tier.Name} dues {year.ToString(CultureInfo.InvariantCulture)}", 1, dues, dues,
+                    begin.ToString("O", CultureInfo.InvariantCulture), end.ToString("O", CultureInfo.InvariantCulture), party.PartyId, tax > 0 ? TaxCode : null, null));
+                if (tax > 0)
+                    lines.Add(new LineRow(invoiceId, 2, TaxItem, "HST (Ontario) 13%", 1, tax, tax, null, null, party.PartyId, TaxCode, null));
                 if (paid == amount) paidThrough = end;
                 latest = invoice;
             }
@@ -185,6 +201,8 @@ internal static class SeedAssociation
                 latest is null ? null : new DateOnly(asOf.Year, 12, 31).ToString("O", CultureInfo.InvariantCulture),
                 latest?.AmountCents ?? 0, latest?.BalanceCents ?? 0, latest?.InvoiceId, billTo, latest?.UpdatedOn ?? party.UpdatedOn));
         }
+
+        var planted = PlantDefects(options.PlantedDefects, extras, asOf, parties, taxed, invoices, lines, subscriptions, ref invoiceNumber);
 
         await db.WriteLock.WaitAsync();
         try
@@ -205,7 +223,11 @@ internal static class SeedAssociation
                 INSERT INTO invoices VALUES (@InvoiceId, @InvoiceNumber, @SoldTo, @BillTo, @InvoiceDate, @DueDate, @AmountCents, @BalanceCents,
                   @Description, @SourceSystem, @InvoiceType, @CreatedOn, @UpdatedOn)
                 """, invoices, tx);
-            await c.ExecuteAsync("INSERT INTO invoice_lines VALUES (@InvoiceId, @LineNo, @ItemId, @Description, @Quantity, @UnitCents, @AmountCents, @BeginDate, @EndDate, @ShipTo)", lines, tx);
+            await c.ExecuteAsync("""
+                INSERT INTO invoice_lines (invoice_id, line_no, item_id, description, quantity, unit_cents, amount_cents, begin_date, end_date, ship_to, tax_code, override_reason)
+                VALUES (@InvoiceId, @LineNo, @ItemId, @Description, @Quantity, @UnitCents, @AmountCents, @BeginDate, @EndDate, @ShipTo, @TaxCode, @OverrideReason)
+                """, lines, tx);
+            await c.ExecuteAsync("INSERT INTO planted_defects (invoice_id, kind, description) VALUES (@InvoiceId, @Kind, @Description)", planted, tx);
             await c.ExecuteAsync("INSERT INTO receipts VALUES (@ReceiptId, @ReferenceNumber, @PayorPartyId, @MethodId, @AmountCents, @ReceiptDate, @CreatedOn, @UpdatedOn)", receipts, tx);
             await c.ExecuteAsync("INSERT INTO receipt_lines VALUES (@ReceiptId, @InvoiceId, @AmountCents)", receiptLines, tx);
             await c.ExecuteAsync("""
@@ -220,6 +242,105 @@ internal static class SeedAssociation
             db.WriteLock.Release();
         }
     }
+
+    /// <summary>
+    /// Plants <paramref name="perKind"/> defects of each kind in unpaid invoices of the as-of year, each on
+    /// its own invoice, and returns the manifest. The kinds are named as invoice validation names its
+    /// findings: WrongTierRate (a person renewing billed another tier's product and rate),
+    /// CorporateBilledAsIndividual (an organization billed DUES-REG), ProrationMismatch (a mid-year join
+    /// billed the full year), MissingTax (an Ontario member's HST line dropped), DuplicateInvoice (a clean
+    /// invoice issued again three days later; the copy is the defect) and ManualOverride (a renewal priced
+    /// 10 % lower by hand, the line marked as overridden with a reason).
+    /// </summary>
+    private static List<PlantedRow> PlantDefects(int perKind, Randomizer random, DateOnly asOf, List<PartyRow> parties, HashSet<string> taxed,
+        List<InvoiceRow> invoices, List<LineRow> lines, List<SubscriptionRow> subscriptions, ref int invoiceNumber)
+    {
+        var planted = new List<PlantedRow>();
+        if (perKind <= 0) return planted;
+        var partyById = parties.ToDictionary(p => p.PartyId);
+        var linesOf = lines.ToLookup(l => l.InvoiceId);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var yearStart = new DateOnly(asOf.Year, 1, 1).ToString("O", CultureInfo.InvariantCulture);
+        var open = invoices.Select((inv, i) => (inv, i))
+            .Where(x => x.inv.BalanceCents == x.inv.AmountCents && string.CompareOrdinal(linesOf[x.inv.InvoiceId].First().BeginDate, yearStart) >= 0)
+            .OrderBy(_ => random.Int())
+            .ToList();
+
+        IEnumerable<(InvoiceRow Invoice, int Index, PartyRow Party, LineRow Line)> Candidates(bool wantTaxed, Func<InvoiceRow, PartyRow, LineRow, bool> fits)
+        {
+            foreach (var (inv, i) in open)
+            {
+                if (used.Contains(inv.InvoiceId) || taxed.Contains(inv.SoldTo) != wantTaxed) continue;
+                var party = partyById[inv.SoldTo];
+                var line = linesOf[inv.InvoiceId].First();
+                if (fits(inv, party, line)) yield return (inv, i, party, line);
+            }
+        }
+
+        void Replace(int index, IReadOnlyList<LineRow> newLines, string kind, string description)
+        {
+            var inv = invoices[index];
+            var total = newLines.Sum(l => l.AmountCents);
+            invoices[index] = inv with { AmountCents = total, BalanceCents = total };
+            lines.RemoveAll(l => l.InvoiceId == inv.InvoiceId);
+            lines.AddRange(newLines);
+            var sub = subscriptions.FindIndex(s => s.InvoiceId == inv.InvoiceId);
+            if (sub >= 0) subscriptions[sub] = subscriptions[sub] with { BilledCents = total, BalanceCents = total };
+            used.Add(inv.InvoiceId);
+            planted.Add(new PlantedRow(inv.InvoiceId, kind, description));
+        }
+
+        static bool IsRenewal(InvoiceRow inv) => inv.InvoiceType == "MembershipRenewal";
+
+        foreach (var (inv, i, party, line) in Candidates(false, (inv, p, _) => p.IsOrg == 0 && IsRenewal(inv)).Take(perKind).ToList())
+        {
+            var other = Tiers.First(t => t.Type == (party.MemberType == "REG" ? "RET" : "REG"));
+            Replace(i, [line with { ItemId = other.ItemId, Description = $"{other.Name} dues {asOf.Year.ToString(CultureInfo.InvariantCulture)}", UnitCents = other.RateCents, AmountCents = other.RateCents }],
+                "WrongTierRate", $"{party.MemberType} member billed {other.ItemId} at {Dollars(other.RateCents)}");
+        }
+
+        foreach (var (inv, i, _, line) in Candidates(false, (inv, p, _) => p.IsOrg == 1 && IsRenewal(inv)).Take(perKind).ToList())
+        {
+            var reg = Tiers.First(t => t.Type == "REG");
+            Replace(i, [line with { ItemId = reg.ItemId, Description = $"{reg.Name} dues {asOf.Year.ToString(CultureInfo.InvariantCulture)}", UnitCents = reg.RateCents, AmountCents = reg.RateCents }],
+                "CorporateBilledAsIndividual", $"organization billed {reg.ItemId} at {Dollars(reg.RateCents)}");
+        }
+
+        foreach (var (inv, i, party, line) in Candidates(false, (inv, _, l) => !IsRenewal(inv) && !l.BeginDate!.EndsWith("-01-01", StringComparison.Ordinal)).Take(perKind).ToList())
+        {
+            var full = Tiers.First(t => t.Type == party.MemberType).RateCents;
+            Replace(i, [line with { UnitCents = full, AmountCents = full }], "ProrationMismatch", $"join from {line.BeginDate} billed the full year, {Dollars(full)}");
+        }
+
+        foreach (var (inv, i, _, line) in Candidates(true, (_, _, _) => true).Take(perKind).ToList())
+            Replace(i, [line], "MissingTax", $"{TaxCode} line of {Dollars(inv.AmountCents - line.AmountCents)} dropped");
+
+        foreach (var (inv, i, _, line) in Candidates(false, (inv, _, _) => IsRenewal(inv)).Take(perKind).ToList())
+        {
+            var cut = (long)Math.Round(line.AmountCents * 0.9m, MidpointRounding.AwayFromZero);
+            Replace(i, [line with { UnitCents = cut, AmountCents = cut, OverrideReason = "Loyalty discount agreed by phone" }], "ManualOverride", $"price set by hand to {Dollars(cut)}");
+        }
+
+        foreach (var (inv, _, _, _) in Candidates(false, (inv, _, _) => DateOnly.ParseExact(inv.InvoiceDate, "O", CultureInfo.InvariantCulture).AddDays(3) <= asOf).Take(perKind).ToList())
+        {
+            var date = DateOnly.ParseExact(inv.InvoiceDate, "O", CultureInfo.InvariantCulture).AddDays(3);
+            var stamp = Wire.Instant(new DateTimeOffset(date.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
+            var copyId = $"CASH:{inv.SoldTo}:{date:yyyyMMdd}-2";
+            invoices.Add(inv with
+            {
+                InvoiceId = copyId, InvoiceNumber = ++invoiceNumber, InvoiceDate = date.ToString("O", CultureInfo.InvariantCulture),
+                DueDate = DateOnly.ParseExact(inv.DueDate, "O", CultureInfo.InvariantCulture).AddDays(3).ToString("O", CultureInfo.InvariantCulture),
+                CreatedOn = stamp, UpdatedOn = stamp,
+            });
+            lines.AddRange(linesOf[inv.InvoiceId].Select(l => l with { InvoiceId = copyId }));
+            used.Add(inv.InvoiceId);
+            planted.Add(new PlantedRow(copyId, "DuplicateInvoice", $"copy of {inv.InvoiceId}"));
+        }
+
+        return planted;
+    }
+
+    private static string Dollars(long cents) => "$" + (cents / 100m).ToString("N2", CultureInfo.InvariantCulture);
 
     /// <summary>A partial payment: a whole-dollar share between 20% and 80% of the amount.</summary>
     private static long PartOf(long amount, Randomizer random) => Math.Max(100, amount * random.Int(20, 80) / 100 / 100 * 100);
@@ -247,7 +368,9 @@ internal static class SeedAssociation
         long BalanceCents, string Description, string SourceSystem, string InvoiceType, string CreatedOn, string UpdatedOn);
 
     internal sealed record LineRow(string InvoiceId, long LineNo, string ItemId, string Description, long Quantity, long UnitCents, long AmountCents,
-        string? BeginDate, string? EndDate, string ShipTo);
+        string? BeginDate, string? EndDate, string ShipTo, string? TaxCode, string? OverrideReason);
+
+    internal sealed record PlantedRow(string InvoiceId, string Kind, string Description);
 
     internal sealed record ReceiptRow(long ReceiptId, string? ReferenceNumber, string PayorPartyId, string MethodId, long AmountCents, string ReceiptDate,
         string CreatedOn, string UpdatedOn);

@@ -135,6 +135,8 @@ public static class ServerHost
         services.AddSingleton(PromptRegistry.Embedded());
         services.AddSingleton(sp => new GovernedModel(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), ai, AiChatClient.Create(ai), sp.GetRequiredService<PromptRegistry>()));
         services.AddSingleton(_ => PolicyLibrary.Embedded(MiniLmEmbedder.Shared));
+        // Memo interpretation for payments matching cannot settle: only with a model (evidence for the review item, never applied).
+        if (ai.IsEnabled) services.AddSingleton<IMemoInterpreter>(sp => new InterpretMemo(sp.GetRequiredService<Store>(), sp.GetRequiredService<GovernedModel>()));
         services.AddSingleton<IExpectedDues>(_ => new MonthlyProration(TierRates.FromConfiguration(configuration)));
         services.AddSingleton<AnswerInquiry>();
         services.AddSingleton<RenderInquiryPage>();

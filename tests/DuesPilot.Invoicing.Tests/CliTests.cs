@@ -33,6 +33,19 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task InvoicesValidate_NoDataNoImisUrl_ValidatesTheBundledSandboxAndWritesItsPlantedDefects()
+    {
+        var csv = Path.Combine(Directory.CreateTempSubdirectory("duespilot-validate-imis-").FullName, "findings.csv");
+
+        var (exit, output) = await RunAsync("invoices", "validate", "--sandbox-members", "400", "--no-record", "--out", csv);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("bundled iMIS sandbox", output, StringComparison.Ordinal);
+        var kinds = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')[3]).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(["CorporateBilledAsIndividual", "DuplicateInvoice", "ManualOverride", "MissingTax", "ProrationMismatch", "WrongTierRate"], kinds);
+    }
+
+    [Fact]
     public async Task Prorate_JoinRegOn15March_PrintsTheBreakdownEntriesAndExplanation()
     {
         var (exit, output) = await RunAsync("prorate", "--policy", Example, "--tier", "REG", "--event", "join", "--date", "2027-03-15");

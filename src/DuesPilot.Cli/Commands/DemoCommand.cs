@@ -116,7 +116,7 @@ public static class DemoCommand
             }
 
             var matched = await MatchReceivedPayments.HandleAsync(store, clock, services.GetRequiredService<ChartOfAccounts>(), services.GetRequiredService<PostingOptions>(),
-                services.GetRequiredService<RolloutPhases>(), services.GetRequiredService<MatchOptions>(), embedder: null, ct: ct);
+                services.GetRequiredService<RolloutPhases>(), services.GetRequiredService<MatchOptions>(), embedder: null, memo: services.GetService<Ai.IMemoInterpreter>(), ct: ct);
             console.MarkupLine($"Matched {matched.Decided} payment(s): [green]{matched.Held} auto-applied and held in GL_AI_Hold[/], [yellow]{matched.ToReview} sent to review[/], {matched.Shadowed} decided in shadow.");
 
             // 4. The morning report.

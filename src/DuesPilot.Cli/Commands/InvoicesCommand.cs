@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using DuesPilot.Domain.Proration;
 using DuesPilot.Features.Invoicing;
+using DuesPilot.Imis;
+using DuesPilot.ImisSandbox;
 using DuesPilot.Persistence;
 using Spectre.Console;
 
@@ -32,42 +34,79 @@ public static class InvoicesCommand
 
     private static Command Validate()
     {
-        var data = new Option<string>("--data") { Description = "Golden-dataset folder with members.csv and invoices.csv (invoice_lines.csv optional).", Required = true };
+        var data = new Option<string?>("--data") { Description = "Golden-dataset folder with members.csv and invoices.csv (invoice_lines.csv optional). Without it (and without --imis-url), the bundled iMIS sandbox is started and validated." };
+        var imisUrl = new Option<string?>("--imis-url") { Description = "Validate the dues invoices of this iMIS site (URL including any virtual directory)." };
+        var imisUser = new Option<string?>("--imis-user") { Description = "iMIS service user (with --imis-url)." };
+        var imisPassword = new Option<string?>("--imis-password") { Description = "iMIS password (with --imis-url); default: the IMIS_PASSWORD environment variable." };
+        var members = new Option<int>("--sandbox-members") { Description = "Members of the bundled iMIS sandbox when neither --data nor --imis-url is given.", DefaultValueFactory = _ => 2000 };
         var policy = PolicyOption();
         var output = new Option<string?>("--out") { Description = "Write every finding to this CSV file." };
         var store = new Option<string?>("--store") { Description = "Store folder for review items (default .duespilot/)." };
         var db = CommonOptions.Database();
         var noRecord = new Option<bool>("--no-record") { Description = "Do not write review items; report only." };
         var top = new Option<int>("--top") { Description = "Flagged invoices listed on screen, worst first.", DefaultValueFactory = _ => 10 };
-        var command = new Command("validate", "Check every invoice line against tier, organization status, price schedule, proration, tax, multi-year discounts and overrides; flagged invoices become review items.")
+        var command = new Command("validate", "Check every dues invoice (from iMIS, the bundled sandbox by default, or a --data folder) against tier, organization status, price schedule, proration, tax, multi-year discounts and overrides; flagged invoices become review items.")
         {
-            data, policy, output, store, db, noRecord, top,
+            data, imisUrl, imisUser, imisPassword, members, policy, output, store, db, noRecord, top,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var folder = parse.GetValue(data)!;
+            var folder = parse.GetValue(data);
+            var url = parse.GetValue(imisUrl);
+            if (folder is not null && url is not null) throw new UserInputException("Give either --data or --imis-url, not both.");
             var p = ResolvePolicy(parse.GetValue(policy), folder);
-            InvoiceBatch batch;
-            try
-            {
-                batch = await new GoldenDatasetInvoices(folder).LoadAsync(ct);
-            }
-            catch (DatasetException ex)
-            {
-                throw new UserInputException(ex.Message);
-            }
-
             var console = Out.Console;
+            InvoiceBatch batch;
             ValidationReport report = null!;
+            await using var sandbox = folder is null && url is null
+                ? await ImisSandboxHost.StartAsync(new ImisSandboxOptions { Members = parse.GetValue(members) }, ct)
+                : null;
+            if (sandbox is not null) console.MarkupLine($"Started the bundled iMIS sandbox at [blue]{sandbox.BaseUrl}[/] (admin/admin).");
+            using var client = folder is null ? ImisClient.Create(ImisOptionsFrom(url ?? sandbox!.BaseUrl, url is null ? "admin" : parse.GetValue(imisUser),
+                url is null ? "admin" : parse.GetValue(imisPassword) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD")), TimeProvider.System) : null;
+
+            batch = null!;
+            var started = System.Diagnostics.Stopwatch.StartNew();
             await console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
+                    try
+                    {
+                        if (client is null)
+                        {
+                            batch = await new GoldenDatasetInvoices(folder!).LoadAsync(ct);
+                        }
+                        else
+                        {
+                            var reading = ctx.AddTask("Reading members from iMIS", maxValue: 1);
+                            var readingInvoices = ctx.AddTask("Reading dues invoices from iMIS", maxValue: 1);
+                            var source = new ImisInvoiceSource(client, p, url is null ? "the bundled iMIS sandbox" : "iMIS " + url, new SyncProgress<ImisReadProgress>(r =>
+                            {
+                                var task = r.Phase == "members" ? reading : readingInvoices;
+                                task.MaxValue = Math.Max(1, r.Total);
+                                task.Value = r.Done;
+                            }));
+                            batch = await source.LoadAsync(ct);
+                            reading.Value = reading.MaxValue;
+                            readingInvoices.Value = readingInvoices.MaxValue;
+                        }
+                    }
+                    catch (DatasetException ex)
+                    {
+                        throw new UserInputException(ex.Message);
+                    }
+                    catch (ImisRequestException ex)
+                    {
+                        throw new UserInputException("iMIS: " + ex.Message);
+                    }
+
                     var task = ctx.AddTask("Validating invoices", maxValue: Math.Max(1, batch.Invoices.Count));
                     report = await Task.Run(() => ValidateInvoices.Run(p, batch, new Progress<int>(n => task.Value = n)), ct);
                     task.Value = task.MaxValue;
                 });
 
             PrintSummary(report, p, console, parse.GetValue(top));
+            console.MarkupLine($"Read and validated in {started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
             if (parse.GetValue(output) is { } csv)
             {
                 await using (var writer = new StreamWriter(csv)) RecordInvoiceFindings.WriteCsv(writer, report.Flagged);
@@ -84,6 +123,29 @@ public static class InvoicesCommand
             return 0;
         });
         return command;
+    }
+
+    private static ImisOptions ImisOptionsFrom(string url, string? user, string? password)
+    {
+        if (string.IsNullOrWhiteSpace(user)) throw new UserInputException("Give --imis-user with --imis-url.");
+        if (string.IsNullOrEmpty(password)) throw new UserInputException("Give --imis-password or set IMIS_PASSWORD.");
+        var options = new ImisOptions { BaseUrl = url, Username = user, Password = password, MaxRetries = 2 };
+        try
+        {
+            options.Validate();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new UserInputException(ex.Message);
+        }
+
+        return options;
+    }
+
+    /// <summary>Reports on the caller's thread, in order (<see cref="Progress{T}"/> posts to the thread pool).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 
     public static void PrintSummary(ValidationReport report, BillingPolicy policy, IAnsiConsole console, int top)

@@ -1,3 +1,4 @@
+using DuesPilot.Ai;
 using DuesPilot.Domain.Proration;
 using DuesPilot.Features.Collections.Dunning;
 using DuesPilot.Features.ImisSync;
@@ -37,7 +38,8 @@ public static class ServiceJobs
         services.AddSingleton<INameEmbedder>(_ => new MiniLmNameEmbedder());
         services.AddSingleton(new ScheduledJob("match-payments", "* * * * *", (sp, ct) =>
             MatchReceivedPayments.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChartOfAccounts>(),
-                sp.GetRequiredService<PostingOptions>(), sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null, ct)));
+                sp.GetRequiredService<PostingOptions>(), sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null,
+                sp.GetService<IMemoInterpreter>(), ct)));
 
         services.AddSingleton(new ScheduledJob("hold-release", "*/5 * * * *", async (sp, ct) =>
         {
@@ -71,7 +73,7 @@ public static class ServiceJobs
             }
 
             var matched = await MatchReceivedPayments.HandleAsync(store, clock, sp.GetRequiredService<ChartOfAccounts>(), sp.GetRequiredService<PostingOptions>(),
-                sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null, ct: ct);
+                sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null, sp.GetService<IMemoInterpreter>(), ct: ct);
             counts["matched"] = matched.Decided;
             var policy = sp.GetRequiredService<BillingPolicy>();
             var batch = await SyncFromImis.LoadBatchAsync(store, ct: ct);

@@ -157,6 +157,7 @@ public sealed partial class ImisClient : IImisClient, IDisposable
     {
         var s = MapSummary(e);
         var lines = new List<InvoiceLine>();
+        var overrides = new List<ImisPriceOverride>();
         if (ImisJson.Prop(e, "Lines") is { } linesElement)
         {
             foreach (var l in ImisJson.Values(linesElement))
@@ -166,7 +167,8 @@ public sealed partial class ImisClient : IImisClient, IDisposable
                 lines.Add(new InvoiceLine(
                     ImisJson.Str(l, "Item", "ItemCode") ?? ImisJson.Str(l, "Item", "ItemId") ?? "",
                     ImisJson.Str(l, "Description") ?? ImisJson.Str(l, "Item", "Name") ?? "",
-                    amount, quantity, null, ImisJson.Date(l, "BeginDate"), ImisJson.Date(l, "EndDate")));
+                    amount, quantity, ImisJson.Str(l, "TaxCategory", "TaxCategoryId"), ImisJson.Date(l, "BeginDate"), ImisJson.Date(l, "EndDate")));
+                if (ImisJson.Bool(l, "IsUnitPriceOverridden") == true) overrides.Add(new ImisPriceOverride(lines.Count - 1, ImisJson.Str(l, "PriceOverrideReason") ?? ""));
             }
         }
 
@@ -174,7 +176,7 @@ public sealed partial class ImisClient : IImisClient, IDisposable
         var invoiceDate = s.InvoiceDate ?? throw Protocol($"invoice {s.Id} has no InvoiceDate");
         var invoice = new Invoice(s.Id, s.SoldTo, invoiceDate, s.DueDate ?? invoiceDate, amountTotal, s.Balance,
             lines.FirstOrDefault()?.ProductCode ?? "", s.Description ?? "", lines);
-        return new ImisInvoice(invoice, s.BillTo, ImisJson.Str(e, "InvoiceNumber"), s.SourceSystem, ImisJson.Str(e, "InvoicePurpose"), s.UpdatedOn);
+        return new ImisInvoice(invoice, s.BillTo, ImisJson.Str(e, "InvoiceNumber"), s.SourceSystem, ImisJson.Str(e, "InvoicePurpose"), s.UpdatedOn) { PriceOverrides = overrides };
     }
 
     // ---------------- items, subscriptions, receipts ----------------

@@ -5,7 +5,14 @@ namespace DuesPilot.Imis;
 /// <summary>An invoice read from <c>/api/Invoice</c>: the domain invoice plus the iMIS facts DuesPilot needs around it.</summary>
 /// <param name="BillTo">Who is billed: the member, or their employer/organization paying for them.</param>
 /// <param name="UpdatedOn">iMIS's UpdateInformation.UpdatedOn as the server wrote it (site-local, unzoned); the polling high-water mark.</param>
-public sealed record ImisInvoice(Invoice Invoice, MemberId BillTo, string? InvoiceNumber, string? SourceSystem, string? Purpose, DateTime? UpdatedOn);
+public sealed record ImisInvoice(Invoice Invoice, MemberId BillTo, string? InvoiceNumber, string? SourceSystem, string? Purpose, DateTime? UpdatedOn)
+{
+    /// <summary>Lines whose price staff set by hand (0-based line index, the reason given, possibly blank).</summary>
+    public IReadOnlyList<ImisPriceOverride> PriceOverrides { get; init; } = [];
+}
+
+/// <summary>A line priced by hand: <c>IsUnitPriceOverridden</c> with <c>PriceOverrideReason</c> on the invoice line (sandbox shape; iMIS's is unconfirmed).</summary>
+public sealed record ImisPriceOverride(int LineIndex, string Reason);
 
 /// <summary>A header from <c>/api/InvoiceSummary</c> (no lines).</summary>
 public sealed record ImisInvoiceSummary(

@@ -33,7 +33,7 @@ public static class SyncFromImis
         }, maxPages, ct);
 
         var invoices = 0;
-        var fresh = new List<Invoice>();
+        var fresh = new List<ImisInvoice>();
         await PollImisChanges.InvoicesAsync(store, client, clock, async (batch, token) =>
         {
             invoices += batch.Count;
@@ -43,7 +43,7 @@ public static class SyncFromImis
                 {
                     if (await MemberCache.UpsertInvoiceIfNewAsync(c, tx, i.Invoice, clock.GetUtcNow()))
                     {
-                        fresh.Add(i.Invoice);
+                        fresh.Add(i);
                         continue;
                     }
 
@@ -64,15 +64,20 @@ public static class SyncFromImis
         var flagged = 0;
         if (policy is not null && fresh.Count > 0)
         {
-            var batch = await LoadBatchAsync(store, fresh.Select(f => f.MemberId).Distinct().ToList(), ct);
+            var batch = await LoadBatchAsync(store, fresh.Select(f => f.Invoice.MemberId).Distinct().ToList(), ct);
             var byMember = batch.Invoices.GroupBy(i => i.MemberId).ToDictionary(g => g.Key, g => g.ToList());
             var memberById = batch.Members.ToDictionary(m => m.Id);
             var reviews = new List<InvoiceReview>();
-            foreach (var invoice in fresh)
+            foreach (var imis in fresh)
             {
+                var invoice = imis.Invoice;
                 if (!memberById.TryGetValue(invoice.MemberId, out var member)) continue;
-                var existing = byMember.GetValueOrDefault(invoice.MemberId, []).Where(e => e.Id != invoice.Id).ToList();
-                if (ValidateInvoices.CheckNew(policy, invoice, member, existing) is { } review) reviews.Add(review);
+                // Only invoices issued before this one count as existing: of two copies arriving in one
+                // poll, the later is the duplicate, as in a batch run.
+                var existing = byMember.GetValueOrDefault(invoice.MemberId, []).Where(e => IsEarlier(e, invoice)).ToList();
+                var mine = fresh.Where(f => f.Invoice.MemberId == invoice.MemberId).Select(f => f.Invoice);
+                var overrides = imis.PriceOverrides.Select(o => new LineOverride(invoice.Id, o.LineIndex, o.Reason)).ToList();
+                if (ValidateInvoices.CheckNew(policy, invoice, member, existing, ImisInvoiceSource.JurisdictionOf(policy, mine), overrides) is { } review) reviews.Add(review);
             }
 
             if (reviews.Count > 0) await RecordInvoiceFindings.HandleAsync(store, clock, policy.Name, reviews, ct);
@@ -81,6 +86,9 @@ public static class SyncFromImis
 
         return new Outcome(members, invoices, fresh.Count, flagged);
     }
+
+    private static bool IsEarlier(Invoice e, Invoice invoice) =>
+        e.InvoiceDate < invoice.InvoiceDate || (e.InvoiceDate == invoice.InvoiceDate && string.CompareOrdinal(e.Id.Value, invoice.Id.Value) < 0);
 
     public static async Task<JobResult> RunJobAsync(Store store, IImisClient client, TimeProvider clock, BillingPolicy? policy, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Dapper;
+using DuesPilot.Ai;
 using DuesPilot.Domain;
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Jobs;
@@ -19,6 +20,9 @@ namespace DuesPilot.Features.Matching;
 /// <c>predictive</c> a confident, in-policy decision is applied into the hold window; everything else,
 /// and everything in <c>shadow</c> and <c>assist</c>, goes to the review queue with the analysis. Every
 /// decision is recorded with its phase so each segment's precision and coverage can be measured.
+/// A payment sent to review with no confident candidate has its memo read by the
+/// <see cref="IMemoInterpreter"/> when one is given and a model answers; what it proposes is added to
+/// the review item's analysis as evidence only: it never changes the decision and never moves money.
 /// </summary>
 public static class MatchReceivedPayments
 {
@@ -27,7 +31,7 @@ public static class MatchReceivedPayments
     public sealed record Outcome(int Decided, int Held, int ToReview, int Shadowed);
 
     public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions posting, RolloutPhases phases,
-        MatchOptions options, INameEmbedder? embedder, int batchSize = 2000, CancellationToken ct = default)
+        MatchOptions options, INameEmbedder? embedder, IMemoInterpreter? memo = null, int batchSize = 2000, CancellationToken ct = default)
     {
         var (payments, members, invoices) = await store.InTransactionAsync(async (c, tx) =>
         {
@@ -51,6 +55,9 @@ public static class MatchReceivedPayments
             DuesPilotMetrics.MatchingLatency.Record(sw.Elapsed.TotalMilliseconds);
             var channel = Payment.ChannelCode(payment.Channel);
             var segment = decision.SuggestedMember is { } sm && tiers.TryGetValue(sm, out var tier) ? tier : "unknown";
+            var evidence = memo is not null && decision.Action != MatchAction.Apply && !decision.Candidates.Any(cand => cand.Confidence >= options.AutoApplyConfidence)
+                ? await MemoEvidenceAsync(memo, payment, ct)
+                : null;
             var taken = await store.InTransactionAsync(async (c, tx) =>
             {
                 // Another run (a second instance, or the CLI beside the service) may have decided it meanwhile.
@@ -84,7 +91,7 @@ public static class MatchReceivedPayments
                     else if (engineApply && phase == RolloutPhase.Shadow) note = "Shadow phase: the engine's decision is recorded, staff decide.";
                 }
 
-                if (action != "apply") await SendToReviewAsync(c, tx, clock, payment, decision, note);
+                if (action != "apply") await SendToReviewAsync(c, tx, clock, payment, decision, note, evidence);
                 await SegmentMetrics.RecordAsync(c, tx, clock, new RecordedDecision(payment.Id.Value, channel, segment, phase,
                     engineApply ? "apply" : "review", action, decision.Confidence, decision.SuggestedMember?.Value,
                     decision.Allocations.Select(a => new Allocation(payment.Id, a.MemberId, a.InvoiceId, a.Amount)).ToList(),
@@ -114,23 +121,47 @@ public static class MatchReceivedPayments
         return new Outcome(payments.Count, held, review, shadow);
     }
 
-    private static async Task SendToReviewAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, TimeProvider clock, Payment payment, MatchDecision decision, string? note)
+    /// <summary>The memo interpreter's reading, or null when no model answered (the deterministic path adds nothing) or it found nothing.</summary>
+    private static async Task<MemoEvidence?> MemoEvidenceAsync(IMemoInterpreter memo, Payment payment, CancellationToken ct)
     {
+        var evidence = await memo.InterpretAsync(new MemoInterpretationRequest(payment.Id, payment.PayerName, payment.Memo, payment.Amount, payment.Channel), ct);
+        return evidence.ModelOutcome == Ai.ModelCallOutcome.Succeeded && !evidence.IsEmpty ? evidence : null;
+    }
+
+    private static async Task SendToReviewAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, TimeProvider clock, Payment payment, MatchDecision decision, string? note,
+        MemoEvidence? memo)
+    {
+        string? MemoPoint(MatchCandidate cand)
+        {
+            if (memo is null) return null;
+            var invoices = cand.Allocations.Where(a => a.InvoiceId is { } i && memo.InvoiceIds.Contains(i)).Select(a => a.InvoiceId!.Value.Value).ToList();
+            if (invoices.Count > 0) return $"memo interpretation ({memo.Source}, {memo.Confidence} confidence) names invoice {string.Join(", ", invoices)}";
+            return memo.MemberIds.Contains(cand.MemberId) ? $"memo interpretation ({memo.Source}, {memo.Confidence} confidence) names this member" : null;
+        }
+
         var analysis = new ReviewAnalysis(
             note is null ? decision.Reason : $"{decision.Reason} {note}",
             decision.Confidence,
             decision.SuggestedAction,
-            decision.Candidates.Select(cand => new ReviewCandidate(cand.MemberId.Value, cand.MemberName, cand.Confidence, cand.EvidenceFor, cand.EvidenceAgainst,
-                cand.Allocations.Select(a => new ReviewProposal(a.MemberId.Value, a.InvoiceId?.Value, a.Amount.Amount)).ToList())).ToList());
+            decision.Candidates.Select(cand => new ReviewCandidate(cand.MemberId.Value, cand.MemberName, cand.Confidence,
+                MemoPoint(cand) is { } point ? [.. cand.EvidenceFor, point] : cand.EvidenceFor, cand.EvidenceAgainst,
+                cand.Allocations.Select(a => new ReviewProposal(a.MemberId.Value, a.InvoiceId?.Value, a.Amount.Amount)).ToList())).ToList(),
+            memo is null ? null : new Dictionary<string, string>
+            {
+                ["Memo interpretation"] = $"{memo.Source}, {memo.Confidence} confidence; evidence only, not applied",
+                ["Memo names members"] = memo.MemberIds.Count == 0 ? "none" : string.Join(", ", memo.MemberIds.Select(m => m.Value)),
+                ["Memo names invoices"] = memo.InvoiceIds.Count == 0 ? "none" : string.Join(", ", memo.InvoiceIds.Select(i => i.Value)),
+            });
         await OpenReviewItem.HandleAsync(c, tx, clock, new OpenReviewItem.Request(ReviewKinds.Payment, payment.Id.Value, decision.SuggestedMember?.Value,
             ReviewPriority.ForAmount(payment.Amount) + (int)Math.Round((1m - decision.Confidence) * 20m), decision.Confidence, decision.SuggestedAction,
             analysis.Reason, analysis, payment.Amount));
         await c.ExecuteAsync("UPDATE payments SET state = 'in_review' WHERE payment_id = @id AND state = 'received'", new { id = payment.Id.Value }, tx);
     }
 
-    public static async Task<JobResult> RunJobAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions posting, RolloutPhases phases, MatchOptions options, INameEmbedder? embedder, CancellationToken ct)
+    public static async Task<JobResult> RunJobAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions posting, RolloutPhases phases, MatchOptions options, INameEmbedder? embedder,
+        IMemoInterpreter? memo, CancellationToken ct)
     {
-        var o = await HandleAsync(store, clock, accounts, posting, phases, options, embedder, ct: ct);
+        var o = await HandleAsync(store, clock, accounts, posting, phases, options, embedder, memo, ct: ct);
         return new JobResult($"decided {o.Decided}: {o.Held} held, {o.ToReview} to review, {o.Shadowed} in shadow",
             new Dictionary<string, long> { ["decided"] = o.Decided, ["held"] = o.Held, ["review"] = o.ToReview, ["shadow"] = o.Shadowed });
     }
