@@ -50,15 +50,7 @@ public sealed class FullHostTests : IAsyncLifetime
         };
         _app = await ServerHost.BuildAsync(new ServerHostOptions(await TestStores.CreateOptionsAsync(StoreEngine.Sqlite), "http://127.0.0.1:0", settings, _clock));
         await _app.StartAsync();
-        var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        service.HideCommandPromptWindow = true;
-        service.SuppressInitialDiagnosticInformation = true;
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000",
-            $"--user-data-dir={Directory.CreateTempSubdirectory("duespilot-chrome-").FullName}");
-        _driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
-        _driver.Manage().Timeouts().ImplicitWait = TimeSpan.FromSeconds(5);
+        _driver = HeadlessChromium.Start();
     }
 
     public async Task DisposeAsync()
