@@ -106,6 +106,9 @@ public abstract class HoldWindowScenarioTests(StoreEngine engine) : IAsyncLifeti
         Assert.Equal(Money.Usd(-395m), await BalanceAsync(_accounts.UnappliedCash));
         Assert.Equal(Money.Usd(395m), await InvoiceBalanceAsync());
         Assert.Equal("in_review", await PaymentStateAsync());
+        // The member's own statement (billing assistant) no longer shows the voided application.
+        var statement = await _store.InTransactionAsync((c, tx) => DuesPilot.Features.Inquiries.MemberStatement.LoadAsync(c, tx, new MemberId("10231"), includeHousehold: true));
+        Assert.Empty(Assert.Single(statement!.Payments).Allocations);
         var queue = await ReviewQueue.ListAsync(_store, new ReviewQueueFilter());
         var item = Assert.Single(queue);
         Assert.Equal("ch_1", item.SubjectId);

@@ -3,6 +3,8 @@ using Dapper;
 using DuesPilot.Domain;
 using DuesPilot.Persistence;
 
+using DuesPilot.Features.Members;
+
 namespace DuesPilot.Features.Inquiries;
 
 /// <summary>A payment as one member may see it: only the parts applied to them (or their household).</summary>
@@ -32,12 +34,12 @@ public sealed record MemberStatement(Member Member, IReadOnlyList<Member> Househ
 
     public static async Task<MemberStatement?> LoadAsync(DbConnection c, DbTransaction tx, MemberId memberId, bool includeHousehold)
     {
-        var me = (await c.QueryAsync<MemberRow>("SELECT * FROM members WHERE member_id = @id", new { id = memberId.Value }, tx)).SingleOrDefault();
+        var me = (await MemberCache.MembersWhereAsync(c, tx, "member_id = @id", new { id = memberId.Value })).SingleOrDefault();
         if (me is null) return null;
-        var household = includeHousehold && !string.IsNullOrEmpty(me.household_id)
-            ? (await c.QueryAsync<MemberRow>("SELECT * FROM members WHERE household_id = @h AND member_id <> @id ORDER BY member_id", new { h = me.household_id, id = me.member_id }, tx)).ToList()
+        var household = includeHousehold && !string.IsNullOrEmpty(me.HouseholdId)
+            ? await MemberCache.MembersWhereAsync(c, tx, "household_id = @h AND member_id <> @id", new { h = me.HouseholdId, id = me.Id.Value })
             : [];
-        var scopeIds = household.Select(h => h.member_id).Prepend(me.member_id).ToArray();
+        var scopeIds = household.Select(h => h.Id.Value).Prepend(me.Id.Value).ToArray();
 
         var invoiceRows = (await c.QueryAsync<InvoiceRow>(
             $"SELECT * FROM invoices WHERE {Sql.In(c, "member_id", "ids")} ORDER BY invoice_date, invoice_id", new { ids = scopeIds }, tx)).ToList();
@@ -46,14 +48,14 @@ public sealed record MemberStatement(Member Member, IReadOnlyList<Member> Househ
         var invoices = invoiceRows.Select(r => ToInvoice(r, lineRows.Where(l => l.invoice_id == r.invoice_id))).ToList();
 
         var allocationRows = (await c.QueryAsync<AllocationRow>(
-            $"SELECT * FROM allocations WHERE {Sql.In(c, "member_id", "ids")} ORDER BY created_at, allocation_id", new { ids = scopeIds }, tx)).ToList();
-        var emails = Enumerable.Repeat(me, 1).Concat(household).Select(m => m.email).Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e!.ToUpperInvariant()).ToArray();
+            $"SELECT * FROM allocations WHERE {Sql.In(c, "member_id", "ids")} AND voided_by IS NULL ORDER BY created_at, allocation_id", new { ids = scopeIds }, tx)).ToList();
+        var emails = Enumerable.Repeat(me, 1).Concat(household).Select(m => m.Email).Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e!.ToUpperInvariant()).ToArray();
         var paymentIds = allocationRows.Select(a => a.payment_id).Distinct().ToArray();
         var paymentRows = (await c.QueryAsync<PaymentRow>(
             $"""
             SELECT payment_id, channel, currency, amount_minor, received_at, reference, state FROM payments
             WHERE {Sql.In(c, "payment_id", "paymentIds")}
-               OR ({Sql.In(c, "UPPER(payer_email)", "emails")} AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.payment_id = payments.payment_id))
+               OR ({Sql.In(c, "UPPER(payer_email)", "emails")} AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.payment_id = payments.payment_id AND a.voided_by IS NULL))
             ORDER BY received_at, payment_id
             """, new { paymentIds, emails }, tx)).ToList();
         var payments = new List<StatementPayment>();
@@ -63,19 +65,14 @@ public sealed record MemberStatement(Member Member, IReadOnlyList<Member> Househ
             var mine = allocationRows.Where(a => a.payment_id == p.payment_id)
                 .Select(a => new Allocation(new PaymentId(a.payment_id), new MemberId(a.member_id), a.invoice_id is null ? null : new InvoiceId(a.invoice_id), Money.FromMinor(a.amount_minor, Currency.Parse(a.currency))))
                 .ToList();
-            var all = await c.ExecuteScalarAsync<long>("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM allocations WHERE payment_id = @id", new { id = p.payment_id }, tx);
+            var all = await c.ExecuteScalarAsync<long>("SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) FROM allocations WHERE payment_id = @id AND voided_by IS NULL", new { id = p.payment_id }, tx);
             var mineTotal = mine.Sum(a => a.Amount.MinorUnits);
             var visible = mine.Count == 0 || mineTotal == all ? p.amount_minor : mineTotal;
             payments.Add(new StatementPayment(new PaymentId(p.payment_id), Payment.ParseChannel(p.channel), Money.FromMinor(visible, currency), DbTime.ParseInstant(p.received_at), p.reference, p.state, mine));
         }
 
-        return new MemberStatement(ToMember(me), household.Select(ToMember).ToList(), invoices, payments);
+        return new MemberStatement(me, household, invoices, payments);
     }
-
-    private static Member ToMember(MemberRow r) => new(
-        new MemberId(r.member_id), r.kind == "organization" ? PartyKind.Organization : PartyKind.Person, r.full_name, r.first_name, r.last_name, r.email, r.tier,
-        Member.ParseStatus(r.status), DbTime.ParseDateOrNull(r.join_date), DbTime.ParseDateOrNull(r.paid_through), r.household_id,
-        r.organization_id is null ? null : new MemberId(r.organization_id), r.chapter_id);
 
     private static Invoice ToInvoice(InvoiceRow r, IEnumerable<LineRow> lines)
     {
@@ -88,24 +85,6 @@ public sealed record MemberStatement(Member Member, IReadOnlyList<Member> Househ
     }
 
 #pragma warning disable IDE1006, CA1812 // Dapper maps snake_case columns onto these rows.
-    private sealed class MemberRow
-    {
-        public string member_id { get; set; } = "";
-        public string kind { get; set; } = "";
-        public string full_name { get; set; } = "";
-        public string? first_name { get; set; }
-        public string? last_name { get; set; }
-        public string? email { get; set; }
-        public string tier { get; set; } = "";
-        public string status { get; set; } = "";
-        public string? join_date { get; set; }
-        public string? paid_through { get; set; }
-        public string? household_id { get; set; }
-        public string? organization_id { get; set; }
-        public string? chapter_id { get; set; }
-        public string updated_at { get; set; } = "";
-    }
-
     private sealed class InvoiceRow
     {
         public string invoice_id { get; set; } = "";

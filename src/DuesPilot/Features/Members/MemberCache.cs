@@ -87,9 +87,12 @@ public static class MemberCache
     }
 
     /// <summary>Every cached member.</summary>
-    public static async Task<IReadOnlyList<Member>> AllMembersAsync(DbConnection c, DbTransaction? tx)
+    public static Task<IReadOnlyList<Member>> AllMembersAsync(DbConnection c, DbTransaction? tx) => MembersWhereAsync(c, tx, "1 = 1", null);
+
+    /// <summary>Cached members matching a SQL condition on the members table, ordered by id.</summary>
+    public static async Task<IReadOnlyList<Member>> MembersWhereAsync(DbConnection c, DbTransaction? tx, string condition, object? parameters)
     {
-        var rows = await c.QueryAsync<MemberRow>("SELECT * FROM members ORDER BY member_id", transaction: tx);
+        var rows = await c.QueryAsync<MemberRow>($"SELECT * FROM members WHERE {condition} ORDER BY member_id", parameters, tx);
         return rows.Select(r => r.ToMember()).ToList();
     }
 
