@@ -165,7 +165,7 @@ public static class RecordPaymentEvent
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", "recorded",
             Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before, After: e.NewState ?? before));
 
-        var applied = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId", new { paymentId }, tx);
+        var applied = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL", new { paymentId }, tx);
         if (applied > 0)
         {
             await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,

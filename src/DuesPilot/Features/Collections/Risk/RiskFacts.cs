@@ -41,6 +41,7 @@ public sealed class RiskFacts
                 """
                 SELECT a.invoice_id, a.member_id, p.received_at, p.channel, a.amount_minor
                 FROM allocations a JOIN payments p ON p.payment_id = a.payment_id
+                WHERE a.voided_by IS NULL
                 ORDER BY p.received_at
                 """, transaction: tx)).ToList();
             var dunning = (await c.QueryAsync<(string Member, string Invoice, string At)>(
