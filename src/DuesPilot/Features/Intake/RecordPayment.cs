@@ -160,6 +160,27 @@ public static class RecordPaymentEvent
         }
 
         var before = await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @paymentId", new { paymentId }, tx);
+        var moneyGone = e.Kind is PaymentEventKind.Refund or PaymentEventKind.AchReturn or PaymentEventKind.Void && e.NewState is "refunded" or "returned" or "voided";
+        if (moneyGone || e.Kind == PaymentEventKind.Dispute)
+        {
+            // Money leaving (or contested) while the payment waits in GL_AI_Hold: void the hold so it is never posted.
+            await Posting.OverrideHold.HandleAsync(c, tx, clock, new Posting.PostingOptions(), new PaymentId(paymentId), "duespilot", $"{kind} {e.Reference}: {e.Reason}");
+        }
+
+        if (moneyGone && await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL", new { paymentId }, tx) == 0)
+        {
+            // Unapplied money that went back: the cash leaves unapplied cash (Dr unapplied, Cr cash).
+            var payment = await Posting.ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
+            var amount = e.Amount is { IsPositive: true } a && payment is not null && a <= payment.Amount ? a : payment?.Amount;
+            if (amount is { } out_)
+            {
+                var accounts = new Posting.ChartOfAccounts();
+                var entry = Domain.Ledger.JournalEntry.Standard(Domain.EntryId.New(clock), $"payment:{paymentId}:{kind}:{eventId}", now, $"{kind} of payment {paymentId} ({e.Reason})",
+                    [Domain.Ledger.LedgerLine.Debit(accounts.UnappliedCash, out_), Domain.Ledger.LedgerLine.Credit(accounts.Cash, out_)]);
+                await Ledger.Journal.RecordAsync(c, tx, entry);
+            }
+        }
+
         if (e.NewState is not null)
             await c.ExecuteAsync("UPDATE payments SET state = @state WHERE payment_id = @paymentId", new { state = e.NewState, paymentId }, tx);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", "recorded",

@@ -74,9 +74,11 @@ public static class DailySummary
             var received = M(payments.Sum(p => p.Amount));
             var applied = M(standing.Where(a => a.Invoice is not null).Sum(a => a.Amount));
             var onAccount = M(standing.Where(a => a.Invoice is null).Sum(a => a.Amount));
-            var refunded = M(payments.Where(p => p.State == "refunded").Sum(p => p.Amount));
+            // Refunded, returned (ACH R-codes) and voided card payments: the money went back.
+            static bool WentBack(string state) => state is "refunded" or "returned" or "voided";
+            var refunded = M(payments.Where(p => WentBack(p.State)).Sum(p => p.Amount));
             var appliedPayments = standing.Select(a => a.Payment).ToHashSet();
-            var inReview = M(payments.Where(p => p.State != "refunded" && !appliedPayments.Contains(p.Id)).Sum(p => p.Amount));
+            var inReview = M(payments.Where(p => !WentBack(p.State) && !appliedPayments.Contains(p.Id)).Sum(p => p.Amount));
 
             var held = (await c.QueryAsync<(string Payment, long Amount, string Release)>(
                 """
