@@ -36,7 +36,7 @@ public sealed class BrowserTests : IAsyncLifetime
         Assert.Contains("/Account/Login", _driver.Url);
         _driver.FindElement(By.Id("username")).SendKeys(user);
         _driver.FindElement(By.Id("password")).SendKeys(StaffHost.Password);
-        _driver.FindElement(By.Id("sign-in")).Click();
+        HeadlessChromium.SubmitSignIn(_driver);
     }
 
     private async Task Step(Func<Task> body, string name)

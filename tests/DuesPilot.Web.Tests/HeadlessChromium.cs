@@ -18,4 +18,16 @@ public static class HeadlessChromium
         driver.Manage().Timeouts().ImplicitWait = TimeSpan.FromSeconds(5);
         return driver;
     }
+
+    /// <summary>Clicks sign-in and waits until the browser has left the sign-in page (a click returns before the redirect lands).</summary>
+    public static void SubmitSignIn(ChromeDriver driver)
+    {
+        driver.FindElement(OpenQA.Selenium.By.Id("sign-in")).Click();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (driver.Url.Contains("/Account/Login", StringComparison.Ordinal) && driver.FindElements(OpenQA.Selenium.By.Id("login-error")).Count == 0)
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(15)) throw new TimeoutException("still on the sign-in page after 15 s");
+            Thread.Sleep(50);
+        }
+    }
 }
