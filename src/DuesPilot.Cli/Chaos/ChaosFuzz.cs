@@ -21,6 +21,8 @@ public sealed record FuzzTarget(string Name, Action<byte[]> Parse, Func<Exceptio
 /// </summary>
 public static class ChaosFuzz
 {
+    private const string Separators = ",/\n\r\"<>{}[]:-+. 9'";
+
     public static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(10);
 
     public sealed record Finding(string Target, int Iteration, string Exception, string InputBase64);
@@ -43,11 +45,11 @@ public static class ChaosFuzz
     /// </summary>
     private static void ParseStripe(byte[] body)
     {
-        var text = Encoding.UTF8.GetString(body);
+        var text = VerifyStripeSignature.Decode(body) ?? throw new InboxItemException("not UTF-8: refused as malformed at the door", retryable: false);
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
         var clock = new FixedClock(now);
         var (verdict, eventId, _) = VerifyStripeSignature.Run(text, VerifyStripeSignature.Sign(text, "whsec_fuzz", now.ToUnixTimeSeconds()), ["whsec_fuzz"], 300, clock);
-        if (verdict != SignatureVerdict.Valid || eventId is null) return;
+        if (verdict != SignatureVerdict.Valid || eventId is null) throw new InboxItemException($"refused at the door: {verdict}", retryable: false);
         IntakeEndpoints.StripePayloadHash(body);
         ProcessStripeEvent.Prepare(new LeasedItem { ItemId = "fuzz", Source = InboxSources.Stripe, IdempotencyKey = $"stripe:{eventId}", Body = body }, clock);
     }
@@ -77,7 +79,7 @@ public static class ChaosFuzz
                 }
                 catch (Exception ex)
                 {
-                    if (crashes.Count < 20) crashes.Add(new Finding(target.Name, (int)inputs, $"{ex.GetType().Name}: {ex.Message}", Convert.ToBase64String(input)));
+                    if (crashes.Count < 20) crashes.Add(new Finding(target.Name, (int)inputs, $"{ex.GetType().Name}: {ex.Message} {ex.StackTrace?.Split('\n').FirstOrDefault(l => l.Contains("DuesPilot", StringComparison.Ordinal))?.Trim()}", Convert.ToBase64String(input)));
                 }
 
                 var took = Stopwatch.GetElapsedTime(one);
@@ -122,7 +124,7 @@ public static class ChaosFuzz
                     data[at] = (byte)"0123456789"[random.Next(10)];
                     break;
                 case 6 when data.Count > 0:
-                    data[at] = (byte)",/\n\r\"<>{}[]:-+. 9"[random.Next(18)];
+                    data[at] = (byte)Separators[random.Next(Separators.Length)];
                     break;
                 case 7:
                     data.InsertRange(at, Enumerable.Range(0, 1 + random.Next(32)).Select(_ => (byte)random.Next(256)));

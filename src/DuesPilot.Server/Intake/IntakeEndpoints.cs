@@ -55,7 +55,7 @@ public static class IntakeEndpoints
         if (secrets.Count == 0) return Off("Stripe", "Intake:Stripe:WebhookSecret");
         var (body, tooLarge) = await ReadBodyAsync(http, o.MaxWebhookBodyBytes, ct);
         if (tooLarge is not null) return tooLarge;
-        var text = Encoding.UTF8.GetString(body);
+        if (VerifyStripeSignature.Decode(body) is not { } text) return await RejectAsync(http, store, clock, InboxSources.Stripe, SignatureVerdict.Malformed, "the body is not UTF-8 text", body, ct);
         var (verdict, eventId, detail) = VerifyStripeSignature.Run(text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
         if (verdict != SignatureVerdict.Valid || eventId is null) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
         return await QueueAsync(http, inbox, InboxSources.Stripe, $"stripe:{eventId}", StripePayloadHash(body), body, ct);

@@ -50,8 +50,11 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
     public static AuthorizeNetTransaction Parse(ReadOnlySpan<byte> json)
     {
         if (json.StartsWith("\uFEFF"u8)) json = json[3..];
-        using var doc = JsonDocument.Parse(json.ToArray());
+        var bytes = json.ToArray();
+        if (VerifyStripeSignature.Decode(bytes) is null) throw new InboxItemException("getTransactionDetails answered something that is not UTF-8 text", retryable: false);
+        using var doc = JsonDocument.Parse(bytes);
         var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new InboxItemException("getTransactionDetails answered something that is not a JSON object", retryable: false);
         var result = ProcessStripeEvent.Str(root, "messages", "resultCode");
         if (!string.Equals(result, "Ok", StringComparison.OrdinalIgnoreCase))
         {
@@ -61,7 +64,8 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
             throw new InboxItemException($"getTransactionDetails failed: {text}", retryable: true);
         }
 
-        var t = root.GetProperty("transaction");
+        if (!root.TryGetProperty("transaction", out var t) || t.ValueKind != JsonValueKind.Object)
+            throw new InboxItemException("getTransactionDetails answered Ok without a transaction", retryable: false);
         Money? Amount(string name) => t.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? Money.FromDecimal(v.GetDecimal(), Currency.USD) : null;
         DateTimeOffset? submitted = ProcessStripeEvent.Str(t, "submitTimeUTC") is { } s &&
             DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;

@@ -210,7 +210,14 @@ public static partial class ParseBai2File
             }
 
             var amount = Get(f, i + 1);
-            sum += amount.Length == 0 ? 0 : Amount(amount, line, $"amount of type code {type}");
+            try
+            {
+                sum = checked(sum + (amount.Length == 0 ? 0 : Amount(amount, line, $"amount of type code {type}")));
+            }
+            catch (OverflowException ex)
+            {
+                throw new BankFileException("the summary amounts add up beyond any real balance", line, ex);
+            }
             // Status codes (001-099) carry no item count in the spec, but every sample and bank writes the field.
             var funds = Get(f, i + 3);
             i += 4 + FundsExtras(f, i + 3, funds, line);
