@@ -13,7 +13,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     [MemberData(nameof(Parsers))]
     public void Parser_TwoThousandMutatedInputs_RefusesClearlyNeverCrashesOrHangs(string parser)
     {
-        const int seed = 4242;
+        const int seed = 4244;
         var target = ChaosFuzz.Targets().Single(t => t.Name == parser);
         var seeds = ChaosFuzz.SeedsFrom(Path.Combine(AppContext.BaseDirectory, "Fixtures"), ChaosCommand.BuiltInSeeds());
         Assert.True(seeds.TryGetValue(parser, out var list) && list.Count > 0, $"no seed inputs for {parser}");

@@ -56,7 +56,7 @@ public static class ChaosFuzz
 
     public static TargetOutcome Run(FuzzTarget target, IReadOnlyList<byte[]> seeds, int seed, long maxInputs, TimeSpan maxTime, CancellationToken ct)
     {
-        var random = new Random(HashCode.Combine(seed, target.Name.Length, target.Name[0]));
+        var random = new Random(unchecked(seed * 31 + target.Name.Sum(c => c)));
         var crashes = new List<Finding>();
         long inputs = 0, accepted = 0, refused = 0;
         var slowest = TimeSpan.Zero;

@@ -21,6 +21,19 @@ public static partial class ParseBai2File
 {
     public static ParsedBankFile Parse(ReadOnlySpan<byte> content, Bai2Totals totals = Bai2Totals.Require, List<string>? warnings = null)
     {
+        try
+        {
+            return ParseChecked(content, totals, warnings);
+        }
+        catch (OverflowException ex)
+        {
+            // Totals are summed in checked arithmetic: amounts this large are a corrupt file, refused as a whole (found by chaos fuzz).
+            throw new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, ex);
+        }
+    }
+
+    private static ParsedBankFile ParseChecked(ReadOnlySpan<byte> content, Bai2Totals totals, List<string>? warnings)
+    {
         BankFile.RequireSize(content);
         var hash = BankFile.Hash(content);
         var records = Records(BankFile.Decode(content));
