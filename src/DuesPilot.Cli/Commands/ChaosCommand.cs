@@ -20,6 +20,7 @@ public static class ChaosCommand
         var command = new Command("chaos", "Reliability scenarios that print their figures: crash, duplicates, load, fuzz.");
         command.Subcommands.Add(Crash());
         command.Subcommands.Add(Duplicates());
+        command.Subcommands.Add(TwoInstances());
         command.Subcommands.Add(Load());
         command.Subcommands.Add(Fuzz());
         return command;
@@ -73,6 +74,36 @@ public static class ChaosCommand
             var o = await ChaosDuplicates.RunAsync(new ChaosDuplicates.Request(parse.GetValue(events), s, folder, TimeSpan.FromSeconds(parse.GetValue(delay))), ct);
             Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {o.Seed}: {o.Deliveries} deliveries ({o.Late} late), {o.NotAcknowledged} not acknowledged, {o.Elapsed.TotalSeconds:F1} s"));
             return Report(o.Figures);
+        });
+        return command;
+    }
+
+    private static Command TwoInstances()
+    {
+        var events = new Option<int>("--events") { Description = "Distinct webhooks, spread over both instances (a third to both).", DefaultValueFactory = _ => 2_000 };
+        var seed = SeedOption();
+        var db = CommonOptions.Database();
+        db.Description = "An empty PostgreSQL database (Host=…). Default: a throwaway server started for the run.";
+        var command = new Command("two-instances", "Two service instances on one PostgreSQL share the inbox and match concurrently: nothing processed or applied twice.") { events, seed, db };
+        command.SetAction(async (parse, ct) =>
+        {
+            var s = parse.GetValue(seed);
+            var connection = parse.GetValue(db);
+            using var server = connection is null ? Persistence.TemporaryPostgres.Start() : null;
+            if (server is not null)
+            {
+                await using var admin = new Npgsql.NpgsqlConnection(server.ConnectionString());
+                await admin.OpenAsync(ct);
+                await using var create = new Npgsql.NpgsqlCommand("CREATE DATABASE chaos", admin);
+                await create.ExecuteNonQueryAsync(ct);
+                connection = server.ConnectionString("chaos");
+            }
+
+            var o = await ChaosTwoInstances.RunAsync(new ChaosTwoInstances.Request(parse.GetValue(events), s, new Persistence.StoreOptions(Folder(null, "two-instances", s), connection)), ct);
+            Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"seed {o.Seed}: {o.Deliveries} deliveries over two instances, {o.NotAcknowledged} not acknowledged; {o.MatchRuns} concurrent match runs decided {o.Decided} payment(s); payments decided twice {o.PaymentsDecidedTwice}; {o.Elapsed.TotalSeconds:F1} s"));
+            var code = Report(o.Figures);
+            return o.PaymentsDecidedTwice > 0 ? 1 : code;
         });
         return command;
     }
