@@ -16,10 +16,11 @@ public sealed class TwoInstancesTests(ITestOutputHelper output)
 
         var o = await ChaosTwoInstances.RunAsync(new ChaosTwoInstances.Request(150, 3, store), CancellationToken.None);
 
-        output.WriteLine($"seed {o.Seed}: {o.Deliveries} deliveries, {o.MatchRuns} match runs decided {o.Decided}; {o.Figures.Describe()}");
+        output.WriteLine($"seed {o.Seed}: {o.Deliveries} deliveries, {o.MatchRuns} match runs decided {o.Decided}, applied {o.Applied}; {o.Figures.Describe()}");
         Assert.True(o.Deliveries > 150, "some webhooks must reach both instances");
         Assert.Equal(0, o.NotAcknowledged);
         Assert.Equal(150, o.Decided);
+        Assert.Equal(150, o.Applied);
         Assert.Equal(0, o.PaymentsDecidedTwice);
         ChaosTests.AssertExactlyOnce(o.Figures, 150);
     }

@@ -23,7 +23,7 @@ public static class ChaosTwoInstances
 {
     public sealed record Request(int Events, int Seed, StoreOptions Store, int Concurrency = 8);
 
-    public sealed record Outcome(int Seed, long Deliveries, long NotAcknowledged, long MatchRuns, long Decided, long PaymentsDecidedTwice, ExactlyOnceFigures Figures, TimeSpan Elapsed);
+    public sealed record Outcome(int Seed, long Deliveries, long NotAcknowledged, long MatchRuns, long Decided, long Applied, long PaymentsDecidedTwice, ExactlyOnceFigures Figures, TimeSpan Elapsed);
 
     public static async Task<Outcome> RunAsync(Request request, CancellationToken ct)
     {
@@ -77,11 +77,12 @@ public static class ChaosTwoInstances
 
             var figures = await ExactlyOnceFigures.ReadAsync(store, events, ct);
             await using var c = await store.OpenConnectionAsync(ct);
+            var applied = await c.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT payment_id) FROM allocations");
             var decidedTwice = await c.ExecuteScalarAsync<long>(
                 "SELECT COUNT(*) FROM (SELECT subject_id FROM review_items WHERE kind = 'payment' GROUP BY subject_id HAVING COUNT(*) > 1) twice");
             await a.StopAsync(ct);
             await b.StopAsync(ct);
-            return new Outcome(request.Seed, deliveries.Length, notAcknowledged, matchRuns, decided, decidedTwice, figures, Stopwatch.GetElapsedTime(started));
+            return new Outcome(request.Seed, deliveries.Length, notAcknowledged, matchRuns, decided, applied, decidedTwice, figures, Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -101,7 +101,7 @@ public static class ChaosCommand
 
             var o = await ChaosTwoInstances.RunAsync(new ChaosTwoInstances.Request(parse.GetValue(events), s, new Persistence.StoreOptions(Folder(null, "two-instances", s), connection)), ct);
             Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"seed {o.Seed}: {o.Deliveries} deliveries over two instances, {o.NotAcknowledged} not acknowledged; {o.MatchRuns} concurrent match runs decided {o.Decided} payment(s); payments decided twice {o.PaymentsDecidedTwice}; {o.Elapsed.TotalSeconds:F1} s"));
+                $"seed {o.Seed}: {o.Deliveries} deliveries over two instances, {o.NotAcknowledged} not acknowledged; {o.MatchRuns} concurrent match runs decided {o.Decided} payment(s), {o.Applied} applied to invoices; payments decided twice {o.PaymentsDecidedTwice}; {o.Elapsed.TotalSeconds:F1} s"));
             var code = Report(o.Figures);
             return o.PaymentsDecidedTwice > 0 ? 1 : code;
         });
