@@ -21,6 +21,7 @@ public static class ChaosCommand
         command.Subcommands.Add(Crash());
         command.Subcommands.Add(Duplicates());
         command.Subcommands.Add(TwoInstances());
+        command.Subcommands.Add(Imis());
         command.Subcommands.Add(Load());
         command.Subcommands.Add(Fuzz());
         return command;
@@ -104,6 +105,25 @@ public static class ChaosCommand
                 $"seed {o.Seed}: {o.Deliveries} deliveries over two instances, {o.NotAcknowledged} not acknowledged; {o.MatchRuns} concurrent match runs decided {o.Decided} payment(s), {o.Applied} applied to invoices; payments decided twice {o.PaymentsDecidedTwice}; {o.Elapsed.TotalSeconds:F1} s"));
             var code = Report(o.Figures);
             return o.PaymentsDecidedTwice > 0 ? 1 : code;
+        });
+        return command;
+    }
+
+    private static Command Imis()
+    {
+        var payments = new Option<int>("--payments") { Description = "Payment applications in the outbox.", DefaultValueFactory = _ => 300 };
+        var errors = new Option<double>("--error-rate") { Description = "Share of requests answered 500/503/429.", DefaultValueFactory = _ => 0.30 };
+        var seed = SeedOption();
+        var command = new Command("imis", "Drain an outbox of payment applications into the iMIS sandbox under 5xx/429, timeouts after write and token expiry: balances exact, no receipt twice.") { payments, errors, seed };
+        command.SetAction(async (parse, ct) =>
+        {
+            var s = parse.GetValue(seed);
+            var o = await ChaosImis.RunAsync(new ChaosImis.Request(parse.GetValue(payments), s, Folder(null, "imis", s), parse.GetValue(errors)), ct);
+            Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"seed {o.Seed}: {o.Payments} applications in {o.Rounds} outbox round(s); sandbox injected {o.FaultsInjected} fault(s), dropped {o.WritesDropped} answer(s) after writing, issued {o.TokensIssued} token(s); done {o.Done}, not done {o.NotDone}, wrong balances {o.WrongBalances}; {o.Elapsed.TotalSeconds:F1} s"));
+            foreach (var problem in o.Problems) Out.Console.WriteLine("  " + problem);
+            Out.Console.MarkupLine(o.Exact ? "[green]balances exact: every application once[/]" : "[red]NOT exact[/]");
+            return o.Exact ? 0 : 1;
         });
         return command;
     }
