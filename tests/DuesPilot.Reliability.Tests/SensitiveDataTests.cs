@@ -23,6 +23,7 @@ public sealed partial class SensitiveDataTests
     [InlineData("card 5555-5555-5555-4444", "card ****-****-****-4444")]
     [InlineData("invoice 2027000123457 order", "invoice 2027000123457 order")]
     [InlineData("Dues 2027", "Dues 2027")]
+    [InlineData("ch_4111111111111111x", "ch_4111111111111111x")]
     public void RedactCardNumbers_Text_MasksLuhnValidRunsKeepingLastFour(string text, string expected) =>
         Assert.Equal(expected, RedactCardNumbers.Run(text));
 

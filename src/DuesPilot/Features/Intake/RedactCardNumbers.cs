@@ -7,11 +7,14 @@ namespace DuesPilot.Features.Intake;
 /// Masks payment card numbers before anything is stored: a run of 13–19 digits (single spaces or dashes
 /// allowed between them) that passes the Luhn check keeps its last four digits and loses the rest to
 /// <c>*</c>. Payment processors never send card numbers, but payers type them into descriptions and
-/// memos; DuesPilot must never hold one (PCI DSS). The length of the text is unchanged.
+/// memos; DuesPilot must never hold one (PCI DSS). The length of the text is unchanged. A long
+/// reference that happens to pass the Luhn check (one in ten) is masked too when it stands alone in a
+/// webhook body: the price of never storing a card number. Bank-file references are not touched.
 /// </summary>
 public static partial class RedactCardNumbers
 {
-    [GeneratedRegex(@"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    // Standing alone: digits inside an identifier (ch_…, a hash) are not a card number a person typed.
+    [GeneratedRegex(@"(?<![0-9A-Za-z_])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z_])", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex CardLike();
 
     public static string Run(string text) => CardLike().Replace(text, m =>
