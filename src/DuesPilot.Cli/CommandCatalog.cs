@@ -30,5 +30,6 @@ public static class CommandCatalog
         ReconcileCommand.Create(),
         BillingSetupCommand.Create(),
         MatchCommand.Create(), MatchCommand.Eval(), MatchCommand.Golden(),
+        ChaosCommand.Create(),
     ];
 }

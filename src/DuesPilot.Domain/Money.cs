@@ -63,6 +63,8 @@ public readonly record struct Money : IComparable<Money>
         money = default;
         if (string.IsNullOrWhiteSpace(text)) return false;
         if (!decimal.TryParse(text.Trim(), NumberStyles.Number, CultureInfo.InvariantCulture, out var value)) return false;
+        // Near decimal.MaxValue the scaling itself overflows: not an amount, so not parsed (found by chaos fuzz).
+        if (Math.Abs(value) > decimal.MaxValue / currency.MinorPerMajor) return false;
         var scaled = value * currency.MinorPerMajor;
         if (scaled != decimal.Truncate(scaled)) return false;
         if (scaled > long.MaxValue || scaled < long.MinValue) return false;

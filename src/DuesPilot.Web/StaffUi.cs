@@ -3,9 +3,12 @@ using DuesPilot.Features.Review;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace DuesPilot.Web;
 
@@ -83,6 +86,10 @@ public static class StaffUi
             o.Conventions.AllowAnonymousToFolder("/Account");
         }).AddApplicationPart(typeof(StaffUi).Assembly); // found whatever the entry assembly is (CLI, service, tests)
         services.AddAntiforgery(o => o.Cookie.Name = "duespilot.csrf");
+        // Cookie and antiforgery keys live in the store: every instance on one database shares them.
+        services.AddDataProtection().SetApplicationName("DuesPilot");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new StoreXmlRepository(sp.GetRequiredService<DuesPilot.Persistence.Store>())));
         return services;
     }
 

@@ -55,10 +55,11 @@ public static class IntakeEndpoints
         if (secrets.Count == 0) return Off("Stripe", "Intake:Stripe:WebhookSecret");
         var (body, tooLarge) = await ReadBodyAsync(http, o.MaxWebhookBodyBytes, ct);
         if (tooLarge is not null) return tooLarge;
-        var text = Encoding.UTF8.GetString(body);
+        if (VerifyStripeSignature.Decode(body) is not { } text) return await RejectAsync(http, store, clock, InboxSources.Stripe, SignatureVerdict.Malformed, "the body is not UTF-8 text", body, ct);
         var (verdict, eventId, detail) = VerifyStripeSignature.Run(text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
         if (verdict != SignatureVerdict.Valid || eventId is null) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
-        return await QueueAsync(http, inbox, InboxSources.Stripe, $"stripe:{eventId}", StripePayloadHash(body), body, ct);
+        // The hash is of what was sent (so a redelivery is recognised); what is stored has card numbers masked.
+        return await QueueAsync(http, inbox, InboxSources.Stripe, $"stripe:{eventId}", StripePayloadHash(body), RedactCardNumbers.Run(body), ct);
     }
 
     public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> AuthorizeNet(HttpContext http, Store store, InboxWriter inbox, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
@@ -82,7 +83,7 @@ public static class IntakeEndpoints
 
         if (string.IsNullOrWhiteSpace(notificationId))
             return TypedResults.Problem("The signed body is not an Authorize.Net notification (no notificationId).", statusCode: StatusCodes.Status400BadRequest, title: "Not a notification");
-        return await QueueAsync(http, inbox, InboxSources.AuthorizeNet, $"authorizenet:{notificationId}", QueueInboxItem.Hash(body), body, ct);
+        return await QueueAsync(http, inbox, InboxSources.AuthorizeNet, $"authorizenet:{notificationId}", QueueInboxItem.Hash(body), RedactCardNumbers.Run(body), ct);
     }
 
     public static async Task<Results<Ok<Received>, Ok<EventGridValidation>, Conflict<ProblemHttpResult>, ProblemHttpResult>> Imis(HttpContext http, Store store, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)

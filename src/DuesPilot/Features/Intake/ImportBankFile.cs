@@ -99,7 +99,14 @@ public static class ImportBankFile
             {
                 var message = BankEntryMessage.From(file.Format, entry, name);
                 // The position names the file by content, not by name, so a renamed copy is still the same file.
-                var body = JsonSerializer.SerializeToUtf8Bytes(message with { FileName = "" }, BankEntryMessage.Json);
+                // A card number a payer wrote in a memo or name field is masked before it is stored; references
+                // (trace numbers are 15 digits) are left alone. The hash is of the masked body: both are deterministic.
+                var body = JsonSerializer.SerializeToUtf8Bytes(message with
+                {
+                    FileName = "",
+                    Memo = message.Memo is null ? null : RedactCardNumbers.Run(message.Memo),
+                    PayerName = message.PayerName is null ? null : RedactCardNumbers.Run(message.PayerName),
+                }, BankEntryMessage.Json);
                 var result = await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(format, $"{format}:{entry.Position}", QueueInboxItem.Hash(body), body,
                     "application/json", null, entry.Kind is BankEntryKind.Payment ? entry.Amount.MinorUnits : -entry.Amount.MinorUnits, entry.Amount.Currency.Code));
                 switch (result.Outcome)

@@ -50,8 +50,11 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
     public static AuthorizeNetTransaction Parse(ReadOnlySpan<byte> json)
     {
         if (json.StartsWith("\uFEFF"u8)) json = json[3..];
-        using var doc = JsonDocument.Parse(json.ToArray());
+        var bytes = json.ToArray();
+        if (VerifyStripeSignature.Decode(bytes) is null) throw new InboxItemException("getTransactionDetails answered something that is not UTF-8 text", retryable: false);
+        using var doc = JsonDocument.Parse(bytes);
         var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new InboxItemException("getTransactionDetails answered something that is not a JSON object", retryable: false);
         var result = ProcessStripeEvent.Str(root, "messages", "resultCode");
         if (!string.Equals(result, "Ok", StringComparison.OrdinalIgnoreCase))
         {
@@ -61,8 +64,16 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
             throw new InboxItemException($"getTransactionDetails failed: {text}", retryable: true);
         }
 
-        var t = root.GetProperty("transaction");
-        Money? Amount(string name) => t.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? Money.FromDecimal(v.GetDecimal(), Currency.USD) : null;
+        if (!root.TryGetProperty("transaction", out var t) || t.ValueKind != JsonValueKind.Object)
+            throw new InboxItemException("getTransactionDetails answered Ok without a transaction", retryable: false);
+        Money? Amount(string name)
+        {
+            if (!t.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Number) return null;
+            // Dollars with at most two decimals and a size money can have; anything else is a corrupt answer, not an amount (found by chaos fuzz).
+            if (!v.TryGetDecimal(out var d) || decimal.Round(d, 2) != d || Math.Abs(d) > 1_000_000_000m)
+                throw new InboxItemException($"getTransactionDetails: {name} is not an amount in dollars and cents", retryable: false);
+            return Money.FromDecimal(d, Currency.USD);
+        }
         DateTimeOffset? submitted = ProcessStripeEvent.Str(t, "submitTimeUTC") is { } s &&
             DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
         return new AuthorizeNetTransaction(

@@ -48,13 +48,29 @@ public static class VerifyStripeSignature
             {
                 // Signature mismatch for this secret; try the next one.
             }
-            catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or System.Text.Json.JsonException or FormatException or InvalidCastException)
+            catch (Exception ex) when (ex is Newtonsoft.Json.JsonException or System.Text.Json.JsonException or FormatException or InvalidCastException
+                                           or InvalidOperationException or ArgumentException or KeyNotFoundException or OverflowException)
             {
                 return (SignatureVerdict.Malformed, null, $"signed body is not a Stripe event: {ex.Message}");
             }
         }
 
         return (verdict, null, detail);
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The body as text, or null when it is not valid UTF-8 (Stripe always sends UTF-8 JSON; anything else is refused as malformed).</summary>
+    public static string? Decode(byte[] body)
+    {
+        try
+        {
+            return StrictUtf8.GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Builds a <c>Stripe-Signature</c> header the way Stripe signs (for tests, the CLI's self-check and the benchmark).</summary>

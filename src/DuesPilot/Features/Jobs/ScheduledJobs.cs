@@ -46,7 +46,7 @@ public sealed class ScheduledJobRunner(IEnumerable<ScheduledJob> jobs, JobRuns r
             try
             {
                 await Task.Delay(next.Value - now, clock, ct);
-                var run = await runs.RunAsync(job.Name, token => job.Handler(services, token), ct);
+                var run = await runs.RunAsync(job.Name, token => job.Handler(services, token), ct, scheduledFor: next.Value);
                 if (run?.Error is { } error) log.LogWarning("Job {Job} failed: {Error}", job.Name, error);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -21,6 +21,19 @@ public static partial class ParseBai2File
 {
     public static ParsedBankFile Parse(ReadOnlySpan<byte> content, Bai2Totals totals = Bai2Totals.Require, List<string>? warnings = null)
     {
+        try
+        {
+            return ParseChecked(content, totals, warnings);
+        }
+        catch (OverflowException ex)
+        {
+            // Totals are summed in checked arithmetic: amounts this large are a corrupt file, refused as a whole (found by chaos fuzz).
+            throw new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, ex);
+        }
+    }
+
+    private static ParsedBankFile ParseChecked(ReadOnlySpan<byte> content, Bai2Totals totals, List<string>? warnings)
+    {
         BankFile.RequireSize(content);
         var hash = BankFile.Hash(content);
         var records = Records(BankFile.Decode(content));
@@ -210,7 +223,14 @@ public static partial class ParseBai2File
             }
 
             var amount = Get(f, i + 1);
-            sum += amount.Length == 0 ? 0 : Amount(amount, line, $"amount of type code {type}");
+            try
+            {
+                sum = checked(sum + (amount.Length == 0 ? 0 : Amount(amount, line, $"amount of type code {type}")));
+            }
+            catch (OverflowException ex)
+            {
+                throw new BankFileException("the summary amounts add up beyond any real balance", line, ex);
+            }
             // Status codes (001-099) carry no item count in the spec, but every sample and bank writes the field.
             var funds = Get(f, i + 3);
             i += 4 + FundsExtras(f, i + 3, funds, line);

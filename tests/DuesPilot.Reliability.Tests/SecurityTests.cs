@@ -1,0 +1,169 @@
+using System.Net;
+using System.Reflection;
+using System.Text;
+using Dapper;
+using DuesPilot.Cli.Chaos;
+using DuesPilot.Features.Intake;
+using DuesPilot.Web;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DuesPilot.Reliability.Tests;
+
+/// <summary>Hostile webhooks, role checks on every staff route, CSRF on forms — through the real service host.</summary>
+public sealed class SecurityTests
+{
+    public enum Attack
+    {
+        Forged,
+        Replayed,
+        Altered,
+        Unsigned,
+    }
+
+    [Theory]
+    [InlineData(Attack.Forged, HttpStatusCode.Unauthorized)]
+    [InlineData(Attack.Replayed, HttpStatusCode.BadRequest)]
+    [InlineData(Attack.Altered, HttpStatusCode.Unauthorized)]
+    [InlineData(Attack.Unsigned, HttpStatusCode.Unauthorized)]
+    public async Task StripeWebhook_Hostile_RefusedRecordedAndNeverQueued(Attack attack, HttpStatusCode expected)
+    {
+        await using var host = await SecurityHost.StartAsync();
+        using var http = host.Client();
+        var e = ChaosWebhooks.Make(1, 99)[0];
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
+        var body = e.Body;
+        string? signature = attack switch
+        {
+            Attack.Forged => VerifyStripeSignature.Sign(body, "whsec_not_the_secret", now),
+            Attack.Replayed => VerifyStripeSignature.Sign(body, ChaosWebhooks.Secret, now - 3600),
+            Attack.Altered => VerifyStripeSignature.Sign(body, ChaosWebhooks.Secret, now),
+            _ => null,
+        };
+        if (attack == Attack.Altered) body = body.Replace($"\"amount\":{e.AmountMinor}", "\"amount\":1", StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (signature is not null) request.Headers.Add("Stripe-Signature", signature);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        await using var c = await host.Store.OpenConnectionAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox"));
+        var reason = await c.QuerySingleAsync<string>("SELECT reason FROM inbox_rejections WHERE source = 'stripe'");
+        Assert.StartsWith(attack switch { Attack.Replayed => "Stale", Attack.Unsigned => "Missing", _ => "Invalid" }, reason, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] StaffPrefixes = ["/Review", "/Holds", "/Audit", "/Jobs", "/Rollout", "/Summary", "/api"];
+
+    /// <summary>Every staff route of the built host (method, concrete path), found through its endpoint data sources.</summary>
+    private static List<(string Method, string Path)> StaffRoutes(SecurityHost host)
+    {
+        var routes = new List<(string, string)>();
+        foreach (var endpoint in host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var path = "/" + (endpoint.RoutePattern.RawText ?? "").TrimStart('/');
+            if (path != "/" && path != "/Index" && !StaffPrefixes.Any(p => path.StartsWith(p, StringComparison.OrdinalIgnoreCase))) continue;
+            path = System.Text.RegularExpressions.Regex.Replace(path, "\\{[^}]+\\}", "x").TrimEnd('/');
+            if (path.Length == 0) path = "/";
+            // The member assistant's API is for members, authorised by a signed member link, not a staff role.
+            if (path.StartsWith("/api/inquiries", StringComparison.Ordinal)) continue;
+            // A Razor page without method metadata answers GET; its POSTs are its handlers, walked below.
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            foreach (var m in methods) routes.Add((m, path));
+        }
+
+        // Razor Pages POST handlers (?handler=Name) of every staff page model.
+        foreach (var model in typeof(StaffUi).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(PageModel)) && t.Namespace?.Contains(".Pages.", StringComparison.Ordinal) == true && !t.Namespace.EndsWith(".Account", StringComparison.Ordinal)))
+        {
+            var folder = model.Namespace![(model.Namespace!.IndexOf(".Pages.", StringComparison.Ordinal) + ".Pages".Length)..].Replace('.', '/');
+            var page = model.Name[..^"Model".Length];
+            var path = page == "Index" ? folder : $"{folder}/{page}";
+            // The page's own route, with its parameters filled in (e.g. /Review/Item/x).
+            path = routes.Select(r => r.Item2).Where(p => p.StartsWith(path + "/", StringComparison.OrdinalIgnoreCase) && !p.EndsWith("/Index", StringComparison.Ordinal)).DefaultIfEmpty(path).First();
+            foreach (var handler in model.GetMethods(BindingFlags.Public | BindingFlags.Instance).Where(m => m.Name.StartsWith("OnPost", StringComparison.Ordinal)))
+            {
+                var name = handler.Name["OnPost".Length..].Replace("Async", "", StringComparison.Ordinal);
+                routes.Add(("POST", name.Length == 0 ? path : $"{path}?handler={name}"));
+            }
+        }
+
+        return [.. routes.Distinct()];
+    }
+
+    [Fact]
+    public async Task StaffRoutes_EveryRouteAsAnonymousAuditorAndReviewer_RoleDecidesAccess()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        var routes = StaffRoutes(host);
+        Assert.Contains(routes, r => r.Path.StartsWith("/api", StringComparison.Ordinal) && r.Method == "POST");
+        foreach (var prefix in StaffPrefixes) Assert.Contains(routes, r => r.Path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+
+        using var anonymous = host.Client();
+        using var auditor = await host.SignedInClientAsync("ann");
+        using var reviewer = await host.SignedInClientAsync("kim");
+        var auditorToken = await SecurityHost.AntiforgeryTokenAsync(auditor, "/Holds");
+        var failures = new List<string>();
+        foreach (var (method, path) in routes)
+        {
+            var api = path.StartsWith("/api", StringComparison.Ordinal);
+
+            using (var r = await SendAsync(anonymous, method, path, null))
+            {
+                var toLogin = r.StatusCode == HttpStatusCode.Redirect && r.Headers.Location?.OriginalString.Contains("/Account/Login", StringComparison.Ordinal) == true;
+                if (!(api ? r.StatusCode == HttpStatusCode.Unauthorized : toLogin)) failures.Add($"anonymous {method} {path}: {(int)r.StatusCode}");
+            }
+
+            using (var r = await SendAsync(auditor, method, path, auditorToken))
+            {
+                var denied = r.StatusCode == HttpStatusCode.Forbidden || (r.StatusCode == HttpStatusCode.Redirect && r.Headers.Location?.OriginalString.Contains("/Account/Denied", StringComparison.Ordinal) == true);
+                if (method == "GET" && (denied || r.StatusCode is HttpStatusCode.Unauthorized || (int)r.StatusCode >= 500)) failures.Add($"auditor GET {path}: {(int)r.StatusCode}");
+                if (method == "POST" && !denied) failures.Add($"auditor POST {path}: {(int)r.StatusCode}, not refused");
+            }
+
+            if (method == "GET")
+            {
+                using var r = await SendAsync(reviewer, method, path, null);
+                var refused = r.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden || r.Headers.Location?.OriginalString.Contains("/Account/", StringComparison.Ordinal) == true;
+                if (refused || (int)r.StatusCode >= 500) failures.Add($"reviewer GET {path}: {(int)r.StatusCode}");
+            }
+            else if (api)
+            {
+                using var r = await SendAsync(reviewer, method, path, null);
+                if (r.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) failures.Add($"reviewer POST {path}: {(int)r.StatusCode}");
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task FormPost_WithoutAntiforgeryToken_Refused()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        using var admin = await host.SignedInClientAsync("ada");
+
+        using var withoutToken = await admin.PostAsync("/Rollout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["channel"] = "card", ["segment"] = "REG", ["phase"] = "guarded", ["reason"] = "cross-site",
+        }));
+
+        Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+        await using var c = await host.Store.OpenConnectionAsync();
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'rollout%'"));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? token)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = path.StartsWith("/api", StringComparison.Ordinal)
+                ? new StringContent("{}", Encoding.UTF8, "application/json")
+                : new FormUrlEncodedContent(token is null ? [] : new Dictionary<string, string> { ["__RequestVerificationToken"] = token });
+        }
+
+        return await client.SendAsync(request);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+using DuesPilot.Cli.Chaos;
+using DuesPilot.Cli.Commands;
+using DuesPilot.Features.Intake;
+using DuesPilot.Server;
+
+namespace DuesPilot.Reliability.Tests;
+
+/// <summary>No card number or bank account number is ever stored or logged: a demo-like run, then every text and blob column of every table and every log line is scanned.</summary>
+public sealed partial class SensitiveDataTests
+{
+    private const string TestCard = "4111111111111111";
+
+    /// <summary>A digit run standing alone (not part of a hex hash or signature, which are letters and digits mixed).</summary>
+    [GeneratedRegex(@"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")]
+    private static partial Regex DigitRun();
+
+    [Theory]
+    [InlineData("paid with 4111 1111 1111 1111 thanks", "paid with **** **** **** 1111 thanks")]
+    [InlineData("card 5555-5555-5555-4444", "card ****-****-****-4444")]
+    [InlineData("invoice 2027000123457 order", "invoice 2027000123457 order")]
+    [InlineData("Dues 2027", "Dues 2027")]
+    [InlineData("ch_4111111111111111x", "ch_4111111111111111x")]
+    public void RedactCardNumbers_Text_MasksLuhnValidRunsKeepingLastFour(string text, string expected) =>
+        Assert.Equal(expected, RedactCardNumbers.Run(text));
+
+    [Fact]
+    public async Task DemoLikeRun_CardNumbersInMemosAndNachaAccounts_NeverStoredOrLogged()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        using var http = host.Client();
+        var events = ChaosWebhooks.Make(20, 5, description: $"dues paid by card {TestCard} exp 12/29");
+        foreach (var e in events) Assert.Equal(200, (await ChaosWebhooks.SendAsync(http, e, TimeProvider.System, CancellationToken.None)).Status);
+        // A redelivery is still recognised as the same event after its stored body was masked.
+        Assert.Equal(200, (await ChaosWebhooks.SendAsync(http, events[0], TimeProvider.System, CancellationToken.None)).Status);
+
+        var ach = ChaosCommand.BuiltInSeeds()["nacha"][0];
+        var accounts = Encoding.ASCII.GetString(ach).Split('\n').Where(l => l.StartsWith('6') && l.Length >= 29).Select(l => l[12..29].Trim()).Where(a => a.Length >= 4).Distinct().ToList();
+        Assert.NotEmpty(accounts);
+        await ImportBankFile.RunAsync(host.Store, TimeProvider.System, new ImportRequest("ach.txt", ach));
+        Assert.True(await ChaosWebhooks.WaitProcessedAsync(host.Store, TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        var found = new List<string>();
+        await using (var c = await host.Store.OpenConnectionAsync())
+        {
+            foreach (var table in await c.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table'"))
+            {
+                await using var command = c.CreateCommand();
+                command.CommandText = $"SELECT * FROM \"{table}\"";
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    for (var i = 0; i < reader.FieldCount; i++)
+                    {
+                        // Generated keys (sequence numbers, GUIDs, hashes) are the store's own, never input.
+                        if (reader.GetName(i) is "event_id" or "seq" || reader.GetName(i).EndsWith("_hash", StringComparison.Ordinal)) continue;
+                        var text = reader.IsDBNull(i) ? null : reader.GetValue(i) switch { string s => s, byte[] b => Encoding.UTF8.GetString(b), _ => null };
+                        if (text is not null) found.AddRange(Sensitive(text, accounts).Select(s => $"{table}.{reader.GetName(i)}: {s}"));
+                    }
+                }
+            }
+        }
+
+        foreach (var line in host.Logs.Lines) found.AddRange(Sensitive(line, accounts).Select(s => $"log: {s}"));
+        Assert.Empty(found);
+        await using var check = await host.Store.OpenConnectionAsync();
+        Assert.Equal(20, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM payments WHERE source = 'stripe' AND memo LIKE '%************1111%'"));
+    }
+
+    private static IEnumerable<string> Sensitive(string text, IReadOnlyList<string> accounts)
+    {
+        foreach (Match m in DigitRun().Matches(text))
+        {
+            var digits = new string([.. m.Value.Where(char.IsAsciiDigit)]);
+            if (RedactCardNumbers.Luhn(digits)) yield return $"card-like number {digits[..4]}…";
+        }
+
+        foreach (var account in accounts.Where(a => text.Contains(a, StringComparison.Ordinal))) yield return $"DFI account {account[..2]}…";
+    }
+}
