@@ -14,20 +14,16 @@ namespace DuesPilot.Web;
 /// </summary>
 public sealed class StoreXmlRepository(Store store) : IXmlRepository
 {
-    private const string CreateTable = "CREATE TABLE IF NOT EXISTS data_protection_keys (friendly_name TEXT PRIMARY KEY, xml TEXT NOT NULL)";
-
     public IReadOnlyCollection<XElement> GetAllElements() =>
         store.InTransactionAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync(CreateTable, transaction: tx);
             return (await c.QueryAsync<string>("SELECT xml FROM data_protection_keys ORDER BY friendly_name", transaction: tx)).Select(x => XElement.Parse(x)).ToList();
         }).GetAwaiter().GetResult();
 
     public void StoreElement(XElement element, string friendlyName) =>
         store.InTransactionAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync(CreateTable, transaction: tx);
-            // Two instances creating the first key at once each keep their own (names are unique GUIDs); both are valid.
+            // The table comes from migration 0010. Two instances creating the first key at once each keep their own (names are unique GUIDs); both are valid.
             await c.ExecuteAsync("INSERT INTO data_protection_keys (friendly_name, xml) VALUES (@friendlyName, @xml) ON CONFLICT (friendly_name) DO NOTHING",
                 new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting) }, tx);
             return true;
