@@ -22,7 +22,7 @@ public static class GenerateCollectionsHistory
 
     public sealed record Outcome(int Members, int Invoices, int Payments, int DunningMessages, DateOnly AsOf);
 
-    private static readonly (string Tier, double Share, long Dues, double Effect)[] Tiers =
+    private static readonly (string Tier, double Share, long AnnualCents, double Effect)[] Tiers =
     [
         ("REG", 0.55, 39_500, 0.0), ("STU", 0.15, 9_500, -1.2), ("RET", 0.10, 19_500, 0.6), ("FEL", 0.10, 51_500, 0.8), ("CORP", 0.10, 150_000, -0.4),
     ];
@@ -59,7 +59,7 @@ public static class GenerateCollectionsHistory
                         $"{id.ToLowerInvariant()}@members.example.test", tier.Tier, MemberStatus.Active, joined, null);
                     await MemberCache.UpsertAsync(c, tx, member, clock.GetUtcNow());
 
-                    var bills = new List<(DateOnly Due, long Amount, string Product)> { (request.Start.AddDays(random.Next(0, 300)), tier.Dues, "DUES") };
+                    var bills = new List<(DateOnly Due, long Amount, string Product)> { (request.Start.AddDays(random.Next(0, 300)), tier.AnnualCents, "DUES") };
                     var extra = random.Next(2, 7);
                     for (var e = 0; e < extra; e++) bills.Add((request.Start.AddDays(random.Next(0, 310)), random.Next(45, 301) * 100L, "EVENT"));
                     var n = 0;

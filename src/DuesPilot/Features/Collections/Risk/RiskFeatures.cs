@@ -4,7 +4,7 @@ namespace DuesPilot.Features.Collections.Risk;
 
 /// <summary>
 /// What the risk model knows about one overdue invoice on one day. Numbers are model inputs only: the
-/// amount is carried here as a float of dollars for the model and is never used as money.
+/// invoice size reaches the model as a log-scaled feature; it is an input to a score, never money.
 /// </summary>
 /// <param name="PastLatePayments">The member's earlier invoices paid after their due date (or never).</param>
 /// <param name="Channel">The channel of the member's most recent earlier payment, or "none".</param>
