@@ -7,7 +7,9 @@ using DuesPilot.Features.Intake;
 using DuesPilot.Features.Intake.BankFiles;
 using DuesPilot.Persistence;
 using DuesPilot.Server;
+using Dapper;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
@@ -22,7 +24,7 @@ public static class BenchIntake
     public static Command Create()
     {
         var webhooks = new Option<int>("--webhooks") { Description = "Webhooks to send per engine.", DefaultValueFactory = _ => 2000 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 16 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 32 };
         var lines = new Option<int>("--lines") { Description = "Approximate lines per generated bank file.", DefaultValueFactory = _ => 200_000 };
         var engine = new Option<string>("--engine") { Description = "sqlite, postgres or both (postgres starts a throwaway server with fsync on).", DefaultValueFactory = _ => "both" };
         engine.AcceptOnlyFromAmong("sqlite", "postgres", "both");
@@ -32,6 +34,7 @@ public static class BenchIntake
             var table = new Table().AddColumns(new TableColumn("What"), new TableColumn("Store / file"), new TableColumn("Count").RightAligned(), new TableColumn("Seconds").RightAligned(), new TableColumn("Per second").RightAligned());
             var n = parse.GetValue(webhooks);
             var k = parse.GetValue(concurrency);
+            if (n < 10 || k is < 1 or > 256) throw new UserInputException("--webhooks must be at least 10 and --concurrency 1 to 256.");
             var which = parse.GetValue(engine)!;
             if (which is "sqlite" or "both")
             {
@@ -74,28 +77,77 @@ public static class BenchIntake
         var app = await ServerHost.BuildAsync(new ServerHostOptions(store, "http://127.0.0.1:0", settings), ct);
         await using (app)
         {
+            var db = app.Services.GetService(typeof(Store)) as Store ?? throw new InvalidOperationException("no store");
+            // The floor: the same Kestrel, routing and body read, answering 200 after one INSERT of the raw body
+            // committed on its own (fsynced like the inbox). Nothing is verified, parsed or grouped. SQLite has one
+            // writer: the floor queues its writers in process (as the inbox does) instead of letting them spin on busy_timeout.
+            using var sqliteWriter = new SemaphoreSlim(1, 1);
+            await db.InTransactionAsync((c, tx) => c.ExecuteAsync(
+                $"CREATE TABLE IF NOT EXISTS bench_floor (id {(db.Engine == StoreEngine.Postgres ? "BIGSERIAL" : "INTEGER")} PRIMARY KEY, body {(db.Engine == StoreEngine.Postgres ? "BYTEA" : "BLOB")} NOT NULL)", transaction: tx), ct);
+            app.MapPost("/bench/floor", async (HttpContext http, CancellationToken token) =>
+            {
+                using var buffer = new MemoryStream();
+                await http.Request.Body.CopyToAsync(buffer, token);
+                var body = buffer.ToArray();
+                if (db.Engine == StoreEngine.Sqlite) await sqliteWriter.WaitAsync(token);
+                try
+                {
+                    await db.InTransactionAsync((c, tx) => c.ExecuteAsync("INSERT INTO bench_floor (body) VALUES (@body)", new { body }, tx), token);
+                }
+                finally
+                {
+                    if (db.Engine == StoreEngine.Sqlite) sqliteWriter.Release();
+                }
+
+                return Results.Ok();
+            });
             await app.StartAsync(ct);
             using var http = new HttpClient { BaseAddress = ServerHost.Address(app) };
             var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
-            var run = Guid.NewGuid().ToString("N")[..8];
-            var bodies = Enumerable.Range(0, n).Select(i => string.Create(CultureInfo.InvariantCulture,
-                $"{{\"id\":\"evt_{run}_{i}\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\",\"created\":{now},\"data\":{{\"object\":{{\"id\":\"pi_{run}_{i}\",\"object\":\"payment_intent\",\"amount\":{1000 + i},\"currency\":\"usd\"}}}}}}")).ToList();
-            var signed = bodies.Select(b => (Body: b, Header: VerifyStripeSignature.Sign(b, secret, now))).ToList();
-            var failures = 0;
-            var sw = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(signed, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (s, token) =>
+
+            List<(string Body, string Header)> Make(string run, int count) => Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"id\":\"evt_{run}_{i}\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\",\"created\":{now},\"data\":{{\"object\":{{\"id\":\"pi_{run}_{i}\",\"object\":\"payment_intent\",\"amount\":{1000 + i},\"currency\":\"usd\"}}}}}}"))
+                .Select(b => (b, VerifyStripeSignature.Sign(b, secret, now))).ToList();
+
+            async Task<TimeSpan> SendAllAsync(string path, List<(string Body, string Header)> signed)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(s.Body, Encoding.UTF8, "application/json") };
-                request.Headers.Add("Stripe-Signature", s.Header);
-                using var response = await http.SendAsync(request, token);
-                if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
-            });
-            sw.Stop();
-            if (failures > 0) throw new InvalidOperationException($"{failures} webhook(s) were not acknowledged");
-            var stored = await ListInbox.CountAsync(app.Services.GetService(typeof(Store)) as Store ?? throw new InvalidOperationException("no store"), ct);
-            if (stored < n) throw new InvalidOperationException($"only {stored} of {n} acknowledged webhooks are in the inbox");
-            table.AddRow("Webhooks acknowledged", $"{label}, {concurrency} in flight", n.ToString(CultureInfo.InvariantCulture),
-                sw.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), (n / sw.Elapsed.TotalSeconds).ToString("F0", CultureInfo.InvariantCulture));
+                var failures = 0;
+                var sw = Stopwatch.StartNew();
+                await Parallel.ForEachAsync(signed, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (s, token) =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(s.Body, Encoding.UTF8, "application/json") };
+                    request.Headers.Add("Stripe-Signature", s.Header);
+                    using var response = await http.SendAsync(request, token);
+                    if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref failures);
+                });
+                sw.Stop();
+                if (failures > 0) throw new InvalidOperationException($"{failures} request(s) to {path} were not answered 200");
+                return sw.Elapsed;
+            }
+
+            // Warm both paths (JIT, connection pools) before timing anything.
+            var warm = Math.Min(500, Math.Max(50, n / 10));
+            await SendAllAsync("/webhooks/stripe", Make("warm", warm));
+            await SendAllAsync("/bench/floor", Make("warmfloor", warm));
+
+            // Alternate halves so a burst of load from elsewhere on the machine hits both rows alike.
+            var bodies = Make(Guid.NewGuid().ToString("N")[..8], n);
+            var floorBodies = Make("floor", n);
+            var half = n / 2;
+            var intake = await SendAllAsync("/webhooks/stripe", bodies[..half]);
+            var floor = await SendAllAsync("/bench/floor", floorBodies[..half]);
+            intake += await SendAllAsync("/webhooks/stripe", bodies[half..]);
+            floor += await SendAllAsync("/bench/floor", floorBodies[half..]);
+
+            var stored = await ListInbox.CountAsync(db, ct);
+            if (stored < n + warm) throw new InvalidOperationException($"only {stored} of {n + warm} acknowledged webhooks are in the inbox");
+            var intakeRate = n / intake.TotalSeconds;
+            var floorRate = n / floor.TotalSeconds;
+            table.AddRow("Webhooks acknowledged (verified, inbox, durable)", $"{label}, {concurrency} in flight", n.ToString(CultureInfo.InvariantCulture),
+                intake.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), intakeRate.ToString("F0", CultureInfo.InvariantCulture));
+            table.AddRow("Floor: same HTTP stack, one bare durable insert per request", $"{label}, {concurrency} in flight", n.ToString(CultureInfo.InvariantCulture),
+                floor.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture), floorRate.ToString("F0", CultureInfo.InvariantCulture));
+            table.AddRow("Ratio intake / floor", label, "", "", (intakeRate / floorRate).ToString("F2", CultureInfo.InvariantCulture));
             await app.StopAsync(ct);
         }
     }

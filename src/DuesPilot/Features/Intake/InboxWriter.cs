@@ -45,12 +45,8 @@ public sealed class InboxWriter : IAsyncDisposable
             if (batch.Count == 0) continue;
             try
             {
-                var results = await _store.InTransactionAsync(async (c, tx) =>
-                {
-                    var list = new List<QueueResult>(batch.Count);
-                    foreach (var (item, _) in batch) list.Add(await QueueInboxItem.RunAsync(c, tx, _clock, item));
-                    return list;
-                });
+                var items = batch.Select(b => b.Item).ToList();
+                var results = await _store.InTransactionAsync((c, tx) => QueueInboxItem.RunBatchAsync(c, tx, _clock, items));
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             }
             catch (Exception) when (batch.Count > 1)
