@@ -27,6 +27,7 @@ public static class ServiceJobs
     {
         var schedule = new JobScheduleOptions();
         configuration.GetSection("Jobs").Bind(schedule);
+        schedule.Validate();
         services.AddSingleton(schedule);
 
         var matching = new MatchOptions(
@@ -94,11 +95,19 @@ public static class ServiceJobs
         {
             services.AddSingleton(new ScheduledJob("imis-sync", "*/15 * * * *", (sp, ct) =>
                 SyncFromImis.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<IImisClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<BillingPolicy>(), ct)));
+            services.AddOptions<ImisWriteOptions>().Bind(configuration.GetSection(ImisWriteOptions.SectionName))
+                .Validate<IOptions<ImisOptions>>((writes, imis) =>
+                {
+                    writes.Validate(imis.Value);
+                    return true;
+                }).ValidateOnStart();
             services.AddSingleton(new ScheduledJob("imis-writes", "* * * * *", (sp, ct) =>
-                SendImisWrites.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<IImisClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ImisOptions>>().Value, ct)));
+                SendImisWrites.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<IImisClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ImisOptions>>().Value,
+                    sp.GetRequiredService<IOptions<ImisWriteOptions>>().Value, ct)));
         }
 
         services.AddHostedService<ScheduledJobRunner>();
+        services.AddHostedService(sp => new OutboxGauges(sp.GetRequiredService<Store>()));
 
         // Month close of deferred dues (Revenue:Close:Enabled) and dunning (Collections:Dunning:Enabled): off
         // until the association turns them on; each is a thin BackgroundService over the CLI's handler.
@@ -139,4 +148,16 @@ public static class ServiceJobs
 
         return services;
     }
+}
+
+/// <summary>Points the <c>/metrics</c> outbox gauges at this host's store when the host starts.</summary>
+internal sealed class OutboxGauges(Store store) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        DuesPilot.Hosting.DuesPilotMetrics.ObserveOutbox(() => SendImisWrites.BacklogAsync(store).GetAwaiter().GetResult());
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

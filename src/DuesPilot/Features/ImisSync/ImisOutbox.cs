@@ -33,16 +33,19 @@ public sealed record AuditLogRow(long Seq, string MemberId, string Action, strin
 /// </summary>
 public static class ImisOutbox
 {
+    /// <summary>Send order: payment applications (0) before review-queue and audit rows (1); creation order within a priority.</summary>
+    public static int PriorityOf(string kind) => kind == ImisWriteKinds.ApplyPayment ? 0 : 1;
+
     public static async Task<bool> EnqueueAsync<T>(DbConnection c, DbTransaction tx, TimeProvider clock, string kind, string idempotencyKey, T payload)
     {
         var now = DbTime.Format(clock.GetUtcNow());
         var inserted = await c.ExecuteAsync(
             """
-            INSERT INTO imis_outbox (outbox_id, kind, idempotency_key, payload, state, attempts, created_at, next_attempt_at)
-            VALUES (@id, @kind, @key, @payload, 'pending', 0, @now, @now)
+            INSERT INTO imis_outbox (outbox_id, kind, idempotency_key, payload, state, attempts, created_at, next_attempt_at, priority)
+            VALUES (@id, @kind, @key, @payload, 'pending', 0, @now, @now, @priority)
             ON CONFLICT (idempotency_key) DO NOTHING
             """,
-            new { id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D"), kind, key = idempotencyKey, payload = JsonSerializer.Serialize(payload), now }, tx);
+            new { id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D"), kind, key = idempotencyKey, payload = JsonSerializer.Serialize(payload), now, priority = PriorityOf(kind) }, tx);
         return inserted == 1;
     }
 }

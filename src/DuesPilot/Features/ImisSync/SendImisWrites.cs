@@ -18,63 +18,132 @@ public static class SendImisWrites
 {
     public const int MaxAttempts = 12;
 
-    public sealed record Outcome(int Sent, int Retrying, int Failed, int Conflicts);
+    public sealed record Outcome(int Sent, int Retrying, int Failed, int Conflicts)
+    {
+        public int Total => Sent + Retrying + Failed + Conflicts;
 
-    public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, CancellationToken ct = default)
+        public static Outcome operator +(Outcome a, Outcome b) => new(a.Sent + b.Sent, a.Retrying + b.Retrying, a.Failed + b.Failed, a.Conflicts + b.Conflicts);
+    }
+
+    /// <summary>What waits in the outbox, by kind: rows pending (due now or backing off), failed, and the oldest pending row's creation time.</summary>
+    public sealed record BacklogRow(string Kind, long Pending, long Failed, DateTimeOffset? OldestPending);
+
+    /// <summary>
+    /// One round: up to <paramref name="batchSize"/> due rows, payment applications first and then in creation
+    /// order, sent with up to <paramref name="concurrency"/> writes in flight. Rows of one member go one after
+    /// another in that order (one lane per member), so two writes for one payer never race each other.
+    /// </summary>
+    public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, int concurrency = 1, CancellationToken ct = default)
     {
         var now = DbTime.Format(clock.GetUtcNow());
         var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts)>(
-            "SELECT outbox_id, kind, idempotency_key, payload, attempts FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY created_at LIMIT @batchSize",
+            "SELECT outbox_id, kind, idempotency_key, payload, attempts FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY priority, created_at LIMIT @batchSize",
             new { now, batchSize }, tx)).ToList(), ct);
         int sent = 0, retrying = 0, failed = 0, conflicts = 0;
-        foreach (var row in due)
+        var lanes = due.GroupBy(r => LaneOf(r.Payload) ?? r.Id, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (lane, token) =>
         {
-            string state;
-            string? result = null;
-            string? error = null;
-            try
+            foreach (var row in lane)
             {
-                (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, ct);
-            }
-            catch (ImisRequestException ex)
-            {
-                state = "retry";
-                error = ex.Message;
-            }
-            catch (HttpRequestException ex)
-            {
-                state = "retry";
-                error = ex.Message;
-            }
-
-            var attempts = row.Attempts + 1;
-            if (state == "retry" && attempts >= MaxAttempts) state = "failed";
-            var backoff = TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, attempts - 1)));
-            await store.InTransactionAsync(async (c, tx) =>
-            {
-                await c.ExecuteAsync(
-                    """
-                    UPDATE imis_outbox SET state = @final, attempts = @attempts, last_error = @error, result = COALESCE(@result, result),
-                        next_attempt_at = @next, done_at = CASE WHEN @final = 'done' THEN @now ELSE done_at END
-                    WHERE outbox_id = @id
-                    """,
-                    new { final = state == "retry" ? "pending" : state, attempts, error, result, next = DbTime.Format(clock.GetUtcNow() + backoff), now = DbTime.Format(clock.GetUtcNow()), id = row.Id }, tx);
-                if (state is "failed" or "conflict")
+                var state = await SendRowAsync(store, client, clock, imis, row, token);
+                switch (state)
                 {
-                    await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"imis.write-{state}", $"imis:{row.Key}",
-                        $"{row.Kind} could not be written to iMIS: {error ?? result}", Inputs: row.Payload));
+                    case "done": Interlocked.Increment(ref sent); break;
+                    case "retry": Interlocked.Increment(ref retrying); break;
+                    case "conflict": Interlocked.Increment(ref conflicts); break;
+                    default: Interlocked.Increment(ref failed); break;
                 }
-            }, ct);
-            switch (state)
-            {
-                case "done": sent++; break;
-                case "retry": retrying++; break;
-                case "conflict": conflicts++; break;
-                default: failed++; break;
             }
-        }
+        });
 
         return new Outcome(sent, retrying, failed, conflicts);
+    }
+
+    /// <summary>Rounds of <see cref="HandleAsync"/> until nothing is due (or only rows backing off) or the time budget is spent.</summary>
+    public static async Task<Outcome> DrainAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, ImisWriteOptions writes, CancellationToken ct = default)
+    {
+        var total = new Outcome(0, 0, 0, 0);
+        var until = clock.GetUtcNow().AddSeconds(writes.MaxSecondsPerRun);
+        while (clock.GetUtcNow() < until)
+        {
+            var round = await HandleAsync(store, client, clock, imis, writes.BatchSize, writes.Concurrency, ct);
+            total += round;
+            // A short round means nothing else is due; a round of only retries means iMIS is failing: wait for the next run.
+            if (round.Total < writes.BatchSize || round.Sent + round.Conflicts + round.Failed == 0) break;
+        }
+
+        return total;
+    }
+
+    /// <summary>The outbox backlog by kind, for /Jobs and <c>/metrics</c>.</summary>
+    public static Task<IReadOnlyList<BacklogRow>> BacklogAsync(Store store, CancellationToken ct = default) =>
+        store.InTransactionAsync<IReadOnlyList<BacklogRow>>(async (c, tx) =>
+            (await c.QueryAsync<(string Kind, long Pending, long Failed, string? Oldest)>(
+                """
+                SELECT kind, SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), SUM(CASE WHEN state IN ('failed', 'conflict') THEN 1 ELSE 0 END),
+                       MIN(CASE WHEN state = 'pending' THEN created_at END)
+                FROM imis_outbox WHERE state <> 'done' GROUP BY kind ORDER BY MIN(priority), kind
+                """, transaction: tx))
+            .Select(r => new BacklogRow(r.Kind, r.Pending, r.Failed, DbTime.ParseInstantOrNull(r.Oldest))).ToList(), ct);
+
+    /// <summary>The member a write concerns (payer of a payment, member of a review or audit row); rows without one get a lane of their own.</summary>
+    private static string? LaneOf(string payload)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(payload);
+            foreach (var name in (string[])["PayerMemberId", "MemberId"])
+            {
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+            // A malformed payload fails in SendAsync with its own error; it just runs in a lane of its own.
+        }
+
+        return null;
+    }
+
+    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts) row, CancellationToken ct)
+    {
+        string state;
+        string? result = null;
+        string? error = null;
+        try
+        {
+            (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, ct);
+        }
+        catch (ImisRequestException ex)
+        {
+            state = "retry";
+            error = ex.Message;
+        }
+        catch (HttpRequestException ex)
+        {
+            state = "retry";
+            error = ex.Message;
+        }
+
+        var attempts = row.Attempts + 1;
+        if (state == "retry" && attempts >= MaxAttempts) state = "failed";
+        var backoff = TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, attempts - 1)));
+        await store.InTransactionAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(
+                """
+                UPDATE imis_outbox SET state = @final, attempts = @attempts, last_error = @error, result = COALESCE(@result, result),
+                    next_attempt_at = @next, done_at = CASE WHEN @final = 'done' THEN @now ELSE done_at END
+                WHERE outbox_id = @id
+                """,
+                new { final = state == "retry" ? "pending" : state, attempts, error, result, next = DbTime.Format(clock.GetUtcNow() + backoff), now = DbTime.Format(clock.GetUtcNow()), id = row.Id }, tx);
+            if (state is "failed" or "conflict")
+            {
+                await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"imis.write-{state}", $"imis:{row.Key}",
+                    $"{row.Kind} could not be written to iMIS: {error ?? result}", Inputs: row.Payload));
+            }
+        }, CancellationToken.None);
+        return state;
     }
 
     private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, CancellationToken ct)
@@ -134,10 +203,10 @@ public static class SendImisWrites
         }
     }
 
-    /// <summary>The job wrapper: one bounded batch per run.</summary>
-    public static async Task<JobResult> RunJobAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, CancellationToken ct)
+    /// <summary>The job wrapper: rounds until the outbox has nothing due or the run's time budget is spent.</summary>
+    public static async Task<JobResult> RunJobAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, ImisWriteOptions writes, CancellationToken ct)
     {
-        var o = await HandleAsync(store, client, clock, imis, ct: ct);
+        var o = await DrainAsync(store, client, clock, imis, writes, ct);
         return new JobResult($"sent {o.Sent}, retrying {o.Retrying}, failed {o.Failed}, conflicts {o.Conflicts}",
             new Dictionary<string, long> { ["sent"] = o.Sent, ["retrying"] = o.Retrying, ["failed"] = o.Failed, ["conflicts"] = o.Conflicts });
     }

@@ -13,6 +13,15 @@ public sealed class JobScheduleOptions
     public Dictionary<string, string> Schedules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>The time zone cron expressions are read in (IANA id), e.g. America/Chicago.</summary>
     public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>Seconds a job run's lease lasts; its heartbeat renews it every third. A run of a killed instance is marked abandoned once its lease lapses.</summary>
+    [System.ComponentModel.DataAnnotations.Range(3, 3600)]
+    public int LeaseSeconds { get; set; } = 120;
+
+    public void Validate()
+    {
+        if (LeaseSeconds is < 3 or > 3600) throw new InvalidOperationException($"Jobs:LeaseSeconds must be 3–3600 (is {LeaseSeconds}).");
+    }
 }
 
 /// <summary>
@@ -21,8 +30,20 @@ public sealed class JobScheduleOptions
 /// </summary>
 public sealed class ScheduledJobRunner(IEnumerable<ScheduledJob> jobs, JobRuns runs, IServiceProvider services, TimeProvider clock, JobScheduleOptions options, ILogger<ScheduledJobRunner> log) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Runs left unfinished by an instance that died before this one started.
+        try
+        {
+            var abandoned = await runs.MarkAbandonedAsync(stoppingToken);
+            if (abandoned > 0) log.LogWarning("{Count} job run(s) of a stopped instance marked abandoned", abandoned);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            // The next run of any job tries again.
+            log.LogWarning(ex, "Could not mark abandoned job runs");
+        }
+
         var zone = TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone);
         var loops = new List<Task>();
         foreach (var job in jobs)
@@ -33,7 +54,7 @@ public sealed class ScheduledJobRunner(IEnumerable<ScheduledJob> jobs, JobRuns r
             loops.Add(LoopAsync(job, expression, zone, stoppingToken));
         }
 
-        return Task.WhenAll(loops);
+        await Task.WhenAll(loops);
     }
 
     private async Task LoopAsync(ScheduledJob job, CronExpression cron, TimeZoneInfo zone, CancellationToken ct)

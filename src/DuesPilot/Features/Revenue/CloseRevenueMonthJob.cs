@@ -23,7 +23,7 @@ public sealed record RevenueCloseOptions
 /// Thin host for <see cref="CloseRevenueMonth"/>: on each tick, closes the next month if it has ended, one month per
 /// tick so a backlog catches up in order. The CLI (<c>duespilot revenue close</c>) calls the same handler.
 /// </summary>
-public sealed class CloseRevenueMonthJob(Store store, TimeProvider clock, ChartOfAccounts accounts, RevenueCloseOptions options, ILogger<CloseRevenueMonthJob> logger)
+public sealed class CloseRevenueMonthJob(Store store, TimeProvider clock, ChartOfAccounts accounts, RevenueCloseOptions options, Jobs.JobRuns runs, ILogger<CloseRevenueMonthJob> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,9 +33,16 @@ public sealed class CloseRevenueMonthJob(Store store, TimeProvider clock, ChartO
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.CheckIntervalMinutes), clock);
         do
         {
-            var outcome = await RunOnceAsync(stoppingToken);
-            if (outcome is { Result: CloseRevenueMonth.Result.Closed } && logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Closed {Month}: recognised {Amount} over {Terms} terms", outcome.Month, outcome.Recognised, outcome.Terms);
+            // Recorded in job_runs (with its lease) like the scheduled jobs, as "revenue-close".
+            await runs.RunAsync("revenue-close", async token =>
+            {
+                var outcome = await RunOnceAsync(token);
+                if (outcome is { Result: CloseRevenueMonth.Result.Closed } && logger.IsEnabled(LogLevel.Information))
+                    logger.LogInformation("Closed {Month}: recognised {Amount} over {Terms} terms", outcome.Month, outcome.Recognised, outcome.Terms);
+                return outcome is null
+                    ? new Jobs.JobResult("nothing to close", new Dictionary<string, long>())
+                    : new Jobs.JobResult($"{outcome.Result} {outcome.Month}: recognised {outcome.Recognised.ToDisplayString()} over {outcome.Terms} term(s)", new Dictionary<string, long> { ["terms"] = outcome.Terms });
+            }, stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }

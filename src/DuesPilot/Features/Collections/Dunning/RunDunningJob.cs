@@ -26,7 +26,7 @@ public sealed record DunningJobOptions
 /// Thin host: each tick, ends payment plans with a missed installment (so their invoices re-enter dunning), then runs
 /// one dunning pass. <c>duespilot collections dunning</c> calls the same two handlers.
 /// </summary>
-public sealed class RunDunningJob(Store store, TimeProvider clock, RunDunning.Context context, DunningJobOptions options, ILogger<RunDunningJob> logger) : BackgroundService
+public sealed class RunDunningJob(Store store, TimeProvider clock, RunDunning.Context context, DunningJobOptions options, Jobs.JobRuns runs, ILogger<RunDunningJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,10 +36,16 @@ public sealed class RunDunningJob(Store store, TimeProvider clock, RunDunning.Co
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.IntervalMinutes), clock);
         do
         {
-            await DetectMissedInstallments.HandleAsync(store, clock, ct: stoppingToken);
-            var outcome = await RunDunning.HandleAsync(store, clock, context, options.BatchSize, stoppingToken);
-            if (logger.IsEnabled(LogLevel.Information))
-                logger.LogInformation("Dunning pass: {Sent} sent, {Escalated} escalated, {Failed} failed", outcome.Count(RunDunning.ActionKind.Sent), outcome.Count(RunDunning.ActionKind.Escalated), outcome.Count(RunDunning.ActionKind.SendFailed));
+            // Recorded in job_runs (with its lease) like the scheduled jobs, as "dunning".
+            await runs.RunAsync("dunning", async token =>
+            {
+                await DetectMissedInstallments.HandleAsync(store, clock, ct: token);
+                var outcome = await RunDunning.HandleAsync(store, clock, context, options.BatchSize, token);
+                long sent = outcome.Count(RunDunning.ActionKind.Sent), escalated = outcome.Count(RunDunning.ActionKind.Escalated), failed = outcome.Count(RunDunning.ActionKind.SendFailed);
+                if (logger.IsEnabled(LogLevel.Information))
+                    logger.LogInformation("Dunning pass: {Sent} sent, {Escalated} escalated, {Failed} failed", sent, escalated, failed);
+                return new Jobs.JobResult($"{sent} sent, {escalated} escalated, {failed} failed", new Dictionary<string, long> { ["sent"] = sent, ["escalated"] = escalated, ["failed"] = failed });
+            }, stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
