@@ -31,36 +31,42 @@ public static class ChaosWebhooks
         {
             var id = string.Create(CultureInfo.InvariantCulture, $"{seed}x{n:D6}");
             var amount = 5_000L + random.Next(0, 60_000);
-            var charge = new Dictionary<string, object?>
-            {
-                ["id"] = $"ch_chaos{id}",
-                ["object"] = "charge",
-                ["amount"] = amount,
-                ["amount_captured"] = amount,
-                ["captured"] = true,
-                ["currency"] = "usd",
-                ["payment_intent"] = $"pi_chaos{id}",
-                ["billing_details"] = new Dictionary<string, object?> { ["name"] = $"Payer {n}", ["email"] = $"payer{n}@example.org" },
-                ["description"] = description ?? "Membership dues",
-                ["metadata"] = new Dictionary<string, string>(),
-                ["payment_method_details"] = new Dictionary<string, object?> { ["type"] = "card", ["card"] = new Dictionary<string, object?> { ["brand"] = "visa", ["last4"] = "4242" } },
-                ["created"] = start.AddSeconds(n).ToUnixTimeSeconds(),
-            };
-            var body = JsonSerializer.Serialize(new Dictionary<string, object?>
-            {
-                ["id"] = $"evt_chaos{id}",
-                ["object"] = "event",
-                ["type"] = "charge.succeeded",
-                ["api_version"] = "2024-06-20",
-                ["created"] = start.AddSeconds(n).ToUnixTimeSeconds(),
-                ["livemode"] = false,
-                ["pending_webhooks"] = 1,
-                ["data"] = new Dictionary<string, object?> { ["object"] = charge },
-            });
-            list.Add(new ChaosEvent($"evt_chaos{id}", $"pi_chaos{id}", amount, body));
+            list.Add(Charge(id, amount, $"Payer {n}", $"payer{n}@example.org", description ?? "Membership dues", new Dictionary<string, string>(), start.AddSeconds(n)));
         }
 
         return list;
+    }
+
+    /// <summary>One signed-at-send-time <c>charge.succeeded</c> event (id <c>evt_chaos{id}</c>, payment intent <c>pi_chaos{id}</c>).</summary>
+    public static ChaosEvent Charge(string id, long amount, string name, string email, string description, IReadOnlyDictionary<string, string> metadata, DateTimeOffset created)
+    {
+        var charge = new Dictionary<string, object?>
+        {
+            ["id"] = $"ch_chaos{id}",
+            ["object"] = "charge",
+            ["amount"] = amount,
+            ["amount_captured"] = amount,
+            ["captured"] = true,
+            ["currency"] = "usd",
+            ["payment_intent"] = $"pi_chaos{id}",
+            ["billing_details"] = new Dictionary<string, object?> { ["name"] = name, ["email"] = email },
+            ["description"] = description,
+            ["metadata"] = metadata,
+            ["payment_method_details"] = new Dictionary<string, object?> { ["type"] = "card", ["card"] = new Dictionary<string, object?> { ["brand"] = "visa", ["last4"] = "4242" } },
+            ["created"] = created.ToUnixTimeSeconds(),
+        };
+        var body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = $"evt_chaos{id}",
+            ["object"] = "event",
+            ["type"] = "charge.succeeded",
+            ["api_version"] = "2024-06-20",
+            ["created"] = created.ToUnixTimeSeconds(),
+            ["livemode"] = false,
+            ["pending_webhooks"] = 1,
+            ["data"] = new Dictionary<string, object?> { ["object"] = charge },
+        });
+        return new ChaosEvent($"evt_chaos{id}", $"pi_chaos{id}", amount, body);
     }
 
     /// <summary>Posts one event signed now; returns the status (0 when the connection failed) and the latency.</summary>

@@ -17,8 +17,9 @@ public static class ChaosCommand
 {
     public static Command Create()
     {
-        var command = new Command("chaos", "Reliability scenarios that print their figures: crash, duplicates, load, fuzz.");
+        var command = new Command("chaos", "Reliability scenarios that print their figures: crash, pipeline, duplicates, two-instances, imis, load, fuzz.");
         command.Subcommands.Add(Crash());
+        command.Subcommands.Add(Pipeline());
         command.Subcommands.Add(Duplicates());
         command.Subcommands.Add(TwoInstances());
         command.Subcommands.Add(Imis());
@@ -57,6 +58,57 @@ public static class ChaosCommand
             var o = await ChaosCrash.RunAsync(new ChaosCrash.Request(n, k, s, folder), line => Out.Console.WriteLine(line), ct);
             Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {o.Seed}: {o.Kills} kill point(s), {o.Restarts} restart(s), {o.Deliveries} deliveries ({o.Resent} redeliveries of acknowledged events), {o.Elapsed.TotalSeconds:F1} s"));
             return Report(o.Figures);
+        });
+        return command;
+    }
+
+    private static Command Pipeline()
+    {
+        var payments = new Option<int>("--payments") { Description = "Payments (signed Stripe webhooks matching the sandbox's members and open invoices).", DefaultValueFactory = _ => 2_000 };
+        var serveKills = new Option<int>("--serve-kills") { Description = "SIGKILLs of a serve process at random moments.", DefaultValueFactory = _ => 10 };
+        var sandboxKills = new Option<int>("--sandbox-kills") { Description = "SIGKILLs of the iMIS sandbox process (0: the first mode, serve kills only).", DefaultValueFactory = _ => 3 };
+        var instances = new Option<int>("--instances") { Description = "Serve processes: 1, or 2 on one PostgreSQL database.", DefaultValueFactory = _ => 1 };
+        var hold = new Option<double>("--hold-seconds") { Description = "The hold window of the run (Posting:HoldWindowHours, shortened).", DefaultValueFactory = _ => 3 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds the pipeline may take to finish after the last kill.", DefaultValueFactory = _ => 900 };
+        var seed = SeedOption();
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        db.Description = "An empty PostgreSQL database (Host=…). Default: SQLite for one instance; a throwaway PostgreSQL server for two.";
+        var command = new Command("pipeline",
+            "Crash run over the whole pipeline: payments received, matched, held, released and written to iMIS while serve (and the iMIS sandbox) are SIGKILLed; then check exactly-once end to end.")
+        {
+            payments, serveKills, sandboxKills, instances, hold, timeout, seed, data, db,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(payments);
+            var k = parse.GetValue(serveKills);
+            var sk = parse.GetValue(sandboxKills);
+            var i = parse.GetValue(instances);
+            var h = parse.GetValue(hold);
+            if (n < 1 || k < 0 || sk < 0 || i is < 1 or > 2 || h is < 0 or > 3600 || parse.GetValue(timeout) < 10)
+                throw new UserInputException("--payments must be at least 1, --serve-kills and --sandbox-kills at least 0, --instances 1 or 2, --hold-seconds 0–3600, --timeout at least 10.");
+            var s = parse.GetValue(seed);
+            var connection = parse.GetValue(db);
+            using var server = connection is null && i > 1 ? Persistence.TemporaryPostgres.Start(durable: true) : null;
+            if (server is not null)
+            {
+                await using var admin = new Npgsql.NpgsqlConnection(server.ConnectionString());
+                await admin.OpenAsync(ct);
+                await using var create = new Npgsql.NpgsqlCommand("CREATE DATABASE chaos", admin);
+                await create.ExecuteNonQueryAsync(ct);
+                connection = server.ConnectionString("chaos");
+            }
+
+            var folder = Folder(parse.GetValue(data), "pipeline", s);
+            Out.Console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"chaos pipeline: seed {s}, {n} payments, {i} serve instance(s) on {(connection is null ? "SQLite" : "PostgreSQL")}, {k} serve kills, {sk} sandbox kills, hold window {h} s, data {folder}")));
+            var o = await ChaosPipeline.RunAsync(new ChaosPipeline.Request(n, k, sk, s, folder, connection, i, HoldSeconds: h, TimeoutSeconds: parse.GetValue(timeout)), line => Out.Console.WriteLine(line), ct);
+            Out.Console.WriteLine(o.Describe());
+            Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{o.Elapsed.TotalSeconds:F1} s"));
+            foreach (var p in o.Problems) Out.Console.WriteLine("problem: " + p);
+            Out.Console.MarkupLine(o.Passed ? "[green]exactly once end to end[/]" : "[red]NOT exactly once[/]");
+            return o.Passed ? 0 : 1;
         });
         return command;
     }

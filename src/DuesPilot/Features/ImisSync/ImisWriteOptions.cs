@@ -23,6 +23,10 @@ public sealed class ImisWriteOptions
     [Range(1, 3600)]
     public int MaxSecondsPerRun { get; set; } = 50;
 
+    /// <summary>Wait before a failed write is tried again: this, doubled per attempt, at most an hour (12 attempts, then it stops as failed for staff).</summary>
+    [Range(1, 3600)]
+    public int RetryBaseSeconds { get; set; } = 15;
+
     public void Validate(ImisOptions imis)
     {
         var results = new List<ValidationResult>();

@@ -33,7 +33,7 @@ public static class SendImisWrites
     /// order, sent with up to <paramref name="concurrency"/> writes in flight. Rows of one member go one after
     /// another in that order (one lane per member), so two writes for one payer never race each other.
     /// </summary>
-    public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, int concurrency = 1, CancellationToken ct = default)
+    public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, int concurrency = 1, int retryBaseSeconds = 15, CancellationToken ct = default)
     {
         var now = DbTime.Format(clock.GetUtcNow());
         var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts)>(
@@ -45,7 +45,7 @@ public static class SendImisWrites
         {
             foreach (var row in lane)
             {
-                var state = await SendRowAsync(store, client, clock, imis, row, token);
+                var state = await SendRowAsync(store, client, clock, imis, row, retryBaseSeconds, token);
                 switch (state)
                 {
                     case "done": Interlocked.Increment(ref sent); break;
@@ -66,7 +66,7 @@ public static class SendImisWrites
         var until = clock.GetUtcNow().AddSeconds(writes.MaxSecondsPerRun);
         while (clock.GetUtcNow() < until)
         {
-            var round = await HandleAsync(store, client, clock, imis, writes.BatchSize, writes.Concurrency, ct);
+            var round = await HandleAsync(store, client, clock, imis, writes.BatchSize, writes.Concurrency, writes.RetryBaseSeconds, ct);
             total += round;
             // A short round means nothing else is due; a round of only retries means iMIS is failing: wait for the next run.
             if (round.Total < writes.BatchSize || round.Sent + round.Conflicts + round.Failed == 0) break;
@@ -105,7 +105,7 @@ public static class SendImisWrites
         return null;
     }
 
-    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts) row, CancellationToken ct)
+    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts) row, int retryBaseSeconds, CancellationToken ct)
     {
         string state;
         string? result = null;
@@ -127,7 +127,7 @@ public static class SendImisWrites
 
         var attempts = row.Attempts + 1;
         if (state == "retry" && attempts >= MaxAttempts) state = "failed";
-        var backoff = TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, attempts - 1)));
+        var backoff = TimeSpan.FromSeconds(Math.Min(3600, retryBaseSeconds * Math.Pow(2, attempts - 1)));
         await store.InTransactionAsync(async (c, tx) =>
         {
             await c.ExecuteAsync(
