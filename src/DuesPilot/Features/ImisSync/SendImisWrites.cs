@@ -36,8 +36,8 @@ public static class SendImisWrites
     public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, int concurrency = 1, int retryBaseSeconds = 15, CancellationToken ct = default)
     {
         var now = DbTime.Format(clock.GetUtcNow());
-        var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts)>(
-            "SELECT outbox_id, kind, idempotency_key, payload, attempts FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY priority, created_at LIMIT @batchSize",
+        var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts, string? AttemptedAt)>(
+            "SELECT outbox_id, kind, idempotency_key, payload, attempts, attempted_at FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY priority, created_at LIMIT @batchSize",
             new { now, batchSize }, tx)).ToList(), ct);
         int sent = 0, retrying = 0, failed = 0, conflicts = 0;
         var lanes = due.GroupBy(r => LaneOf(r.Payload) ?? r.Id, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
@@ -105,14 +105,21 @@ public static class SendImisWrites
         return null;
     }
 
-    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts) row, int retryBaseSeconds, CancellationToken ct)
+    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts, string? AttemptedAt) row, int retryBaseSeconds, CancellationToken ct)
     {
         string state;
         string? result = null;
         string? error = null;
+        // Committed before the first send: from then on the write may be in iMIS even if we never learn it.
+        if (row.AttemptedAt is null)
+        {
+            await store.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE imis_outbox SET attempted_at = @now WHERE outbox_id = @id AND attempted_at IS NULL",
+                new { now = DbTime.Format(clock.GetUtcNow()), id = row.Id }, tx), ct);
+        }
+
         try
         {
-            (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, ct);
+            (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, maybeSent: row.AttemptedAt is not null, ct);
         }
         catch (ImisRequestException ex)
         {
@@ -146,7 +153,8 @@ public static class SendImisWrites
         return state;
     }
 
-    private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, CancellationToken ct)
+    /// <param name="maybeSent">An earlier attempt may have reached iMIS: panel rows and notes (which iMIS does not deduplicate) are looked for before they are written again.</param>
+    private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, bool maybeSent, CancellationToken ct)
     {
         switch (kind)
         {
@@ -174,8 +182,8 @@ public static class SendImisWrites
 
                 if (write.CreditOnAccountMinor > 0)
                 {
-                    await client.AddPartyNoteAsync(payor, "DuesPilot",
-                        $"DuesPilot kept {Money.FromMinor(write.CreditOnAccountMinor, currency).ToDisplayString()} of payment {write.PaymentId} ({write.Reference}) as credit on account; record it as open credit.", ct);
+                    await AddNoteOnceAsync(client, payor,
+                        $"DuesPilot kept {Money.FromMinor(write.CreditOnAccountMinor, currency).ToDisplayString()} of payment {write.PaymentId} ({write.Reference}) as credit on account; record it as open credit.", maybeSent, ct);
                 }
 
                 return ("done", $"applied {Money.FromMinor(write.AmountMinor, currency).ToDisplayString()}");
@@ -184,6 +192,8 @@ public static class SendImisWrites
             case ImisWriteKinds.ReviewQueueRow:
             {
                 var row = JsonSerializer.Deserialize<ReviewQueueRow>(payload)!;
+                if (maybeSent && await FindPanelRowAsync(client, imis.ReviewQueueEntity, new MemberId(row.MemberId), [new("PaymentReference", row.ItemId), new("Notes", $"[{row.State}] {row.Notes}")], ct) is { } found)
+                    return ("done", $"{found.Entity} ~{found.PartyId}|{found.Ordinal} (already written)");
                 var panel = await client.AddReviewItemAsync(new ImisReviewItem(new MemberId(row.MemberId), row.InvoiceId is null ? null : new InvoiceId(row.InvoiceId),
                     row.ProposedAmountMinor is { } a ? Money.FromMinor(a, Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, DateTimeOffset.UnixEpoch), ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
@@ -193,14 +203,34 @@ public static class SendImisWrites
             {
                 var row = JsonSerializer.Deserialize<AuditLogRow>(payload)!;
                 var party = new MemberId(row.MemberId);
-                var panel = await client.AddAuditEntryAsync(new ImisAuditEntry(party, DateTimeOffset.UnixEpoch, row.Actor, row.Action, $"audit #{row.Seq}", row.Outcome, null, row.Hash), ct);
-                await client.AddPartyNoteAsync(party, "DuesPilot", $"{row.Actor}: {row.Action} — {row.Outcome} (audit #{row.Seq})", ct);
+                var subject = $"audit #{row.Seq}";
+                var panel = (maybeSent ? await FindPanelRowAsync(client, imis.AuditLogEntity, party, [new("Subject", subject)], ct) : null)
+                    ?? await client.AddAuditEntryAsync(new ImisAuditEntry(party, DateTimeOffset.UnixEpoch, row.Actor, row.Action, subject, row.Outcome, null, row.Hash), ct);
+                await AddNoteOnceAsync(client, party, $"{row.Actor}: {row.Action} — {row.Outcome} (audit #{row.Seq})", maybeSent, ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
 
             default:
                 return ("failed", $"unknown outbox kind '{kind}' ({key})");
         }
+    }
+
+    /// <summary>The party's panel row whose properties have all these values, if one was written already.</summary>
+    private static async Task<ImisPanelRow?> FindPanelRowAsync(IImisClient client, string entity, MemberId party, KeyValuePair<string, string>[] wanted, CancellationToken ct)
+    {
+        await foreach (var r in client.ListPanelRowsAsync(entity, party, ct))
+        {
+            if (wanted.All(w => r.Properties.TryGetValue(w.Key, out var v) && string.Equals(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture), w.Value, StringComparison.Ordinal)))
+                return r;
+        }
+
+        return null;
+    }
+
+    private static async Task AddNoteOnceAsync(IImisClient client, MemberId party, string text, bool maybeSent, CancellationToken ct)
+    {
+        if (maybeSent && (await client.ListPartyNotesAsync(party, ct)).Any(n => n.Text == text)) return;
+        await client.AddPartyNoteAsync(party, "DuesPilot", text, ct);
     }
 
     /// <summary>The job wrapper: rounds until the outbox has nothing due or the run's time budget is spent.</summary>
