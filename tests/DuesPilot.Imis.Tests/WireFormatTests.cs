@@ -145,7 +145,7 @@ public sealed class WireFormatTests
     /// <paramref name="actual"/> has the documented shape: every documented key, first and in the documented order,
     /// the same <c>$type</c> strings, and values of the same JSON kind. Extra (undocumented) fields may follow.
     /// </summary>
-    private static void Conforms(JsonNode? expected, JsonNode? actual, string path)
+    internal static void Conforms(JsonNode? expected, JsonNode? actual, string path)
     {
         switch (expected)
         {
@@ -182,7 +182,7 @@ public sealed class WireFormatTests
         return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
     }
 
-    private static async Task<HttpClient> AuthorizedAsync(ImisSandboxHost host)
+    internal static async Task<HttpClient> AuthorizedAsync(ImisSandboxHost host)
     {
         var http = new HttpClient();
         var token = (string)(await TokenJsonAsync(http, host))["access_token"]!;
