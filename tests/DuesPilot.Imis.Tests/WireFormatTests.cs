@@ -14,17 +14,6 @@ public sealed class WireFormatTests
     private static string Minify(string json) => JsonNode.Parse(json)!.ToJsonString();
 
     [Fact]
-    public void ComboOrderBody_DocumentedPayment_MatchesSection85ByteForByte()
-    {
-        var request = new ImisPaymentRequest("CHK-10045", new MemberId("23373"), new ImisPaymentMethod("CASH", "Main Checking Account", "Cash"),
-            [new ImisInvoicePayment(new InvoiceId("CASH:23373:20220615-1"), Money.Usd(150m))]);
-
-        var body = ImisClient.ComboOrderBody(request).ToJsonString();
-
-        Assert.Equal(Minify(Fixture("section8_5.json")), body);
-    }
-
-    [Fact]
     public void PanelRowBody_DocumentedReviewRow_MatchesSection84ByteForByte()
     {
         var body = ImisClient.PanelRowBody("AI_Review_Queue", new MemberId("23179"), 2,
