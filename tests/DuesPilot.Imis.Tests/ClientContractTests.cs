@@ -125,6 +125,28 @@ public sealed class ClientContractTests
     }
 
     [Fact]
+    public async Task Point4_ChangeFilterConfirmedByTheProbe_IsTheOnlyFilterUsed()
+    {
+        var invoice = JsonNode.Parse(FixtureSite.Wire("invoice_summary.response.json"))!.AsObject();
+        invoice["$type"] = "Asi.Soa.Commerce.DataContracts.InvoiceData, Asi.Contracts";
+        invoice["UpdateInformation"] = new JsonObject { ["UpdatedOn"] = "2026-06-19T08:00:00" };
+        var page = JsonNode.Parse(EmptyPage("Asi.Soa.Commerce.DataContracts.InvoiceData"))!;
+        page["Items"]!["$values"]!.AsArray().Add(invoice);
+        await using var site = await FixtureSite.StartAsync(r => Is(r, "GET", "/api/Invoice") ? (200, page.ToJsonString()) : null);
+        using var client = site.Client();
+        await using var store = await TestStores.CreateAsync(StoreEngine.Sqlite);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 20, 10, 0, 0, TimeSpan.Zero));
+        await ImisProbeFindings.SaveAsync(store, site.BaseUrl,
+            [new ImisFinding(ImisProbePoints.InvoiceChangeFilter, "change filter", ImisVerdict.Confirmed, false, "test", "UpdateInformation.UpdatedOn")], clock);
+
+        var outcome = await PollImisChanges.InvoicesAsync(store, client, clock, (_, _) => Task.CompletedTask);
+
+        Assert.Equal(new DateTime(2026, 6, 19, 8, 0, 0), outcome.Mark);
+        Assert.All(site.Seen.Where(r => r.Path == "/api/Invoice"), r => Assert.Equal("ge:1900-01-01T00:00:00.0000000", r.Query["UpdateInformation.UpdatedOn"]));
+        Assert.DoesNotContain(site.Seen, r => r.Query.ContainsKey("UpdatedOn"));
+    }
+
+    [Fact]
     public async Task Point5_NewPanelRow_LeavesIdentityOutForIMisToAssignTheOrdinal()
     {
         await using var site = await FixtureSite.StartAsync(r => Is(r, "POST", "/api/AI_Review_Queue") ? (201, FixtureSite.Wire("panel_row.response.json")) : null);

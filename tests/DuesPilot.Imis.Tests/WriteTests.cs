@@ -76,7 +76,7 @@ public sealed class WriteTests
             [new(invoice.Invoice.Id, invoice.Invoice.Balance + Money.FromMinor(1, Currency.USD))]));
 
         Assert.Equal(ImisPaymentStatus.Rejected, outcome.Status);
-        Assert.Equal(400, outcome.Failure!.StatusCode);
+        Assert.Equal(200, outcome.Failure!.StatusCode);
         Assert.Contains("exceeds the balance", outcome.Failure.Message, StringComparison.Ordinal);
         Assert.Equal(invoice.Invoice.Balance.MinorUnits, await host.BalanceCentsAsync(invoice.Invoice.Id.Value));
     }
