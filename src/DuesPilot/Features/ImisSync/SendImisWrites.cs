@@ -20,9 +20,12 @@ public static class SendImisWrites
 
     public sealed record Outcome(int Sent, int Retrying, int Failed, int Conflicts)
     {
+        /// <summary>Payments left waiting because the iMIS probe found a point their write depends on contradicted.</summary>
+        public int Paused { get; init; }
+
         public int Total => Sent + Retrying + Failed + Conflicts;
 
-        public static Outcome operator +(Outcome a, Outcome b) => new(a.Sent + b.Sent, a.Retrying + b.Retrying, a.Failed + b.Failed, a.Conflicts + b.Conflicts);
+        public static Outcome operator +(Outcome a, Outcome b) => new(a.Sent + b.Sent, a.Retrying + b.Retrying, a.Failed + b.Failed, a.Conflicts + b.Conflicts) { Paused = a.Paused + b.Paused };
     }
 
     /// <summary>What waits in the outbox, by kind: rows pending (due now or backing off), failed, and the oldest pending row's creation time.</summary>
@@ -36,15 +39,27 @@ public static class SendImisWrites
     public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, int concurrency = 1, int retryBaseSeconds = 15, CancellationToken ct = default)
     {
         var now = DbTime.Format(clock.GetUtcNow());
-        var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts, string? AttemptedAt)>(
-            "SELECT outbox_id, kind, idempotency_key, payload, attempts, attempted_at FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY priority, created_at LIMIT @batchSize",
+        var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts, string? AttemptedAt, string CreatedAt)>(
+            "SELECT outbox_id, kind, idempotency_key, payload, attempts, attempted_at, created_at FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY priority, created_at LIMIT @batchSize",
             new { now, batchSize }, tx)).ToList(), ct);
-        int sent = 0, retrying = 0, failed = 0, conflicts = 0;
+        int sent = 0, retrying = 0, failed = 0, conflicts = 0, paused = 0;
+        var blocking = await ImisProbeFindings.BlockingPaymentsAsync(store, ct);
         var lanes = due.GroupBy(r => LaneOf(r.Payload) ?? r.Id, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
         await Parallel.ForEachAsync(lanes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct }, async (lane, token) =>
         {
             foreach (var row in lane)
             {
+                if (row.Kind == ImisWriteKinds.ApplyPayment && blocking.Count > 0)
+                {
+                    // Nothing is sent and nothing is lost: the payment waits, with the reason visible, until a probe clears the point.
+                    Interlocked.Increment(ref paused);
+                    var reason = "payment writes paused: the iMIS probe found " + string.Join("; ", blocking.Select(b => $"{b.Point} contradicted ({b.Evidence})"))
+                        + "; fix the site or the settings and run `duespilot imis probe` again";
+                    await store.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE imis_outbox SET last_error = @reason, next_attempt_at = @next WHERE outbox_id = @id",
+                        new { reason, next = DbTime.Format(clock.GetUtcNow() + TimeSpan.FromMinutes(15)), id = row.Id }, tx), token);
+                    continue;
+                }
+
                 var state = await SendRowAsync(store, client, clock, imis, row, retryBaseSeconds, token);
                 switch (state)
                 {
@@ -56,7 +71,7 @@ public static class SendImisWrites
             }
         });
 
-        return new Outcome(sent, retrying, failed, conflicts);
+        return new Outcome(sent, retrying, failed, conflicts) { Paused = paused };
     }
 
     /// <summary>Rounds of <see cref="HandleAsync"/> until nothing is due (or only rows backing off) or the time budget is spent.</summary>
@@ -105,7 +120,7 @@ public static class SendImisWrites
         return null;
     }
 
-    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts, string? AttemptedAt) row, int retryBaseSeconds, CancellationToken ct)
+    private static async Task<string> SendRowAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, (string Id, string Kind, string Key, string Payload, long Attempts, string? AttemptedAt, string CreatedAt) row, int retryBaseSeconds, CancellationToken ct)
     {
         string state;
         string? result = null;
@@ -119,7 +134,8 @@ public static class SendImisWrites
 
         try
         {
-            (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, maybeSent: row.AttemptedAt is not null, ct);
+            // The row was queued in the same transaction as the event it reports: its time is the event's time.
+            (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, DbTime.ParseInstant(row.CreatedAt), maybeSent: row.AttemptedAt is not null, ct);
         }
         catch (ImisRequestException ex)
         {
@@ -154,7 +170,7 @@ public static class SendImisWrites
     }
 
     /// <param name="maybeSent">An earlier attempt may have reached iMIS: panel rows and notes (which iMIS does not deduplicate) are looked for before they are written again.</param>
-    private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, bool maybeSent, CancellationToken ct)
+    private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, DateTimeOffset happenedAt, bool maybeSent, CancellationToken ct)
     {
         switch (kind)
         {
@@ -174,7 +190,7 @@ public static class SendImisWrites
                         case ImisPaymentStatus.Unavailable:
                             return ("retry", outcome.Failure?.ToString());
                         case ImisPaymentStatus.Conflict:
-                            return ("conflict", $"a receipt with reference DP-{write.PaymentId} exists with other data");
+                            return ("conflict", $"a payment with reference DP-{write.PaymentId} exists in iMIS with other data");
                         case ImisPaymentStatus.Rejected:
                             return ("failed", outcome.Failure?.ToString() ?? "rejected by iMIS");
                     }
@@ -195,7 +211,7 @@ public static class SendImisWrites
                 if (maybeSent && await FindPanelRowAsync(client, imis.ReviewQueueEntity, new MemberId(row.MemberId), [new("PaymentReference", row.ItemId), new("Notes", $"[{row.State}] {row.Notes}")], ct) is { } found)
                     return ("done", $"{found.Entity} ~{found.PartyId}|{found.Ordinal} (already written)");
                 var panel = await client.AddReviewItemAsync(new ImisReviewItem(new MemberId(row.MemberId), row.InvoiceId is null ? null : new InvoiceId(row.InvoiceId),
-                    row.ProposedAmountMinor is { } a ? Money.FromMinor(a, Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, DateTimeOffset.UnixEpoch), ct);
+                    row.ProposedAmountMinor is { } a ? Money.FromMinor(a, Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, happenedAt), ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
 
@@ -205,7 +221,7 @@ public static class SendImisWrites
                 var party = new MemberId(row.MemberId);
                 var subject = $"audit #{row.Seq}";
                 var panel = (maybeSent ? await FindPanelRowAsync(client, imis.AuditLogEntity, party, [new("Subject", subject)], ct) : null)
-                    ?? await client.AddAuditEntryAsync(new ImisAuditEntry(party, DateTimeOffset.UnixEpoch, row.Actor, row.Action, subject, row.Outcome, null, row.Hash), ct);
+                    ?? await client.AddAuditEntryAsync(new ImisAuditEntry(party, happenedAt, row.Actor, row.Action, subject, row.Outcome, null, row.Hash), ct);
                 await AddNoteOnceAsync(client, party, $"{row.Actor}: {row.Action} — {row.Outcome} (audit #{row.Seq})", maybeSent, ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
@@ -237,7 +253,7 @@ public static class SendImisWrites
     public static async Task<JobResult> RunJobAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, ImisWriteOptions writes, CancellationToken ct)
     {
         var o = await DrainAsync(store, client, clock, imis, writes, ct);
-        return new JobResult($"sent {o.Sent}, retrying {o.Retrying}, failed {o.Failed}, conflicts {o.Conflicts}",
-            new Dictionary<string, long> { ["sent"] = o.Sent, ["retrying"] = o.Retrying, ["failed"] = o.Failed, ["conflicts"] = o.Conflicts });
+        return new JobResult($"sent {o.Sent}, retrying {o.Retrying}, failed {o.Failed}, conflicts {o.Conflicts}" + (o.Paused > 0 ? $", {o.Paused} payment(s) paused by the iMIS probe's findings (see `duespilot imis probe`)" : ""),
+            new Dictionary<string, long> { ["sent"] = o.Sent, ["retrying"] = o.Retrying, ["failed"] = o.Failed, ["conflicts"] = o.Conflicts, ["paused"] = o.Paused });
     }
 }
