@@ -55,6 +55,30 @@ public sealed class OutboxAndJobLeaseTests
     }
 
     [Fact]
+    public async Task Outbox_AuditRowWrittenByAnAttemptThatDiedBeforeMarkingIt_NotWrittenAgain()
+    {
+        await using var sandbox = await ImisSandboxHost.StartAsync(new ImisSandboxOptions { Members = 50, Seed = 5, AsOf = new DateOnly(2026, 6, 15) });
+        var imis = new ImisOptions { BaseUrl = sandbox.BaseUrl, Username = "admin", Password = "admin", RetryBaseDelayMs = 5, WriteReadbackDelayMs = 5 };
+        var client = ImisClient.Create(imis, TimeProvider.System);
+        var party = (await client.ReadMembersPageAsync(null, 0)).Items[0].Member.Id;
+        await using var store = await TestStores.CreateAsync(StoreEngine.Sqlite);
+        var row = new AuditLogRow(7, party.Value, "payment.auto-applied", "duespilot", "held", "hash7");
+        await store.InTransactionAsync((c, tx) => ImisOutbox.EnqueueAsync(c, tx, TimeProvider.System, ImisWriteKinds.AuditLogRow, "imis:audit:7", row));
+        // First attempt: marked attempted, wrote the panel row and the note, then the process died before recording "done".
+        await store.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE imis_outbox SET attempted_at = created_at", transaction: tx));
+        await client.AddAuditEntryAsync(new ImisAuditEntry(party, DateTimeOffset.UnixEpoch, row.Actor, row.Action, "audit #7", row.Outcome, null, row.Hash));
+        await client.AddPartyNoteAsync(party, "DuesPilot", $"{row.Actor}: {row.Action} — {row.Outcome} (audit #7)");
+
+        var o = await SendImisWrites.HandleAsync(store, client, TimeProvider.System, imis);
+
+        Assert.Equal(1, o.Sent);
+        var rows = new List<ImisPanelRow>();
+        await foreach (var r in client.ListPanelRowsAsync(imis.AuditLogEntity, party)) rows.Add(r);
+        Assert.Single(rows, r => Equals(r.Properties.GetValueOrDefault("Subject")?.ToString(), "audit #7"));
+        Assert.Single(await client.ListPartyNotesAsync(party), n => n.Text.EndsWith("(audit #7)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void WriteOptions_ConcurrencyAboveTheClientsCap_Refused()
     {
         var imis = new ImisOptions { BaseUrl = "http://127.0.0.1:1", Username = "u", Password = "p", MaxConcurrency = 4 };
