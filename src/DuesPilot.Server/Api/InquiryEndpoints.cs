@@ -21,7 +21,8 @@ public static class InquiryEndpoints
                 InquiryStatus.Rejected => Results.Json(outcome.ToResponse(), statusCode: StatusCodes.Status400BadRequest),
                 _ => Results.Json(outcome.ToResponse()),
             };
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery()
+            .WithMetadata(new DuesPilot.Web.CrossSiteAllowedAttribute("the member assistant is keyed by the signed member token in the body, not by a cookie; it is embedded on the association's site"));
         app.MapGet("/members/inquiries", (RenderInquiryPage page, Microsoft.Extensions.Configuration.IConfiguration configuration, HttpContext http, string? t) =>
         {
             var o = page.Handle(new RenderInquiryPage.Request(t));

@@ -58,8 +58,8 @@ public static class StaffApi
             var response = new ActionResponse(outcome.Result.ToString(), outcome.Detail);
             return outcome.Result == OverrideHold.Result.Voided ? TypedResults.Ok(response) : TypedResults.Conflict(response);
         });
-        // API clients authenticate with the staff cookie; forms in the UI carry antiforgery tokens, and
-        // these JSON endpoints refuse cross-site requests through SameSite=Strict cookies.
+        // API clients authenticate with the staff cookie; CrossSiteGuard refuses cross-site requests to every
+        // one of these (Origin, Sec-Fetch-Site, and application/json or the antiforgery token).
         return app;
     }
 }

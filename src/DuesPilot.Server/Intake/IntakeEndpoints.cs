@@ -41,7 +41,8 @@ public static class IntakeEndpoints
 
     public static IEndpointRouteBuilder MapIntake(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/webhooks");
+        // Senders are servers proving themselves by signature or shared secret, never by the staff cookie.
+        var group = app.MapGroup("/webhooks").WithMetadata(new DuesPilot.Web.CrossSiteAllowedAttribute("webhooks authenticate by signature, not by cookie")).AllowAnonymous();
         group.MapPost("/stripe", Stripe);
         group.MapPost("/authorizenet", AuthorizeNet);
         group.MapPost("/imis", Imis);
