@@ -172,7 +172,7 @@ public static class ProcessBankEntry
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : "already received", amount);
                 case BankEntryKind.Reversal:
                     var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.AchReturn,
-                        [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, "returned"), recordWhenNotFound: true);
+                        [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, PaymentEvent.Return), recordWhenNotFound: true);
                     return new ItemResult(paymentId is null ? $"return {m.ReasonCode} of {m.OriginalReference}: original not found, sent to review" : $"return {m.ReasonCode} recorded on {paymentId} ({outcome})", amount);
                 case BankEntryKind.Notice:
                     if (m.OriginalReference is null && m.ReasonCode?.StartsWith('C') != true)

@@ -140,9 +140,9 @@ public static class ProcessAuthorizeNetNotification
                     var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : $"payment {payment.PaymentId} already received", amount);
                 case "refund":
-                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Refund, [details!.RefTransId], amount, "refunded", transId, item.ItemId, "refunded"));
+                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Refund, [details!.RefTransId], amount, "refunded", transId, item.ItemId, PaymentEvent.Refund));
                 case "void":
-                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Void, [transId], amount, "voided", transId, item.ItemId, "voided"));
+                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Void, [transId], amount, "voided", transId, item.ItemId, PaymentEvent.Void));
                 default:
                     var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock,
                         new PaymentEventRequest(PaymentEventKind.FraudFlag, [transId], amount, eventType, transId, item.ItemId, null), recordWhenNotFound: true);
