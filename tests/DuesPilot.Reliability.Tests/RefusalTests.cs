@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using DuesPilot.Cli.Chaos;
+using DuesPilot.Features.Inquiries;
+using DuesPilot.Features.Intake;
+
+namespace DuesPilot.Reliability.Tests;
+
+/// <summary>Security findings 4–7: every refusal at the webhook door is recorded with its reason and none is a 500; a stalled body is 408; member tokens are checked for range.</summary>
+public sealed class RefusalTests
+{
+    private const string AnetKey = "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210";
+    private const string ImisSecret = "imis-secret-for-refusal-tests";
+
+    private static Task<SecurityHost> StartAsync() => SecurityHost.StartAsync(new Dictionary<string, string?>
+    {
+        ["Intake:AuthorizeNet:SignatureKey"] = AnetKey,
+        ["Intake:Imis:SharedSecret"] = ImisSecret,
+        ["Intake:BodyTimeoutSeconds"] = "1",
+    });
+
+    [Theory]
+    [InlineData("{\"notificationId\":{}}")]
+    [InlineData("{\"notificationId\":12345}")]
+    [InlineData("{\"notificationId\":[\"a\"]}")]
+    [InlineData("{}")]
+    public async Task AuthorizeNet_SignedBodyWhoseNotificationIdIsNotText_ClearRefusalRecorded(string body)
+    {
+        await using var host = await StartAsync();
+        using var http = host.Client();
+
+        using var response = await PostAsync(http, "/webhooks/authorizenet", body, r => r.Headers.TryAddWithoutValidation("X-ANET-Signature", VerifyAuthorizeNetSignature.Sign(Encoding.UTF8.GetBytes(body), AnetKey)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Not a notification", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(["Not a notification"], await ReasonsAsync(host));
+    }
+
+    [Fact]
+    public async Task EveryRefusal_RecordedWithItsReason_NoneAs500()
+    {
+        await using var host = await StartAsync();
+        using var http = host.Client();
+        var big = new string('x', 2 * 1024 * 1024);
+        var statuses = new List<int>();
+
+        // Size.
+        using (var r = await PostAsync(http, "/webhooks/stripe", big)) statuses.Add((int)r.StatusCode);
+        // Shape: a correctly signed Stripe body that is not an event.
+        using (var r = await PostAsync(http, "/webhooks/stripe", "{}", q => q.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign("{}", ChaosWebhooks.Secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds())))) statuses.Add((int)r.StatusCode);
+        // Signature.
+        using (var r = await PostAsync(http, "/webhooks/authorizenet", "{\"notificationId\":\"n1\"}", q => q.Headers.TryAddWithoutValidation("X-ANET-Signature", "sha512=" + new string('0', 128)))) statuses.Add((int)r.StatusCode);
+        // Not an Event Grid delivery (right secret, not JSON; JSON without ids).
+        using (var r = await PostAsync(http, "/webhooks/imis", "not json", q => q.Headers.Add("X-DuesPilot-Secret", ImisSecret))) statuses.Add((int)r.StatusCode);
+        using (var r = await PostAsync(http, "/webhooks/imis", "[{\"eventType\":\"x\"}]", q => q.Headers.Add("X-DuesPilot-Secret", ImisSecret))) statuses.Add((int)r.StatusCode);
+
+        Assert.Equal([413, 400, 401, 400, 400], statuses);
+        var reasons = await ReasonsAsync(host);
+        Assert.Equal(5, reasons.Count);
+        Assert.Contains("Body too large", reasons);
+        Assert.Contains("Not a Stripe event", reasons);
+        Assert.Contains("Invalid", reasons);
+        Assert.Equal(2, reasons.Count(r => r == "Not an Event Grid delivery"));
+        Assert.DoesNotContain(reasons, r => r.StartsWith("Valid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Conflict_Is409WithAPlainProblemDetailsBody()
+    {
+        await using var host = await StartAsync();
+        using var http = host.Client();
+        var e = ChaosWebhooks.Make(1, 77)[0];
+        Assert.Equal(200, (await ChaosWebhooks.SendAsync(http, e, TimeProvider.System, CancellationToken.None)).Status);
+        var altered = e with { Body = e.Body.Replace("Membership dues", "Changed dues", StringComparison.Ordinal) };
+
+        using var response = await PostAsync(http, "/webhooks/stripe", altered.Body, q => q.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign(altered.Body, ChaosWebhooks.Secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(409, doc.RootElement.GetProperty("status").GetInt32());
+        Assert.False(doc.RootElement.TryGetProperty("problemDetails", out _));
+    }
+
+    [Fact]
+    public async Task BodyThatStallsMidway_408AndRecorded()
+    {
+        await using var host = await StartAsync();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(host.Url.Host, host.Url.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST /webhooks/stripe HTTP/1.1\r\nHost: {host.Url.Authority}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nStripe-Signature: t=1,v1=00\r\n\r\n{{\"id\":\"evt_";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await stream.FlushAsync();
+
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var statusLine = await reader.ReadLineAsync(timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 408", statusLine, StringComparison.Ordinal);
+        Assert.Equal(["Body stalled"], await ReasonsAsync(host));
+    }
+
+    [Fact]
+    public async Task MemberToken_ExpiryPastYear9999_RefusedNot500()
+    {
+        await using var host = await StartAsync();
+        var key = host.App.Configuration["Inquiries:SigningKey"]!;
+        var payload = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|10231|{long.MaxValue / 2}"));
+        var token = B64(payload) + "." + B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), payload));
+
+        Assert.Equal(TokenProblem.Malformed, new MemberToken(key).Check(token, DateTimeOffset.UtcNow).Problem);
+        using var http = host.Client();
+        using var response = await http.PostAsync("/api/inquiries", new StringContent($"{{\"token\":\"{token}\",\"question\":\"What do I owe?\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+
+        static string B64(byte[] b) => Convert.ToBase64String(b).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, string body, Action<HttpRequestMessage>? shape = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        shape?.Invoke(request);
+        return await http.SendAsync(request);
+    }
+
+    private static async Task<List<string>> ReasonsAsync(SecurityHost host)
+    {
+        await using var c = await host.Store.OpenConnectionAsync();
+        return [.. (await c.QueryAsync<string>("SELECT reason FROM inbox_rejections ORDER BY received_at")).Select(r => r.Split(':')[0])];
+    }
+}
