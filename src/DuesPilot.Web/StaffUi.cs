@@ -45,6 +45,10 @@ public static class StaffUi
         configuration.GetSection("Staff").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton<StaffAccounts>();
+        var signIn = new SignInLimits();
+        configuration.GetSection("Staff:SignIn").Bind(signIn);
+        services.AddSingleton(signIn);
+        services.AddSingleton<SignInThrottle>();
         var auth = services.AddAuthentication(o =>
         {
             o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;

@@ -133,3 +133,100 @@ public sealed class RefusalTests
         return [.. (await c.QueryAsync<string>("SELECT reason FROM inbox_rejections ORDER BY received_at")).Select(r => r.Split(':')[0])];
     }
 }
+
+/// <summary>Security finding 8: limits on the assistant, sign-in and /metrics.</summary>
+public sealed class LimitTests
+{
+    [Fact]
+    public async Task Assistant_OneLinkAskingTwentyTimes_LimitedPerLink()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        var token = new MemberToken(host.App.Configuration["Inquiries:SigningKey"]!).Issue(new DuesPilot.Domain.MemberId("10231"), DateTimeOffset.UtcNow.AddDays(1));
+        using var http = host.Client();
+        var statuses = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var r = await http.PostAsync("/api/inquiries", new StringContent($"{{\"token\":\"{token}\",\"question\":\"Why was I charged twice? #{i}\"}}", Encoding.UTF8, "application/json"));
+            statuses.Add((int)r.StatusCode);
+        }
+
+        Assert.Equal(5, statuses.Count(s => s != 429));
+        Assert.Equal(15, statuses.Count(s => s == 429));
+        await using var c = await host.Store.OpenConnectionAsync();
+        Assert.True(await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inquiries") <= 5);
+    }
+
+    [Fact]
+    public async Task Assistant_ManyLinksFromOneAddress_LimitedPerAddress()
+    {
+        await using var host = await SecurityHost.StartAsync(new Dictionary<string, string?> { ["Inquiries:Limits:PerAddressPerMinute"] = "3" });
+        var issuer = new MemberToken(host.App.Configuration["Inquiries:SigningKey"]!);
+        using var http = host.Client();
+        var statuses = new List<int>();
+        for (var i = 0; i < 6; i++)
+        {
+            var token = issuer.Issue(new DuesPilot.Domain.MemberId($"m{i}"), DateTimeOffset.UtcNow.AddDays(1));
+            using var r = await http.PostAsync("/api/inquiries", new StringContent($"{{\"token\":\"{token}\",\"question\":\"What do I owe?\"}}", Encoding.UTF8, "application/json"));
+            statuses.Add((int)r.StatusCode);
+        }
+
+        Assert.Equal(3, statuses.Count(s => s == 429));
+    }
+
+    [Fact]
+    public async Task Assistant_LargeBody_413()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        using var http = host.Client();
+        using var r = await http.PostAsync("/api/inquiries", new StringContent($"{{\"token\":\"x\",\"question\":\"{new string('a', 100_000)}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_TwentyWrongPasswords_ThenTheRightOneRefusedAndLockoutAudited()
+    {
+        await using var host = await SecurityHost.StartAsync(new Dictionary<string, string?> { ["Staff:SignIn:MaxFailuresPerAddress"] = "50" });
+        using var client = host.Client();
+        var token = await SecurityHost.AntiforgeryTokenAsync(client, "/Account/Login");
+        for (var i = 0; i < 20; i++)
+        {
+            using var wrong = await client.PostAsync("/Account/Login", Form("kim", "wrong-password-" + i, token));
+            Assert.NotEqual(HttpStatusCode.Redirect, wrong.StatusCode);
+        }
+
+        using var right = await client.PostAsync("/Account/Login", Form("kim", SecurityHost.Password, token));
+        Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        await using var c = await host.Store.OpenConnectionAsync();
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action = 'staff.sign-in-locked' AND subject = 'staff:kim'"));
+        // Another user is not locked out by kim's attempts.
+        using var other = await host.SignedInClientAsync("ada");
+    }
+
+    [Fact]
+    public async Task Metrics_AnonymousFromElsewhere_NeedsTheSetting()
+    {
+        await using (var host = await SecurityHost.StartAsync(new Dictionary<string, string?> { ["Metrics:Access"] = "token", ["Metrics:Token"] = "metrics-token-123" }))
+        {
+            using var http = host.Client();
+            using var anonymous = await http.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.NotFound, anonymous.StatusCode);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "metrics-token-123");
+            using var withToken = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+        }
+
+        // The default is loopback only; the tests connect over loopback.
+        await using (var host = await SecurityHost.StartAsync())
+        {
+            using var http = host.Client();
+            using var local = await http.GetAsync("/metrics");
+            Assert.Equal(HttpStatusCode.OK, local.StatusCode);
+        }
+    }
+
+    private static FormUrlEncodedContent Form(string user, string password, string token) => new(new Dictionary<string, string>
+    {
+        ["UserName"] = user, ["Password"] = password, ["__RequestVerificationToken"] = token,
+    });
+}
