@@ -60,8 +60,15 @@ public static class EveryReviewKind
             }
 
             var (outcome, _) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(eventKind, [reference], Money.Usd(120m + n), "seeded " + code, reference, inbox,
-                eventKind is PaymentEventKind.Refund ? "refunded" : eventKind is PaymentEventKind.AchReturn ? "returned" : null), recordWhenNotFound: true);
-            if (outcome is not (PaymentEventOutcome.RecordedForReview or PaymentEventOutcome.OriginalNotFound))
+                eventKind switch
+                {
+                    PaymentEventKind.Refund => PaymentEvent.Refund,
+                    PaymentEventKind.AchReturn => PaymentEvent.Return,
+                    PaymentEventKind.Dispute => PaymentEvent.Dispute,
+                    PaymentEventKind.Void => PaymentEvent.Void,
+                    _ => null,
+                }), recordWhenNotFound: true);
+            if (outcome is not (PaymentEventOutcome.RecordedForReview or PaymentEventOutcome.OriginalNotFound or PaymentEventOutcome.RefusedByState))
                 throw new InvalidOperationException($"{kind}: {outcome} opened no review item");
             return;
         }
