@@ -45,7 +45,15 @@ public sealed class MatchingEngine
     private readonly Dictionary<string, List<Party>> byOrganization = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> byChapter = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> settledBy = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, float[]> embeddingCache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> embeddingCache = new(StringComparer.Ordinal);
+    private readonly Lock embedderLock = new();
+
+    /// <summary>
+    /// The parties whose balances the evaluation running on this thread has read (null when not tracking):
+    /// <see cref="DecideAll"/> re-evaluates a payment when a payment committed before it changed any of them.
+    /// </summary>
+    [ThreadStatic]
+    private static HashSet<Party>? reads;
 
     private MatchingEngine(MatchOptions options, NameLexicon lexicon, INameEmbedder? embedder)
     {
@@ -126,8 +134,59 @@ public sealed class MatchingEngine
     }
 
     /// <summary>Records allocations decided elsewhere (a reviewer's choice) so later payments see the balances.</summary>
-    public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations)
+    public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations) => CommitChanged(payment, allocations);
+
+    /// <summary>
+    /// Decides payments in the order given, with the same decisions as calling <see cref="Decide"/> on each
+    /// in turn. Finding candidates and scoring do not depend on earlier decisions, only the balances do: a
+    /// block of payments is evaluated in parallel against the balances at its start, then committed in
+    /// order; a payment whose evaluation read a party whose balance an earlier payment of the block changed
+    /// is evaluated again at that point, so the result is identical to the sequential run.
+    /// </summary>
+    public IReadOnlyList<MatchDecision> DecideAll(IReadOnlyList<Payment> payments, int maxDegreeOfParallelism = -1, Action<int>? progress = null)
     {
+        const int Block = 1024;
+        var results = new MatchDecision[payments.Count];
+        var readSets = new HashSet<Party>[Block];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount };
+        for (var start = 0; start < payments.Count; start += Block)
+        {
+            var n = Math.Min(Block, payments.Count - start);
+            var first = start;
+            Parallel.For(0, n, parallel, i =>
+            {
+                var set = new HashSet<Party>();
+                reads = set;
+                try
+                {
+                    results[first + i] = Evaluate(payments[first + i]);
+                }
+                finally
+                {
+                    reads = null;
+                }
+
+                readSets[i] = set;
+            });
+
+            var changed = new HashSet<Party>();
+            for (var i = 0; i < n; i++)
+            {
+                var payment = payments[start + i];
+                if (changed.Count > 0 && readSets[i].Overlaps(changed)) results[start + i] = Evaluate(payment);
+                var decision = results[start + i];
+                if (decision.Action == MatchAction.Apply) changed.UnionWith(CommitChanged(payment, decision.Allocations));
+            }
+
+            progress?.Invoke(start + n);
+        }
+
+        return results;
+    }
+
+    private List<Party> CommitChanged(Payment payment, IReadOnlyList<ProposedAllocation> allocations)
+    {
+        var changed = new List<Party>();
         foreach (var a in allocations)
         {
             if (a.InvoiceId is not { } id) continue;
@@ -136,7 +195,17 @@ public sealed class MatchingEngine
             if (inv is null) continue;
             inv.Balance = Money.Max(Money.Zero(inv.Balance.Currency), inv.Balance - a.Amount);
             if (inv.Balance.IsZero) settledBy[id.Value] = payment.Id.Value;
+            changed.Add(inv.Owner);
         }
+
+        return changed;
+    }
+
+    /// <summary>The payment that settled an invoice earlier in this run, if any (a read of the owner's state).</summary>
+    private string? SettledBy(OpenInvoice invoice)
+    {
+        reads?.Add(invoice.Owner);
+        return settledBy.GetValueOrDefault(invoice.Id.Value);
     }
 
     /// <summary>Decides without changing any balance (what-if, and the review screen's re-analysis).</summary>
@@ -379,7 +448,7 @@ public sealed class MatchingEngine
             items = referenced.Where(i => i.Balance.IsPositive && i.Balance.Currency == payment.Amount.Currency).Select(i => i.AsItem()).ToList();
             if (items.Count == 0)
             {
-                var settled = referenced.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
+                var settled = referenced.Select(SettledBy).FirstOrDefault(s => s is not null);
                 h.Duplicate = settled is null ? "referenced invoice has no open balance" : $"referenced invoice already settled by payment {settled} in this run (possible duplicate)";
                 h.NoPlanReason = h.Duplicate;
                 h.Logit += 1.0;
@@ -413,7 +482,7 @@ public sealed class MatchingEngine
         }
         if (h.Plan is null && c.Party.Invoices.Count > 0 && c.Party.Invoices.All(i => !i.Balance.IsPositive))
         {
-            var settled = c.Party.Invoices.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
+            var settled = c.Party.Invoices.Select(SettledBy).FirstOrDefault(s => s is not null);
             if (settled is not null)
             {
                 h.Duplicate = $"open invoices already settled by payment {settled} in this run (possible duplicate)";
@@ -615,7 +684,7 @@ public sealed class MatchingEngine
         if (over.Invoice is not null)
         {
             h.NoPlanReason = over.Invoice.Balance.IsZero
-                ? $"remittance pays INV {over.Invoice.Id.Value}, already settled" + (settledBy.TryGetValue(over.Invoice.Id.Value, out var by) ? $" by payment {by} in this run (possible duplicate)" : "")
+                ? $"remittance pays INV {over.Invoice.Id.Value}, already settled" + (SettledBy(over.Invoice) is { } by ? $" by payment {by} in this run (possible duplicate)" : "")
                 : $"remittance pays {over.Amount.ToPlainString()} on INV {over.Invoice.Id.Value}, whose balance is {over.Invoice.Balance.ToPlainString()}";
             h.Against.Add(h.NoPlanReason);
             return h;
@@ -735,7 +804,8 @@ public sealed class MatchingEngine
         var missing = texts.Where(t => !embeddingCache.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
-            var vectors = embedder!.Embed(missing);
+            IReadOnlyList<float[]> vectors;
+            lock (embedderLock) vectors = embedder!.Embed(missing);
             for (var i = 0; i < missing.Count; i++) embeddingCache[missing[i]] = vectors[i];
         }
 
@@ -1027,7 +1097,18 @@ public sealed class MatchingEngine
         public InvoiceId Id { get; } = id;
         public Party Owner { get; } = owner;
         public DateOnly DueDate { get; } = dueDate;
-        public Money Balance { get; set; } = balance;
+        private Money balance = balance;
+
+        public Money Balance
+        {
+            get
+            {
+                reads?.Add(Owner);
+                return balance;
+            }
+
+            set => balance = value;
+        }
         public OpenItem AsItem() => new(Id, new MemberId(Owner.Id), DueDate, Balance);
     }
 
