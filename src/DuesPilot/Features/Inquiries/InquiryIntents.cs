@@ -98,7 +98,7 @@ public static partial class InquiryIntents
     [
         (InquiryIntent.PaidTwice, [InquiryIntent.Dispute, InquiryIntent.Credit, InquiryIntent.PaymentStatus, InquiryIntent.ChargeReason, InquiryIntent.Coverage, InquiryIntent.Cancellation]),
         (InquiryIntent.LapsedButPaid, [InquiryIntent.PaidThrough, InquiryIntent.PaymentStatus, InquiryIntent.Dispute]),
-        (InquiryIntent.TierCheck, [InquiryIntent.Dispute, InquiryIntent.ChargeReason, InquiryIntent.Rates]),
+        (InquiryIntent.TierCheck, [InquiryIntent.Dispute, InquiryIntent.ChargeReason]),
         (InquiryIntent.Cancelled, [InquiryIntent.Cancellation]),
         (InquiryIntent.Receipt, [InquiryIntent.PaymentStatus, InquiryIntent.Coverage]),
         (InquiryIntent.EmployerPays, [InquiryIntent.PaymentStatus]),
