@@ -1,9 +1,11 @@
 using Dapper;
 using DuesPilot.Features.Inquiries;
+using Spectre.Console.Testing;
 
 namespace DuesPilot.Ai.Tests;
 
 /// <summary>The member-question set of tests/golden/inquiries (written apart from the intent rules): complete labels, and no confident wrong answer.</summary>
+[Collection("Console")]
 public sealed class MemberQuestionSetTests
 {
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "GoldenInquiries");
@@ -34,6 +36,21 @@ public sealed class MemberQuestionSetTests
         var score = (await MemberInquiryEvaluation.RunAsync(Folder, AiOptions.FromConfiguration(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()), null, work)).Single();
         Assert.True(score.ConfidentWrong == 0, string.Join("\n", score.Misses));
         Assert.True(score.Accuracy >= 0.95m, $"accuracy {score.Accuracy}:\n{string.Join("\n", score.Misses)}");
+    }
+
+    [Fact]
+    public async Task AiEvalCommand_ReportsAccuracyAndConfidentWrongOnTheMemberSet()
+    {
+        var console = new TestConsole().Width(200);
+        Cli.Out.Console = console;
+        var root = new System.CommandLine.RootCommand { Cli.Commands.AiCommand.Create() };
+
+        var exit = await Cli.CliRunner.RunAsync(root, ["ai", "eval", "--data", GoldenStore.DataDirectory, "--inquiries", Folder]);
+
+        var total = MemberInquiryCase.Load(Path.Combine(Folder, "cases.json")).Count;
+        Assert.Equal(0, exit);
+        Assert.Contains("Confident wrong", console.Output, StringComparison.Ordinal);
+        Assert.Matches($@"GoldenInquiries\s*│\s*deterministic\s*│\s*\d+/{total}\s*│[^│]*│\s*0\s*│", console.Output);
     }
 
     [Fact]
