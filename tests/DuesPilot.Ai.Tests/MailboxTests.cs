@@ -114,7 +114,7 @@ public sealed class MailboxTests
     private static AnswerInquiryMail Handler(Store store, LocalSmtpSink smtp)
     {
         var clock = new FakeTimeProvider(GoldenStore.Data.Today);
-        var assistant = new AnswerInquiry(store, clock, new InquiryOptions(Convert.ToBase64String(new byte[48])), GoldenStore.Policies, new MonthlyProration(TierRates.Default), GovernedModel.Off(store, clock));
+        var assistant = AiEvaluation.Assistant(store, clock, new InquiryOptions(Convert.ToBase64String(new byte[48])), GovernedModel.Off(store, clock));
         return new AnswerInquiryMail(store, clock, assistant, new SmtpInquiryReplies(smtp.Options()), "dues@association.example.test");
     }
 
