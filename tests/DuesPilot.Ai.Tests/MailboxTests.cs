@@ -89,6 +89,28 @@ public sealed class MailboxTests
         Assert.All((await imap.KeywordsAsync()).Values, k => Assert.Contains(PollInquiryMailbox.DoneKeyword, k));
     }
 
+    [Theory]
+    [InlineData(StoreEngine.Sqlite)]
+    [InlineData(StoreEngine.Postgres)]
+    public async Task OneMessage_DeliveredTwiceUnderTwoUids_IsAnsweredOnce(StoreEngine engine)
+    {
+        await using var store = await TestStores.CreateAsync(engine);
+        await GoldenStore.Data.SeedAsync(store);
+        var sent = new Kept();
+        var clock = new FakeTimeProvider(GoldenStore.Data.Today);
+        var handler = new AnswerInquiryMail(store, clock, AiEvaluation.Assistant(store, clock, new InquiryOptions(Convert.ToBase64String(new byte[48])), GovernedModel.Off(store, clock)), sent, "dues@association.example.test");
+
+        var first = await handler.HandleAsync(new InboundMail("INBOX/7/1", "<q1@members.example>", "Dana Whitfield <DANA.WHITFIELD@example.org>", "Balance", "How much do I owe?"));
+        var copy = await handler.HandleAsync(new InboundMail("INBOX/7/2", "<q1@members.example>", "dana.whitfield@example.org", "Balance", "How much do I owe?"));
+
+        Assert.Equal(("replied", false, "10231"), (first.State, first.AlreadyDone, first.MemberId));
+        Assert.Equal(("replied", true), (copy.State, copy.AlreadyDone));
+        var reply = Assert.Single(sent.Messages);
+        Assert.Equal("dana.whitfield@example.org", reply.To.Mailboxes.Single().Address);
+        Assert.Equal("Re: Balance", reply.Subject);
+        Assert.Equal(1L, await store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inquiries WHERE channel = 'email'", transaction: tx)));
+    }
+
     [Fact]
     public void MailboxOptions_AreValidatedAtStart()
     {
@@ -129,6 +151,17 @@ public sealed class MailboxTests
     private static Microsoft.Extensions.Configuration.IConfiguration Config(params (string Key, string Value)[] values) =>
         Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(),
             values.Select(v => new KeyValuePair<string, string?>($"Inquiries:Mailbox:{v.Key}", v.Value))).Build();
+
+    private sealed class Kept : IInquiryReplySender
+    {
+        public List<MimeMessage> Messages { get; } = [];
+
+        public Task SendAsync(MimeMessage reply, CancellationToken ct)
+        {
+            Messages.Add(reply);
+            return Task.CompletedTask;
+        }
+    }
 
     /// <summary>Stops the poll (as a crash would) the Nth time a step with this prefix is reported, synchronously.</summary>
     private sealed class StopAt(string prefix, int nth, CancellationTokenSource stop) : IProgress<string>
