@@ -2,6 +2,7 @@ using DuesPilot.Ai;
 using DuesPilot.Domain.Proration;
 using DuesPilot.Features.Collections.Dunning;
 using DuesPilot.Features.ImisSync;
+using DuesPilot.Features.Inquiries.Mail;
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Invoicing;
 using DuesPilot.Features.Jobs;
@@ -106,6 +107,7 @@ public static class ServiceJobs
                     sp.GetRequiredService<IOptions<ImisWriteOptions>>().Value, ct)));
         }
 
+        services.AddInquiryMailbox(configuration);
         services.AddHostedService<ScheduledJobRunner>();
         services.AddHostedService(sp => new OutboxGauges(sp.GetRequiredService<Store>()));
 
