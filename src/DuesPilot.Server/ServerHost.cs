@@ -103,8 +103,9 @@ public static class ServerHost
         var password = configuration["Staff:InitialAdminPassword"];
         var generated = string.IsNullOrWhiteSpace(password);
         if (generated) password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', 'x').Replace('+', 'y');
-        await accounts.SaveAsync("admin", "Administrator", password!, [StaffRoles.Administrator], ct);
-        return generated ? password : null;
+        // Another instance starting at the same moment may win: then this one created nothing and prints nothing.
+        var created = await accounts.CreateFirstAdministratorAsync("admin", password!, ct);
+        return created && generated ? password : null;
     }
 
     /// <summary>

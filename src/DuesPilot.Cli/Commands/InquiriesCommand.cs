@@ -61,7 +61,7 @@ public static class InquiriesCommand
         {
             var options = Options();
             var clock = TimeProvider.System;
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var ai = AiOptions.FromConfiguration(AiCommand.Configuration());
             var model = new GovernedModel(store, clock, ai, AiChatClient.Create(ai), PromptRegistry.Embedded());
             var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new MonthlyProration(TierRates.FromConfiguration(AiCommand.Configuration())), model);
