@@ -60,8 +60,7 @@ public static class ServerHost
         builder.Services.AddIntake(configuration);
         builder.Services.AddStaffUi(configuration);
 
-        var policyFile = configuration["Billing:PolicyFile"];
-        builder.Services.AddSingleton(string.IsNullOrWhiteSpace(policyFile) ? LoadBillingPolicy.Example() : LoadBillingPolicy.FromFile(policyFile));
+        builder.Services.AddSingleton(LoadBillingPolicy.FromConfiguration(configuration));
 
         var imisConfigured = !string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]);
         if (imisConfigured) builder.Services.AddImisClient(configuration);
@@ -138,7 +137,7 @@ public static class ServerHost
         services.AddSingleton(_ => PolicyLibrary.Embedded(MiniLmEmbedder.Shared));
         // Memo interpretation for payments matching cannot settle: only with a model (evidence for the review item, never applied).
         if (ai.IsEnabled) services.AddSingleton<IMemoInterpreter>(sp => new InterpretMemo(sp.GetRequiredService<Store>(), sp.GetRequiredService<GovernedModel>()));
-        services.AddSingleton<IExpectedDues>(_ => new MonthlyProration(TierRates.FromConfiguration(configuration)));
+        services.AddSingleton<IExpectedDues>(sp => new PolicyExpectedDues(sp.GetRequiredService<BillingPolicy>()));
         services.AddSingleton<AnswerInquiry>();
         services.AddSingleton<RenderInquiryPage>();
         services.AddSingleton<IssueMemberLink>();

@@ -172,7 +172,7 @@ public static class AiEvaluation
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var options = new InquiryOptions(key);
-        var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new MonthlyProration(TierRates.Default), model);
+        var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new PolicyExpectedDues(Features.Invoicing.LoadBillingPolicy.Example()), model);
         var tokens = new MemberToken(key);
         var right = 0;
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
