@@ -32,6 +32,18 @@ public sealed record BankEntryMessage(
         FormatCode(format), e.Kind.ToString(), e.Amount.MinorUnits, e.Amount.Currency.Code, DbTime.Format(e.Date), Payment.ChannelCode(e.Method),
         e.PayerName, e.Reference, e.Memo, e.Position.ToString(), e.OriginalReference, e.ReasonCode, e.PayerId, fileName);
 
+    /// <summary>The message with card numbers masked in every text field.</summary>
+    public BankEntryMessage Masked() => this with
+    {
+        PayerName = RedactCardNumbers.RunOrNull(PayerName),
+        Reference = RedactCardNumbers.RunOrNull(Reference),
+        Memo = RedactCardNumbers.RunOrNull(Memo),
+        OriginalReference = RedactCardNumbers.RunOrNull(OriginalReference),
+        ReasonCode = RedactCardNumbers.RunOrNull(ReasonCode),
+        PayerId = RedactCardNumbers.RunOrNull(PayerId),
+        FileName = RedactCardNumbers.Run(FileName),
+    };
+
     public static string FormatCode(BankFileFormat format) => format switch
     {
         BankFileFormat.Nacha => InboxSources.Nacha,
@@ -90,7 +102,7 @@ public static class ImportBankFile
         var file = Parse(request, warnings);
         if (request.DryRun || store is null) return new ImportResult(file, 0, 0, 0, false, warnings);
         var format = BankEntryMessage.FormatCode(file.Format);
-        var name = Path.GetFileName(request.FileName);
+        var name = RedactCardNumbers.Run(Path.GetFileName(request.FileName));
 
         return await store.InTransactionAsync(async (c, tx) =>
         {
@@ -99,15 +111,10 @@ public static class ImportBankFile
             {
                 var message = BankEntryMessage.From(file.Format, entry, name);
                 // The position names the file by content, not by name, so a renamed copy is still the same file.
-                // A card number a payer wrote in a memo or name field is masked before it is stored; references
-                // (trace numbers are 15 digits) are left alone. The hash is of the masked body: both are deterministic.
-                var body = JsonSerializer.SerializeToUtf8Bytes(message with
-                {
-                    FileName = "",
-                    Memo = message.Memo is null ? null : RedactCardNumbers.Run(message.Memo),
-                    PayerName = message.PayerName is null ? null : RedactCardNumbers.Run(message.PayerName),
-                }, BankEntryMessage.Json);
-                var result = await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(format, $"{format}:{entry.Position}", QueueInboxItem.Hash(body), body,
+                // A card number a payer wrote in any field is masked before it is stored (references too: masking
+                // is deterministic, so a return still finds its original). The hash is of the masked body.
+                var body = JsonSerializer.SerializeToUtf8Bytes(message.Masked() with { FileName = "" }, BankEntryMessage.Json);
+                var result = await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(format, RedactCardNumbers.Run($"{format}:{entry.Position}"), QueueInboxItem.Hash(body), body,
                     "application/json", null, entry.Kind is BankEntryKind.Payment ? entry.Amount.MinorUnits : -entry.Amount.MinorUnits, entry.Amount.Currency.Code));
                 switch (result.Outcome)
                 {

@@ -76,14 +76,16 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
         }
         DateTimeOffset? submitted = ProcessStripeEvent.Str(t, "submitTimeUTC") is { } s &&
             DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        // Payers type card numbers into descriptions and names: every text the answer brings is masked before it can be stored.
+        string? Text(params string[] path) => RedactCardNumbers.RunOrNull(ProcessStripeEvent.Str(t, path));
         return new AuthorizeNetTransaction(
-            ProcessStripeEvent.Str(t, "transId") ?? "",
-            ProcessStripeEvent.Str(t, "transactionStatus"),
+            Text("transId") ?? "",
+            Text("transactionStatus"),
             Amount("settleAmount"), Amount("authAmount"),
-            ProcessStripeEvent.Str(t, "order", "invoiceNumber"), ProcessStripeEvent.Str(t, "order", "description"),
-            ProcessStripeEvent.Str(t, "customer", "id"), ProcessStripeEvent.Str(t, "customer", "email"),
-            ProcessStripeEvent.Str(t, "billTo", "firstName"), ProcessStripeEvent.Str(t, "billTo", "lastName"), ProcessStripeEvent.Str(t, "billTo", "company"),
-            ProcessStripeEvent.Str(t, "refTransId"), submitted);
+            Text("order", "invoiceNumber"), Text("order", "description"),
+            Text("customer", "id"), Text("customer", "email"),
+            Text("billTo", "firstName"), Text("billTo", "lastName"), Text("billTo", "company"),
+            Text("refTransId"), submitted);
     }
 }
 
