@@ -41,11 +41,12 @@ public static class AiCommand
     {
         var data = new Option<string?>("--data") { Description = "Golden set folder with association.json, inquiries.json and memos.json. Default: tests/DuesPilot.Ai.Tests/Data." };
         var verbose = new Option<bool>("--misses") { Description = "List every case a path got wrong." };
-        var command = new Command("eval", "Run memo interpretation and the billing assistant on the golden set: the deterministic path, and the configured model next to it.") { data, verbose };
+        var members = new Option<string?>("--inquiries") { Description = "Member-question set (e-mail and portal, labelled answer/staff) with association.json and cases.json. Default: tests/golden/inquiries." };
+        var command = new Command("eval", "Run memo interpretation and the billing assistant on the golden sets: the deterministic path, and the configured model next to it. Reports accuracy and the count of confident wrong answers on the member-question set.") { data, verbose, members };
         command.SetAction(async (parse, ct) =>
         {
             await RunEvalAsync(parse.GetValue(data), parse.GetValue(verbose), ct);
-            return 0;
+            return await RunMemberEvalAsync(parse.GetValue(members), parse.GetValue(verbose), ct);
         });
         return command;
     }
@@ -62,6 +63,44 @@ public static class AiCommand
         {
             var scores = await AiEvaluation.RunAsync(folder, options, AiChatClient.Create(options), work, ct);
             Print(scores, options, misses);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(work, true);
+        }
+    }
+
+    /// <summary>The member-question set (tests/golden/inquiries): accuracy and confident wrong answers per path. Exit code 1 when any answer was confidently wrong.</summary>
+    public static async Task<int> RunMemberEvalAsync(string? folder, bool misses, CancellationToken ct)
+    {
+        if (folder is null)
+        {
+            folder = Path.Combine(Environment.CurrentDirectory, "tests", "golden", "inquiries");
+            if (!Directory.Exists(folder))
+            {
+                Out.Console.MarkupLine($"[yellow]Member-question set not measured: {Markup.Escape(folder)} does not exist (run from the repository root or pass --inquiries).[/]");
+                return 0;
+            }
+        }
+
+        foreach (var file in new[] { "association.json", "cases.json" })
+            if (!File.Exists(Path.Combine(folder, file))) throw new UserInputException($"member-question set file '{Path.Combine(folder, file)}' is missing (use --inquiries)");
+        var options = AiOptions.FromConfiguration(Configuration());
+        var work = Directory.CreateTempSubdirectory("duespilot-ai-eval-").FullName;
+        try
+        {
+            var scores = await MemberInquiryEvaluation.RunAsync(folder, options, AiChatClient.Create(options), work, ct);
+            var table = new Table().AddColumns(new TableColumn("Member questions"), new TableColumn("Path"), new TableColumn("Right").RightAligned(), new TableColumn("Accuracy").RightAligned(),
+                new TableColumn("Confident wrong").RightAligned(), new TableColumn("Handed to staff, answer possible").RightAligned());
+            foreach (var s in scores)
+                table.AddRow(Markup.Escape(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))), s.Path == "model" ? $"model ({Markup.Escape(options.Model!)})" : s.Path, $"{s.Right}/{s.Total}", s.Accuracy.ToString("P1", CultureInfo.InvariantCulture),
+                    s.ConfidentWrong == 0 ? "0" : $"[red]{s.ConfidentWrong}[/]", s.SafeMisses.ToString(CultureInfo.InvariantCulture));
+            Out.Console.Write(table);
+            if (misses)
+                foreach (var s in scores)
+                    foreach (var m in s.Misses) Out.Console.MarkupLine($"[yellow]members/{Markup.Escape(s.Path)}[/] {Markup.Escape(m)}");
+            return scores.Any(s => s.ConfidentWrong > 0) ? 1 : 0;
         }
         finally
         {

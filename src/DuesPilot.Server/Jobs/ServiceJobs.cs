@@ -2,6 +2,7 @@ using DuesPilot.Ai;
 using DuesPilot.Domain.Proration;
 using DuesPilot.Features.Collections.Dunning;
 using DuesPilot.Features.ImisSync;
+using DuesPilot.Features.Inquiries.Mail;
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Invoicing;
 using DuesPilot.Features.Jobs;
@@ -100,6 +101,7 @@ public static class ServiceJobs
                 SendImisWrites.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<IImisClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ImisOptions>>().Value, ct)));
         }
 
+        services.AddInquiryMailbox(configuration);
         services.AddHostedService<ScheduledJobRunner>();
 
         // Month close of deferred dues (Revenue:Close:Enabled) and dunning (Collections:Dunning:Enabled): off

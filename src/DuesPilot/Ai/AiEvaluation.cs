@@ -168,11 +168,15 @@ public static class AiEvaluation
         return new EvalScore("memo-interpretation", path, right, cases.Count, outcomes, misses);
     }
 
+    /// <summary>The billing assistant as the evaluations run it: embedded policies, the default expected dues.</summary>
+    public static AnswerInquiry Assistant(Store store, TimeProvider clock, InquiryOptions options, GovernedModel model) =>
+        new(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new PolicyExpectedDues(Features.Invoicing.LoadBillingPolicy.Example()), model);
+
     private static async Task<EvalScore> InquiryScoreAsync(Store store, TimeProvider clock, GovernedModel model, IReadOnlyList<InquiryCase> cases, string path, CancellationToken ct)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var options = new InquiryOptions(key);
-        var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new PolicyExpectedDues(Features.Invoicing.LoadBillingPolicy.Example()), model);
+        var handler = Assistant(store, clock, options, model);
         var tokens = new MemberToken(key);
         var right = 0;
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -146,6 +146,13 @@ public static class SendImisWrites
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
 
+            case Inquiries.Mail.AnswerInquiryMail.MemberNoteKind:
+            {
+                var note = JsonSerializer.Deserialize<Inquiries.Mail.MemberNote>(payload)!;
+                var added = await client.AddPartyNoteAsync(new MemberId(note.MemberId), note.Purpose, note.Text, ct);
+                return ("done", $"note {added.PartyNoteId}");
+            }
+
             default:
                 return ("failed", $"unknown outbox kind '{kind}' ({key})");
         }

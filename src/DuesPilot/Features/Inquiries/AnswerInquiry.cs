@@ -70,7 +70,10 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         public InquiryResponse ToResponse() => new(StatusCode(Status), Answer, InquiryIntents.Code(Intent), Citations, InquiryId);
     }
 
-    private sealed record Draft(InquiryIntent Intent, string Text, List<InquiryCitation> Facts, List<PolicyParagraph> Policies, decimal Confidence, DiscrepancyFinding? Finding = null);
+    private sealed record Draft(InquiryIntent Intent, string Text, List<InquiryCitation> Facts, List<PolicyParagraph> Policies, decimal Confidence, DiscrepancyFinding? Finding = null, string? StaffAction = null)
+    {
+        public IReadOnlyList<InquiryIntent> Intents { get; init; } = [Intent];
+    }
 
     public async Task<Outcome> HandleAsync(Request request, CancellationToken ct = default)
     {
@@ -82,7 +85,21 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         if (!token.IsValid)
             return new Outcome(InquiryStatus.Unauthorized, "This link is not valid any more. Please open the billing assistant again from the member portal.", InquiryIntent.Unknown, [], 0m, "none", Problem: token.Problem.ToString());
 
-        var statement = await store.InTransactionAsync((c, tx) => MemberStatement.LoadAsync(c, tx, token.MemberId!.Value, options.IncludeHousehold), ct);
+        return await AnswerMemberAsync(token.MemberId!.Value, question, "portal", ct: ct);
+    }
+
+    /// <summary>
+    /// Answers a member who is already identified: by a verified token (the portal) or by the one member
+    /// whose e-mail address sent the message (the support mailbox). The same intents, facts, review items,
+    /// <c>inquiries</c> row and audit event for both doors; <paramref name="channel"/> is recorded.
+    /// </summary>
+    /// <param name="inquiryId">A fixed id for the inquiry (the mailbox derives it from the message, so a retried message cannot be answered twice); a new one when null.</param>
+    public async Task<Outcome> AnswerMemberAsync(MemberId memberId, string question, string channel, string? inquiryId = null, CancellationToken ct = default)
+    {
+        question = (question ?? "").Trim();
+        if (question.Length == 0 || question.Length > MaxQuestionLength)
+            return new Outcome(InquiryStatus.Rejected, $"Please ask a question of 1 to {MaxQuestionLength} characters.", InquiryIntent.Unknown, [], 0m, "none", Problem: "question-length");
+        var statement = await store.InTransactionAsync((c, tx) => MemberStatement.LoadAsync(c, tx, memberId, options.IncludeHousehold), ct);
         if (statement is null)
             return new Outcome(InquiryStatus.Unauthorized, "This link is not valid any more. Please open the billing assistant again from the member portal.", InquiryIntent.Unknown, [], 0m, "none", Problem: "unknown-member");
 
@@ -93,7 +110,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
             text += " I have passed your question to the membership office; a staff member will reply within two business days.";
 
         var citations = draft.Facts.Concat(draft.Policies.Select(p => new InquiryCitation(p.Citation, p.Text))).ToList();
-        var inquiryId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
+        inquiryId ??= Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
         var (answer, phrasedBy) = await PhraseAsync(statement, question, draft, text, citations, inquiryId, ct);
 
         var mask = new MaskingSession(new MaskingRules(true, statement.Scope.Select(m => m.Id.Value).ToList()));
@@ -101,17 +118,17 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         var reviewItemId = await store.InTransactionAsync(async (c, tx) =>
         {
             string? itemId = null;
-            if (status == InquiryStatus.HandedToStaff) itemId = await OpenReviewItemAsync(c, tx, statement, draft, inquiryId, maskedQuestion);
+            if (status == InquiryStatus.HandedToStaff) itemId = await OpenReviewItemAsync(c, tx, statement, draft, inquiryId, maskedQuestion, channel);
             var now = clock.GetUtcNow();
             await c.ExecuteAsync(
                 """
-                INSERT INTO inquiries (inquiry_id, member_id, asked_at, intent, question_masked, answer, citations, outcome, confidence, phrased_by, review_item_id)
-                VALUES (@inquiryId, @member, @at, @intent, @maskedQuestion, @answer, @cites, @outcome, @confidence, @phrasedBy, @itemId)
+                INSERT INTO inquiries (inquiry_id, member_id, asked_at, intent, question_masked, answer, citations, outcome, confidence, phrased_by, review_item_id, channel)
+                VALUES (@inquiryId, @member, @at, @intent, @maskedQuestion, @answer, @cites, @outcome, @confidence, @phrasedBy, @itemId, @channel)
                 """,
                 new
                 {
                     inquiryId, member = statement.Member.Id.Value, at = DbTime.Format(now), intent = InquiryIntents.Code(draft.Intent), maskedQuestion, answer,
-                    cites = JsonSerializer.Serialize(citations.Select(x => x.Id)), outcome = StatusCode(status), confidence = draft.Confidence.ToString(Ci), phrasedBy, itemId,
+                    cites = JsonSerializer.Serialize(citations.Select(x => x.Id)), outcome = StatusCode(status), confidence = draft.Confidence.ToString(Ci), phrasedBy, itemId, channel,
                 }, tx);
             await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(
                 GovernedModel.Actor,
@@ -119,7 +136,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
                 $"inquiry:{inquiryId}",
                 StatusCode(status),
                 statement.Member.Id.Value,
-                JsonSerializer.Serialize(new { intent = InquiryIntents.Code(draft.Intent), question = maskedQuestion, citations = citations.Select(x => x.Id), finding = draft.Finding?.Kind, review_item = itemId }),
+                JsonSerializer.Serialize(new { channel, intent = InquiryIntents.Code(draft.Intent), intents = draft.Intents.Select(InquiryIntents.Code), question = maskedQuestion, citations = citations.Select(x => x.Id), finding = draft.Finding?.Kind, review_item = itemId }),
                 RuleVersion: phrasedBy == "template" ? TemplateVersion : $"{TemplateVersion}; {phrasedBy}"));
             return itemId;
         }, ct);
@@ -138,26 +155,58 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
 
     private Draft Compose(MemberStatement s, string question)
     {
-        var intent = InquiryIntents.Classify(question);
+        var intents = InquiryIntents.ClassifyAll(question);
         var clues = InquiryIntents.Read(question);
-        var draft = intent switch
-        {
-            InquiryIntent.Dispute => Dispute(s, clues),
-            InquiryIntent.Split => Split(s, clues),
-            InquiryIntent.PaymentStatus => PaymentStatus(s, clues),
-            InquiryIntent.Cancellation => Cancellation(s),
-            InquiryIntent.Credit => Credit(s),
-            InquiryIntent.ChargeReason => Explain(s, clues, InquiryIntent.ChargeReason),
-            InquiryIntent.Coverage => Explain(s, clues, InquiryIntent.Coverage),
-            InquiryIntent.DueDate => DueDate(s),
-            InquiryIntent.Balance => Balance(s),
-            InquiryIntent.PaidThrough => PaidThrough(s),
-            InquiryIntent.Invoices => InvoiceList(s),
-            _ => PolicyAnswer(question),
-        };
+        // A question about someone else that asks nothing else: the refusal is the whole answer.
+        var drafts = intents.Count == 0 && clues.MentionsSomeoneElse ? [new Draft(InquiryIntent.Unknown, "", [], Policy("policies/household.md#who-can-see-what¶1"), 0.9m)]
+            : intents.Count == 0 ? [PolicyAnswer(question)]
+            : intents.Select(i => ComposeOne(s, i, clues, question)).ToList();
+        var draft = drafts.Count == 1 ? drafts[0] : Combine(drafts);
         if (clues.MentionsSomeoneElse)
-            draft = draft with { Text = "I can only discuss your own account" + (s.Household.Count > 0 ? " and your household's" : "") + ". " + draft.Text };
+            draft = draft with { Text = ("I can only discuss your own account" + (s.Household.Count > 0 ? " and your household's" : "") + ". " + draft.Text).Trim() };
         return draft;
+    }
+
+    private Draft ComposeOne(MemberStatement s, InquiryIntent intent, QuestionClues clues, string question) => intent switch
+    {
+        InquiryIntent.NeedsStaff => NeedsStaff(s),
+        InquiryIntent.PaidTwice => PaidTwice(s, clues, question),
+        InquiryIntent.Cancelled => Cancelled(s),
+        InquiryIntent.TierCheck => TierCheck(s, clues),
+        InquiryIntent.UpdateCard => UpdateCard(),
+        InquiryIntent.Receipt => Receipt(s, question),
+        InquiryIntent.EmployerPays => EmployerPays(s, question),
+        InquiryIntent.LapsedButPaid => LapsedButPaid(s),
+        InquiryIntent.HowToPay => FromPolicy(InquiryIntent.HowToPay, "policies/payments.md#paying-by-check¶1", "policies/payments.md#accepted-payment-methods¶1"),
+        InquiryIntent.Rates => FromPolicy(InquiryIntent.Rates, "policies/dues-and-tiers.md#dues-rates¶1", "policies/dues-and-tiers.md#dues-rates¶2"),
+        InquiryIntent.Dispute => Dispute(s, clues),
+        InquiryIntent.Split => DuplicateOpenInvoices(s) ?? Split(s, clues),
+        InquiryIntent.PaymentStatus => PaymentStatus(s, clues, question),
+        InquiryIntent.Cancellation => s.Member.Status == MemberStatus.Active ? Cancellation(s) : Cancelled(s),
+        InquiryIntent.Credit => Credit(s),
+        InquiryIntent.ChargeReason => Explain(s, clues, InquiryIntent.ChargeReason),
+        InquiryIntent.Coverage => Explain(s, clues, InquiryIntent.Coverage),
+        InquiryIntent.DueDate => DuplicateOpenInvoices(s) ?? DueDate(s),
+        InquiryIntent.Balance => DuplicateOpenInvoices(s) ?? Balance(s),
+        InquiryIntent.PaidThrough => PaidThrough(s),
+        InquiryIntent.Invoices => InvoiceList(s),
+        InquiryIntent.Unknown => new Draft(InquiryIntent.Unknown, "I could not read your question.", [], [], 0.2m),
+        _ => PolicyAnswer(question),
+    };
+
+    /// <summary>Several questions in one message: every answer, in order; staff when any part needs staff.</summary>
+    private static Draft Combine(List<Draft> drafts)
+    {
+        var finding = drafts.Select(d => d.Finding).FirstOrDefault(f => f is not null);
+        var lead = drafts.FirstOrDefault(d => d.Finding is not null) ?? drafts.MinBy(d => d.Confidence)!;
+        return new Draft(
+            drafts[0].Intent,
+            string.Join(" ", drafts.Select(d => d.Text.Trim())),
+            drafts.SelectMany(d => d.Facts).DistinctBy(f => f.Id).ToList(),
+            drafts.SelectMany(d => d.Policies).DistinctBy(p => p.Citation).ToList(),
+            drafts.Min(d => d.Confidence),
+            finding,
+            lead.StaffAction) { Intents = drafts.Select(d => d.Intent).ToList() };
     }
 
     // ---- intents -------------------------------------------------------------------------------
@@ -223,10 +272,11 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         var owner = s.Scope.First(m => m.Id == invoice.MemberId);
         if (!SplitTiers.Contains(owner.Tier, StringComparer.OrdinalIgnoreCase))
             return new Draft(InquiryIntent.Split, $"Invoice {invoice.Id} ({invoice.Balance.ToDisplayString()} open) cannot be split: {TierName(owner.Tier)} dues are already reduced and are not split into installments.", facts, policy, 0.9m);
-        if (invoice.Balance < Money.Usd(300m))
-            return new Draft(InquiryIntent.Split, $"Invoice {invoice.Id} has {invoice.Balance.ToDisplayString()} open, which is below the $300.00 minimum for a payment plan, so it cannot be split.", facts, policy, 0.9m);
+        // Past due first: whether a plan is possible at all is then the office's call, not the minimum's.
         if (invoice.DueDate < today)
             return new Draft(InquiryIntent.Split, $"Invoice {invoice.Id} was due on {D(invoice.DueDate)} and is past due, so a payment plan needs the membership office's approval.", facts, [.. policy, .. Policy("policies/installments.md#who-can-use-a-plan¶2")], 0.5m);
+        if (invoice.Balance < Money.Usd(300m))
+            return new Draft(InquiryIntent.Split, $"Invoice {invoice.Id} has {invoice.Balance.ToDisplayString()} open, which is below the $300.00 minimum for a payment plan, so it cannot be split.", facts, policy, 0.9m);
 
         var parts = invoice.Balance.Allocate(4);
         var schedule = parts.Select((amount, k) => $"{amount.ToDisplayString()} due {D(invoice.DueDate.AddMonths(k))}");
@@ -235,7 +285,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
             facts, policy, 0.9m);
     }
 
-    private Draft PaymentStatus(MemberStatement s, QuestionClues clues)
+    private Draft PaymentStatus(MemberStatement s, QuestionClues clues, string question)
     {
         var facts = new List<InquiryCitation>();
         var word = clues.Channel is { } ch ? ChannelWord(ch) : "payment";
@@ -258,6 +308,20 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         }
 
         var sb = new StringBuilder();
+        var latest = payments.Max(p => p.ReceivedAt);
+        // "I mailed it last week" and the newest payment is months old: that is not the one they mean.
+        if (clues.Amounts.Count == 0 && clues.Month is null && (Today.DayNumber - DateOnly.FromDateTime(latest.UtcDateTime).DayNumber > 45 || InquiryIntents.SaysRecently(question) && Today.DayNumber - DateOnly.FromDateTime(latest.UtcDateTime).DayNumber > 10))
+        {
+            var last = payments.OrderByDescending(p => p.ReceivedAt).First();
+            facts.Add(PaymentFact(s, last));
+            var wait = clues.Channel == PaymentChannel.Check
+                ? "Checks usually appear on your account within five business days after they reach our lockbox; if it has been more than ten business days, please contact the membership office before you stop payment."
+                : "Payments are usually applied within one business day; if yours does not appear, please contact the membership office.";
+            return new Draft(InquiryIntent.PaymentStatus,
+                $"The most recent {word} we have from you is your {ChannelWord(last.Channel)}{Ref(last)} for {last.VisibleAmount.ToDisplayString()} received on {D(last.ReceivedAt)}. {Applied(s, last)} Nothing newer has reached us yet. {wait}",
+                facts, policy, 0.8m);
+        }
+
         foreach (var p in payments.OrderByDescending(p => p.ReceivedAt).Take(3))
         {
             facts.Add(PaymentFact(s, p));
@@ -325,12 +389,14 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
             sb.Append(Ci, $"Your membership is paid through {D(through)}. ");
         }
 
-        sb.Append("A cancellation is handled by the membership office.");
+        sb.Append("The rule: cancelling within 30 days of paying your annual dues refunds the dues for the full months remaining in the year, less a $25.00 processing fee; after 30 days dues are not refundable. A cancellation is handled by the membership office.");
         return new Draft(InquiryIntent.Cancellation, sb.ToString(), facts, Policy("policies/refunds-and-disputes.md#cancelling-a-membership¶1"), 0.8m);
     }
 
     private Draft Credit(MemberStatement s)
     {
+        // A payment that repeats a paid invoice and is not applied yet: staff decide credit or refund.
+        if (FindDuplicatePayment(s) is { } dup && dup.Second.Allocations.Count == 0) return DuplicatePaymentDraft(s, dup);
         var facts = new List<InquiryCitation>();
         var credit = CreditOnAccount(s, facts);
         var text = credit.IsPositive
@@ -355,6 +421,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         if (hits.Count == 0 || hits[0].Score < 0.25f)
             return new Draft(InquiryIntent.Unknown, "I could not answer that from your account or our billing policies.", [], [], 0.3m);
         var best = hits[0].Paragraph;
+        // A policy paragraph is general; it answers the member alone only when it is clearly the one asked about.
         return new Draft(InquiryIntent.Policy, $"From our billing policy ({best.Heading}): {best.Text}", [], [best], hits[0].Score >= 0.5f ? 0.75m : 0.6m);
     }
 
@@ -475,7 +542,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         return a.InvoiceDate.Year == b.InvoiceDate.Year;
     }
 
-    private async Task<string> OpenReviewItemAsync(DbConnection c, DbTransaction tx, MemberStatement s, Draft draft, string inquiryId, string maskedQuestion)
+    private async Task<string> OpenReviewItemAsync(DbConnection c, DbTransaction tx, MemberStatement s, Draft draft, string inquiryId, string maskedQuestion, string channel)
     {
         var f = draft.Finding;
         // A real error is keyed by invoice and kind, so asking twice about one duplicate opens one item.
@@ -483,8 +550,9 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         var now = DbTime.Format(clock.GetUtcNow());
         var analysis = JsonSerializer.Serialize(new
         {
-            inquiry = inquiryId, question = maskedQuestion, intent = InquiryIntents.Code(draft.Intent), finding = f?.Kind, detail = f?.Analysis,
-            draft_answer = draft.Text, citations = draft.Facts.Select(x => x.Id).Concat(draft.Policies.Select(p => p.Citation)),
+            inquiry = inquiryId, channel, question = maskedQuestion, intent = InquiryIntents.Code(draft.Intent), intents = draft.Intents.Select(InquiryIntents.Code),
+            finding = f?.Kind, detail = f?.Analysis, draft_answer = draft.Text, citations = draft.Facts.Select(x => x.Id).Concat(draft.Policies.Select(p => p.Citation)),
+            member = MemberContext(s),
         });
         await c.ExecuteAsync(
             """
@@ -497,7 +565,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
                 id = Guid.CreateVersion7(clock.GetUtcNow()).ToString("D"), subject, member = s.Member.Id.Value,
                 priority = f?.Kind switch { "wrong-tier" or "duplicate-invoice" => 70, "duplicate-payment" => 60, "unexplained" => 50, _ => 30 },
                 confidence = draft.Confidence.ToString(Ci),
-                action = f?.SuggestedAction ?? "Answer the member's question.",
+                action = f?.SuggestedAction ?? draft.StaffAction ?? "Answer the member's question.",
                 reason = f is null ? $"Member question below the confidence threshold ({InquiryIntents.Code(draft.Intent)})" : $"Member disputed a charge: {f.Kind}",
                 analysis, amount = f?.Difference.MinorUnits, currency = f?.Difference.Currency.Code, now,
             }, tx);

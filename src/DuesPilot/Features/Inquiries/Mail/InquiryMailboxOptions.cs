@@ -1,0 +1,46 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace DuesPilot.Features.Inquiries.Mail;
+
+/// <summary>
+/// The support mailbox (<c>Inquiries:Mailbox</c>): where members' billing questions arrive by e-mail.
+/// Bound and validated once at start; absent (no <c>Host</c>) means the mailbox door is off.
+/// </summary>
+/// <param name="Security"><c>none</c> (plain IMAP, tests and local relays), <c>starttls</c>, <c>ssl</c> (IMAPS) or <c>auto</c>.</param>
+/// <param name="AutoReply">True (default): confident answers are sent by SMTP at once. False: every reply is drafted on a review item for staff to send.</param>
+/// <param name="MaxPerPoll">Messages handled in one poll; the rest wait for the next.</param>
+public sealed record InquiryMailboxOptions(string Host, int Port, string User, string Password, string Folder = "INBOX", string Security = "auto", bool AutoReply = true, int MaxPerPoll = 50, int TimeoutSeconds = 30)
+{
+    public static InquiryMailboxOptions? FromConfiguration(IConfiguration configuration)
+    {
+        var s = configuration.GetSection("Inquiries:Mailbox");
+        if (string.IsNullOrWhiteSpace(s["Host"])) return null;
+        var o = new InquiryMailboxOptions(
+            s["Host"]!,
+            s["Port"] is { Length: > 0 } p ? int.Parse(p, CultureInfo.InvariantCulture) : 993,
+            s["User"] ?? "",
+            s["Password"] ?? "",
+            s["Folder"] is { Length: > 0 } f ? f : "INBOX",
+            s["Security"] is { Length: > 0 } sec ? sec.ToLowerInvariant() : "auto",
+            !bool.TryParse(s["AutoReply"], out var auto) || auto,
+            s["MaxPerPoll"] is { Length: > 0 } m ? int.Parse(m, CultureInfo.InvariantCulture) : 50,
+            s["TimeoutSeconds"] is { Length: > 0 } t ? int.Parse(t, CultureInfo.InvariantCulture) : 30);
+        o.Validate();
+        return o;
+    }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host)) throw new InvalidOperationException("Inquiries:Mailbox:Host is required.");
+        if (Port is < 1 or > 65535) throw new InvalidOperationException("Inquiries:Mailbox:Port must be 1-65535.");
+        if (string.IsNullOrWhiteSpace(User)) throw new InvalidOperationException("Inquiries:Mailbox:User is required when Inquiries:Mailbox:Host is set.");
+        if (string.IsNullOrEmpty(Password)) throw new InvalidOperationException("Inquiries:Mailbox:Password is required when Inquiries:Mailbox:Host is set (keep it in secrets).");
+        if (string.IsNullOrWhiteSpace(Folder)) throw new InvalidOperationException("Inquiries:Mailbox:Folder must name a folder.");
+        if (Security is not ("none" or "starttls" or "ssl" or "auto")) throw new InvalidOperationException("Inquiries:Mailbox:Security must be none, starttls, ssl or auto.");
+        if (MaxPerPoll is < 1 or > 1000) throw new InvalidOperationException("Inquiries:Mailbox:MaxPerPoll must be 1-1000.");
+        if (TimeoutSeconds is < 1 or > 300) throw new InvalidOperationException("Inquiries:Mailbox:TimeoutSeconds must be 1-300.");
+    }
+
+    public override string ToString() => $"{User}@{Host}:{Port}/{Folder}";
+}
