@@ -60,8 +60,7 @@ public static class ServerHost
         builder.Services.AddIntake(configuration);
         builder.Services.AddStaffUi(configuration);
 
-        var policyFile = configuration["Billing:PolicyFile"];
-        builder.Services.AddSingleton(string.IsNullOrWhiteSpace(policyFile) ? LoadBillingPolicy.Example() : LoadBillingPolicy.FromFile(policyFile));
+        builder.Services.AddSingleton(LoadBillingPolicy.FromConfiguration(configuration));
 
         var imisConfigured = !string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]);
         if (imisConfigured) builder.Services.AddImisClient(configuration);
@@ -105,8 +104,9 @@ public static class ServerHost
         var password = configuration["Staff:InitialAdminPassword"];
         var generated = string.IsNullOrWhiteSpace(password);
         if (generated) password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', 'x').Replace('+', 'y');
-        await accounts.SaveAsync("admin", "Administrator", password!, [StaffRoles.Administrator], ct);
-        return generated ? password : null;
+        // Another instance starting at the same moment may win: then this one created nothing and prints nothing.
+        var created = await accounts.CreateFirstAdministratorAsync("admin", password!, ct);
+        return created && generated ? password : null;
     }
 
     /// <summary>
@@ -131,7 +131,7 @@ public static class ServerHost
         services.AddSingleton(_ => PolicyLibrary.Embedded(MiniLmEmbedder.Shared));
         // Memo interpretation for payments matching cannot settle: only with a model (evidence for the review item, never applied).
         if (ai.IsEnabled) services.AddSingleton<IMemoInterpreter>(sp => new InterpretMemo(sp.GetRequiredService<Store>(), sp.GetRequiredService<GovernedModel>()));
-        services.AddSingleton<IExpectedDues>(_ => new MonthlyProration(TierRates.FromConfiguration(configuration)));
+        services.AddSingleton<IExpectedDues>(sp => new PolicyExpectedDues(sp.GetRequiredService<BillingPolicy>()));
         services.AddSingleton<AnswerInquiry>();
         services.AddSingleton<RenderInquiryPage>();
         services.AddSingleton<IssueMemberLink>();

@@ -29,6 +29,25 @@ public sealed class StaffAccounts(Store store, TimeProvider clock)
             new { userName, displayName, hash, roles = string.Join(',', roleList), now = DbTime.Format(clock.GetUtcNow()) }, tx), ct);
     }
 
+    /// <summary>
+    /// Creates the first administrator only while no account exists, in one statement (insert-if-absent):
+    /// of two instances starting on a fresh database, exactly one creates it and reports true, so only one
+    /// prints a password, and it is the one that works.
+    /// </summary>
+    public async Task<bool> CreateFirstAdministratorAsync(string userName, string password, CancellationToken ct = default)
+    {
+        if (password.Length < 8) throw new ArgumentException("A staff password needs at least 8 characters.", nameof(password));
+        var hash = Hasher.HashPassword(userName, password);
+        var rows = await store.InTransactionAsync((c, tx) => c.ExecuteAsync(
+            """
+            INSERT INTO staff_users (user_name, display_name, password_hash, roles, created_at, disabled)
+            SELECT @userName, 'Administrator', @hash, @roles, @now, 0 WHERE NOT EXISTS (SELECT 1 FROM staff_users)
+            ON CONFLICT (user_name) DO NOTHING
+            """,
+            new { userName, hash, roles = StaffRoles.Administrator, now = DbTime.Format(clock.GetUtcNow()) }, tx), ct);
+        return rows == 1;
+    }
+
     /// <summary>The account when the password is right and the account enabled; otherwise null (no hint which part was wrong).</summary>
     public async Task<StaffAccount?> VerifyAsync(string userName, string password, CancellationToken ct = default)
     {

@@ -47,7 +47,7 @@ public sealed class GoldenStore : IAsyncDisposable
         chat is null ? GovernedModel.Off(Store, Clock) : new GovernedModel(Store, Clock, options!, chat, PromptRegistry.Embedded());
 
     public AnswerInquiry Assistant(GovernedModel? model = null, InquiryOptions? options = null) =>
-        new(Store, Clock, options ?? new InquiryOptions(SigningKey), Policies, new MonthlyProration(TierRates.Default), model ?? Model());
+        new(Store, Clock, options ?? new InquiryOptions(SigningKey), Policies, new PolicyExpectedDues(Features.Invoicing.LoadBillingPolicy.Example()), model ?? Model());
 
     public Task<AnswerInquiry.Outcome> AskAsync(string memberId, string question, GovernedModel? model = null) =>
         Assistant(model).HandleAsync(new AnswerInquiry.Request(TokenFor(memberId), question));

@@ -82,7 +82,7 @@ public sealed class FullHostTests : IAsyncLifetime
         var amount = single[pair[0].Id].Balance;
         var csv = $"Deposit Date,Check Number,Amount,Payer Name,Memo\n2026-06-20,77123,{amount.ToPlainString()},\"{pair[0].LastName!.ToUpperInvariant()}\",\"dues\"\n";
         await ImportBankFile.RunAsync(store, _clock, new ImportRequest("lockbox-20260620.csv", Encoding.UTF8.GetBytes(csv)));
-        var worker = new ProcessInbox(store, _clock, new InboxWorkerOptions(), null, "test");
+        var worker = new ProcessInbox(store, _clock, new InboxWorkerOptions(), services.GetRequiredService<PostingBooks>(), null, "test");
         while ((await worker.RunOnceAsync(CancellationToken.None)).Leased > 0)
         {
         }

@@ -43,6 +43,8 @@ public static class ChaosFuzz
     /// What the Stripe endpoint does with a body: verify a valid signature over it (Stripe.net reads the JSON),
     /// compute the payload hash, and prepare the event the way the inbox worker does.
     /// </summary>
+    private static readonly Lazy<DuesPilot.Features.Posting.PostingBooks> FuzzBooks = new(Commands.CommonOptions.Books);
+
     private static void ParseStripe(byte[] body)
     {
         var text = VerifyStripeSignature.Decode(body) ?? throw new InboxItemException("not UTF-8: refused as malformed at the door", retryable: false);
@@ -51,7 +53,7 @@ public static class ChaosFuzz
         var (verdict, eventId, _) = VerifyStripeSignature.Run(text, VerifyStripeSignature.Sign(text, "whsec_fuzz", now.ToUnixTimeSeconds()), ["whsec_fuzz"], 300, clock);
         if (verdict != SignatureVerdict.Valid || eventId is null) throw new InboxItemException($"refused at the door: {verdict}", retryable: false);
         IntakeEndpoints.StripePayloadHash(body);
-        ProcessStripeEvent.Prepare(new LeasedItem { ItemId = "fuzz", Source = InboxSources.Stripe, IdempotencyKey = $"stripe:{eventId}", Body = body }, clock);
+        ProcessStripeEvent.Prepare(new LeasedItem { ItemId = "fuzz", Source = InboxSources.Stripe, IdempotencyKey = $"stripe:{eventId}", Body = body }, clock, FuzzBooks.Value);
     }
 
     public static TargetOutcome Run(FuzzTarget target, IReadOnlyList<byte[]> seeds, int seed, long maxInputs, TimeSpan maxTime, CancellationToken ct)

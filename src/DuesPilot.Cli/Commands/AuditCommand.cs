@@ -16,7 +16,7 @@ public static class AuditCommand
         var verify = new Command("verify", "Recompute the hash chain; exit 3 and name the first altered, removed or reordered row.") { data, db };
         verify.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var result = await new AuditTrail(store, TimeProvider.System).VerifyAsync(ct);
             if (result.IsIntact)
             {
@@ -35,7 +35,7 @@ public static class AuditCommand
         var list = new Command("list", "Show the newest audit rows.") { data2, db2, subject, limit };
         list.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data2), parse.GetValue(db2)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data2), parse.GetValue(db2), ct);
             var rows = await new AuditTrail(store, TimeProvider.System).ListAsync(parse.GetValue(subject), parse.GetValue(limit), ct);
             var table = new Table().AddColumns("#", "When (UTC)", "Actor", "Action", "Subject", "Outcome");
             foreach (var r in rows)

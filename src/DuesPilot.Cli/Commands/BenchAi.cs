@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using DuesPilot.Ai;
 using DuesPilot.Domain;
 using DuesPilot.Features.Inquiries;
+using DuesPilot.Features.Invoicing;
 using DuesPilot.Persistence;
 using Spectre.Console;
 
@@ -48,7 +49,7 @@ public static class BenchAi
                 await association.SeedAsync(store);
                 var clock = new FixedClock(association.Today);
                 var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-                var handler = new AnswerInquiry(store, clock, new InquiryOptions(key), policies, new MonthlyProration(TierRates.Default), GovernedModel.Off(store, clock));
+                var handler = new AnswerInquiry(store, clock, new InquiryOptions(key), policies, new PolicyExpectedDues(LoadBillingPolicy.Example()), GovernedModel.Off(store, clock));
                 var tokens = new MemberToken(key);
                 sw.Restart();
                 var count = 0;

@@ -29,7 +29,7 @@ public static class BillingSetupCommand
             var domain = address is null ? null : address.Contains('@', StringComparison.Ordinal) ? address[(address.IndexOf('@', StringComparison.Ordinal) + 1)..] : throw new UserInputException($"--email '{address}' is not an e-mail address.");
             var profile = new NewMemberProfile(new MemberId(parse.GetValue(member)!), parse.GetValue(organization) ? PartyKind.Organization : PartyKind.Person, parse.GetValue(tier),
                 parse.GetValue(student), parse.GetValue(retired), parse.GetValue(employer) is { } e ? new MemberId(e) : null, parse.GetValue(household), domain);
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var s = await SuggestBillingPackage.HandleAsync(store, TimeProvider.System, profile, ct);
             var table = new Table().Title($"Suggested billing package for {Markup.Escape(profile.MemberId.Value)}").AddColumns("Part", "Suggestion", "Why");
             table.AddRow("Tier", Markup.Escape(s.Tier), Markup.Escape(s.TierReason));

@@ -40,7 +40,7 @@ public static class CollectionsCommand
         var command = new Command("history", "Write a year of realistic, seeded collections history (members, invoices, payments, dunning) for the demo.") { data, db, members, start, seed };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var outcome = await GenerateCollectionsHistory.HandleAsync(store, TimeProvider.System,
                 new GenerateCollectionsHistory.Request(parse.GetValue(members),
                     parse.GetValue(start) is { } text ? Date(text, "--start") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(-364), parse.GetValue(seed)), ct);
@@ -60,7 +60,7 @@ public static class CollectionsCommand
         var command = new Command("train", "Train the risk model on this association's history; report AUC and calibration on held-out members against the rules fallback.") { data, db, asOf, model, seed };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
             var path = ModelPath(parse.GetValue(data), parse.GetValue(model));
             var outcome = await TrainRiskModel.HandleAsync(store, TimeProvider.System, new TrainRiskModel.Request(day, path, parse.GetValue(seed)), ct);
@@ -92,7 +92,7 @@ public static class CollectionsCommand
         var command = new Command("score", "Score open overdue invoices: chance of payment within 30 days and risk segment.") { data, db, asOf, model, top };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
             var scorer = ScoreOverdueAccounts.ScorerFrom(ModelPath(parse.GetValue(data), parse.GetValue(model)));
             var scored = await ScoreOverdueAccounts.HandleAsync(store, scorer, day, ct: ct);
@@ -127,7 +127,7 @@ public static class CollectionsCommand
             var policy = new PaymentPlanPolicy(2, Math.Max(2, parse.GetValue(max)), minimum, Enum.Parse<InstallmentCadence>(parse.GetValue(cadence)!, true),
                 parse.GetValue(remainder) == "last" ? RemainderPlacement.Last : RemainderPlacement.First);
             var day = parse.GetValue(start) is { } text ? Date(text, "--start") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var memberId = new MemberId(parse.GetValue(member)!);
             var outcome = await CreatePaymentPlan.HandleAsync(store, TimeProvider.System, new CreatePaymentPlan.Request(
                 $"cli:{memberId}:{day:yyyyMMdd}", memberId, [], day, policy, parse.GetValue(installments), Preview: !parse.GetValue(create), Actor: Environment.UserName), ct);

@@ -20,7 +20,7 @@ public static class CollectionsStopsCommand
         var command = new Command("dispute", "Open (or with --resolve, resolve) a dispute on an invoice; dunning stops while it is open.") { data, db, invoice, member, resolve, note };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var id = new InvoiceId(parse.GetValue(invoice)!);
             if (parse.GetValue(resolve))
             {
@@ -47,7 +47,7 @@ public static class CollectionsStopsCommand
         var command = new Command("opt-out", "Record a member's opt-out of dunning messages on a channel.") { data, db, member, channel };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             await RecordCollectionsStops.OptOutAsync(store, TimeProvider.System, new MemberId(parse.GetValue(member)!), parse.GetValue(channel)!, Environment.UserName, ct);
             Out.Console.MarkupLine("Opt-out recorded.");
             return 0;
@@ -67,7 +67,7 @@ public static class CollectionsStopsCommand
         {
             var number = parse.GetValue(phone)!;
             if (number.Length is < 8 or > 16 || number[0] != '+' || !number[1..].All(char.IsAsciiDigit)) throw new UserInputException($"--phone '{number}' is not an E.164 number (+ and 7–15 digits).");
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             await RecordCollectionsStops.SetSmsContactAsync(store, TimeProvider.System, new MemberId(parse.GetValue(member)!), number, !parse.GetValue(withdraw), Environment.UserName, ct);
             Out.Console.MarkupLine(parse.GetValue(withdraw) ? "SMS consent withdrawn." : "SMS contact recorded.");
             return 0;

@@ -1,5 +1,9 @@
 using System.CommandLine;
+using DuesPilot.Features.Posting;
+using DuesPilot.Hosting;
 using DuesPilot.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DuesPilot.Cli.Commands;
 
@@ -21,15 +25,45 @@ public static class CommonOptions
     /// <summary>A fresh <c>--db</c> option: a PostgreSQL connection string instead of the embedded SQLite file.</summary>
     public static Option<string?> Database() => new("--db")
     {
-        Description = "PostgreSQL connection string (Host=…;Database=…). Default: the SQLite file in the data folder, or DUESPILOT_DB / ConnectionStrings__DuesPilot.",
+        Description = "PostgreSQL connection string (Host=…;Database=… or postgresql://user@host/db). Default: DUESPILOT_DB, else ConnectionStrings:DuesPilot (appsettings.json or ConnectionStrings__DuesPilot), else the SQLite file in the data folder.",
     };
 
-    public static StoreOptions StoreOptionsFrom(string? data, string? db)
+    /// <summary>
+    /// The configuration the service reads, read the same way: appsettings.json in the working directory, user
+    /// secrets, environment variables. Every command takes its settings from here.
+    /// </summary>
+    public static IConfiguration Configuration() =>
+        new ConfigurationBuilder()
+            .SetBasePath(Environment.CurrentDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddUserSecrets("duespilot")
+            .AddEnvironmentVariables()
+            .Build();
+
+    /// <summary>Which store, resolved like the service does (<see cref="StoreSettings.Resolve"/>).</summary>
+    public static StoreOptions StoreOptionsFrom(string? data, string? db) => StoreSettings.Resolve(Configuration(), data, db);
+
+    /// <summary>
+    /// Opens the store a command reads. An SQLite store that does not exist yet is not created silently: the
+    /// command says where it looked and how to point it elsewhere, instead of printing zeros from an empty store.
+    /// </summary>
+    public static async Task<Store> OpenStoreAsync(string? data, string? db, CancellationToken ct, bool create = false)
     {
-        var folder = string.IsNullOrWhiteSpace(data) ? StoreOptions.DefaultDataDirectory : Path.GetFullPath(data);
-        var connection = db
-            ?? Environment.GetEnvironmentVariable("DUESPILOT_DB")
-            ?? Environment.GetEnvironmentVariable("ConnectionStrings__DuesPilot");
-        return new StoreOptions(folder, string.IsNullOrWhiteSpace(connection) ? null : connection);
+        var options = StoreOptionsFrom(data, db);
+        if (!create && options.SqlitePath is { } path && !File.Exists(path))
+        {
+            throw new UserInputException(
+                $"no DuesPilot store at {path} (from {options.Source}): run the command where the service keeps its data, or pass --data DIR or --db CONNECTION (or set DUESPILOT_DB / ConnectionStrings:DuesPilot)");
+        }
+
+        return await Store.OpenAsync(options, ct);
+    }
+
+    /// <summary>The chart of accounts and posting controls, bound and validated by the same registration as the service.</summary>
+    public static PostingBooks Books()
+    {
+        var services = new ServiceCollection().AddOptions().AddDuesPilotSettings(Configuration());
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<PostingBooks>();
     }
 }

@@ -50,7 +50,7 @@ public static class DunningCommand
                 throw new UserInputException(ex.Message);
             }
 
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             await using var localSink = parse.GetValue(sink) ? LocalSmtpSink.Start() : null;
             using var http = new HttpClient();
             var senders = new List<IMessageSender>();

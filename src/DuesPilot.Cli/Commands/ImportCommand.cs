@@ -50,7 +50,7 @@ public static class ImportCommand
                 }
                 else
                 {
-                    await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+                    await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
                     result = await ImportBankFile.RunAsync(store, TimeProvider.System, request, ct);
                 }
 

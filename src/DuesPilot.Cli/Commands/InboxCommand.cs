@@ -31,7 +31,7 @@ public static class InboxCommand
         var command = new Command("list", "List inbox items, newest first.") { json, state, limit, data, db };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var items = await ListInbox.RunAsync(store, parse.GetValue(state), parse.GetValue(limit), ct);
             if (parse.GetValue(json))
             {
@@ -72,7 +72,7 @@ public static class InboxCommand
         var command = new Command("show", "Show one item: state, attempts, error, headers and body.") { id, data, db };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var detail = await ShowInboxItem.RunAsync(store, parse.GetValue(id)!, ct) ?? throw new UserInputException($"no inbox item {parse.GetValue(id)}");
             var i = detail.Item;
             var grid = new Grid().AddColumn().AddColumn();
@@ -106,7 +106,7 @@ public static class InboxCommand
         var command = new Command("retry", "Put a dead-lettered item back in the queue (after fixing its cause).") { id, data, db };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var outcome = await RetryInboxItem.RunAsync(store, TimeProvider.System, parse.GetValue(id)!, Environment.UserName, ct);
             switch (outcome)
             {
@@ -129,7 +129,7 @@ public static class InboxCommand
         var command = new Command("process", "Process every due inbox item now (what the server's worker does on its timer).") { maxAttempts, data, db };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var options = new InboxWorkerOptions { MaxAttempts = parse.GetValue(maxAttempts) };
             // Authorize.Net details need API credentials from the environment (Intake__AuthorizeNet__ApiLoginId, …).
             var anet = new AuthorizeNetIntakeOptions
@@ -139,7 +139,7 @@ public static class InboxCommand
             };
             if (Environment.GetEnvironmentVariable("Intake__AuthorizeNet__ApiUrl") is { Length: > 0 } url) anet.ApiUrl = url;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-            var handler = new ProcessInbox(store, TimeProvider.System, options, anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}");
+            var handler = new ProcessInbox(store, TimeProvider.System, options, CommonOptions.Books(), anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}");
             var r = await handler.DrainAsync(ct);
             Out.Console.MarkupLine($"Processed {r.Processed}, failed {r.Failed} (will retry), dead-lettered {r.DeadLettered}.");
             return r.DeadLettered > 0 ? 3 : 0;

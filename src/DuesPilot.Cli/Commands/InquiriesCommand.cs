@@ -2,6 +2,7 @@ using System.CommandLine;
 using DuesPilot.Ai;
 using DuesPilot.Domain;
 using DuesPilot.Features.Inquiries;
+using DuesPilot.Features.Invoicing;
 using DuesPilot.Persistence;
 using Spectre.Console;
 
@@ -61,10 +62,10 @@ public static class InquiriesCommand
         {
             var options = Options();
             var clock = TimeProvider.System;
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var ai = AiOptions.FromConfiguration(AiCommand.Configuration());
             var model = new GovernedModel(store, clock, ai, AiChatClient.Create(ai), PromptRegistry.Embedded());
-            var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new MonthlyProration(TierRates.FromConfiguration(AiCommand.Configuration())), model);
+            var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new PolicyExpectedDues(LoadBillingPolicy.FromConfiguration(CommonOptions.Configuration())), model);
             var token = new MemberToken(options.SigningKey).Issue(new MemberId(parse.GetValue(member)!), clock.GetUtcNow().AddMinutes(5));
             var o = await handler.HandleAsync(new AnswerInquiry.Request(token, parse.GetValue(question)!), ct);
             Out.Console.MarkupLine($"[bold]{o.Status}[/] ({InquiryIntents.Code(o.Intent)}, confidence {o.Confidence}, {Markup.Escape(o.PhrasedBy)})");

@@ -34,7 +34,7 @@ public static class JobsCommand
         var list = new Command("list", "Recent job runs with their counts.") { data2, db2 };
         list.SetAction(async (parse, ct) =>
         {
-            await using var store = await DuesPilot.Persistence.Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data2), parse.GetValue(db2)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data2), parse.GetValue(db2), ct);
             var table = new Table().AddColumns("Job", "Started (UTC)", "Seconds", "Outcome", "Error");
             foreach (var r in await new JobRuns(store, TimeProvider.System).RecentAsync(50, ct))
                 table.AddRow(Markup.Escape(r.Job), r.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), r.Duration?.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) ?? "running",

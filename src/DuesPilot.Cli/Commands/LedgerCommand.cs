@@ -25,7 +25,7 @@ public static class LedgerCommand
         var command = new Command("balances", "Print every account's balance (debits minus credits), computed from the journal lines.") { data, db };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             await PrintBalancesAsync(new Journal(store), Out.Console, ct);
             return 0;
         });
@@ -39,7 +39,7 @@ public static class LedgerCommand
         var command = new Command("audit", "Rebuild every entry from its lines and check balance, payload hashes, resolutions and the hold account; recompute every invoice balance from its standing applications. Exit 3 on any problem.") { data, db };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var audit = await new Journal(store).AuditAsync(ct);
             Out.Console.MarkupLine($"{audit.Entries} entries, {audit.OpenHolds} open hold(s), {audit.Problems.Count} problem(s).");
             foreach (var p in audit.Problems) Out.Console.MarkupLine($"[red]{Markup.Escape(p)}[/]");
@@ -56,7 +56,7 @@ public static class LedgerCommand
         var list = new Command("list", "List open holds with their release time.") { data, db };
         list.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var open = await new Journal(store).OpenHoldsAsync(ct: ct);
             var table = new Table().AddColumns("Entry", "Key", "Held", "Releases at (UTC)");
             foreach (var h in open)
@@ -71,8 +71,8 @@ public static class LedgerCommand
         var release = new Command("release", "Post every hold whose window has ended to its final accounts.") { data2, db2, dryRun };
         release.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data2), parse.GetValue(db2)), ct);
-            var outcome = await ReleaseExpiredHolds.HandleAsync(store, TimeProvider.System, new ChartOfAccounts(), new PostingOptions(), dryRun: parse.GetValue(dryRun), ct: ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data2), parse.GetValue(db2), ct);
+            var outcome = await ReleaseExpiredHolds.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, CommonOptions.Books().Options, dryRun: parse.GetValue(dryRun), ct: ct);
             Out.Console.MarkupLine($"{(parse.GetValue(dryRun) ? "Would post" : "Posted")} {outcome.Posted} hold(s), {Markup.Escape(outcome.TotalPosted.ToDisplayString())}; {outcome.AlreadyResolved} already resolved.");
             return 0;
         });

@@ -22,7 +22,7 @@ public static class ReportCommand
         {
             var options = CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db));
             var day = ParseDate(parse.GetValue(date)) ?? DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
-            await using var store = await Store.OpenAsync(options, ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var report = await DailySummary.BuildAsync(store, TimeProvider.System, day, Currency.USD, ct);
             Print(report, Out.Console);
             var folder = parse.GetValue(output) ?? Path.Combine(options.DataDirectory, "reports");

@@ -29,7 +29,7 @@ public static class RevenueCommand
         var command = new Command("schedule", "Show a term's events and its month-by-month recognition schedule.") { data, db, term };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var outcome = await ShowTermSchedule.HandleAsync(store, parse.GetValue(term)!, ct);
             if (outcome.Term is not { } t) throw new UserInputException($"No term '{parse.GetValue(term)}'.", 3);
             Out.Console.MarkupLine(Markup.Escape($"Term {t.TermId}: member {t.MemberId}, {t.ServiceStart:yyyy-MM-dd}..{t.ServiceEnd:yyyy-MM-dd}, {t.Method}"));
@@ -73,8 +73,8 @@ public static class RevenueCommand
                 parse.GetValue(method) == "days" ? RecognitionMethod.Days : RecognitionMethod.StraightLineMonths,
                 new DuesEvent(Enum.Parse<DuesEventKind>(parse.GetValue(kind)!, ignoreCase: true), Date(parse.GetValue(date)!, "--date"), parse.GetValue(tier)!, money),
                 Environment.UserName);
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
-            var outcome = await RecordDuesEvent.HandleAsync(store, TimeProvider.System, new ChartOfAccounts(), request, ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
+            var outcome = await RecordDuesEvent.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, request, ct);
             Out.Console.MarkupLine($"{outcome.Result}{(outcome.Detail is null ? "" : ": " + Markup.Escape(outcome.Detail))}");
             return outcome.IsRecorded ? 0 : 3;
         });
@@ -89,14 +89,14 @@ public static class RevenueCommand
         var command = new Command("close", "Recognise the month's deferred dues (Dr 2400-Deferred-Dues, Cr 4100-Dues-Revenue). Once per month, in order.") { data, db, month };
         command.SetAction(async (parse, ct) =>
         {
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var text = parse.GetValue(month);
             BillingMonth target;
             if (string.IsNullOrWhiteSpace(text))
                 target = await CloseRevenueMonth.NextMonthToCloseAsync(store, ct) ?? throw new UserInputException("Nothing to close: no dues terms are recorded; give --month.");
             else if (!BillingMonth.TryParse(text, out target))
                 throw new UserInputException($"--month '{text}' is not a month (expected yyyy-MM, e.g. 2027-03).");
-            var outcome = await CloseRevenueMonth.HandleAsync(store, TimeProvider.System, new ChartOfAccounts(), new CloseRevenueMonth.Request(target, Environment.UserName), ct);
+            var outcome = await CloseRevenueMonth.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, new CloseRevenueMonth.Request(target, Environment.UserName), ct);
             switch (outcome.Result)
             {
                 case CloseRevenueMonth.Result.Closed:
@@ -125,7 +125,7 @@ public static class RevenueCommand
             if (!BillingMonth.TryParse(parse.GetValue(from), out var f)) throw new UserInputException($"--from '{parse.GetValue(from)}' is not a month (yyyy-MM).");
             if (!BillingMonth.TryParse(parse.GetValue(to), out var t)) throw new UserInputException($"--to '{parse.GetValue(to)}' is not a month (yyyy-MM).");
             if (t < f) throw new UserInputException($"--to {t} is before --from {f}.");
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var report = await BuildRevenueReport.HandleAsync(store, new BuildRevenueReport.Request(f, t, Currency.Parse(parse.GetValue(currency)!)), ct);
             var table = new Table().Title("Deferred dues roll-forward").AddColumns("Month", "Opening", "Billed", "Recognised", "Refunded", "Closing", "Closed");
             foreach (var r in report.RollForward)

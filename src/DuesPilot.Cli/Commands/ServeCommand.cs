@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DuesPilot.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
@@ -26,7 +27,8 @@ public static class ServeCommand
             await using (app)
             {
                 await app.StartAsync(ct);
-                Out.Console.MarkupLine($"DuesPilot listening on {ServerHost.Address(app)} — Ctrl+C to stop.");
+                var store = app.Services.GetRequiredService<DuesPilot.Persistence.Store>();
+                Out.Console.MarkupLine($"DuesPilot listening on {ServerHost.Address(app)}, store {Markup.Escape(store.Description)} — Ctrl+C to stop.");
                 if (app.Configuration[ServerHost.InitialAdminPasswordKey] is { } password)
                     Out.Console.MarkupLine($"First start: created staff account [bold]admin[/] with password [bold]{Markup.Escape(password)}[/] (shown once; add colleagues with duespilot staff add).");
                 await app.WaitForShutdownAsync(ct);

@@ -23,7 +23,7 @@ public static class StaffCommand
         {
             var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("DUESPILOT_STAFF_PASSWORD")
                 ?? throw new UserInputException("Give --password or set DUESPILOT_STAFF_PASSWORD.");
-            await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
             try
             {
                 var who = parse.GetValue(user)!;

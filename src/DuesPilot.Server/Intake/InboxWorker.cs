@@ -8,14 +8,14 @@ using Microsoft.Extensions.Options;
 namespace DuesPilot.Server.Intake;
 
 /// <summary>A thin timer around <see cref="ProcessInbox"/>: the CLI can run the same handler once.</summary>
-public sealed class InboxWorker(Store store, TimeProvider clock, IOptions<IntakeOptions> options, IServiceProvider services, ILogger<InboxWorker> log) : BackgroundService
+public sealed class InboxWorker(Store store, TimeProvider clock, IOptions<IntakeOptions> options, DuesPilot.Features.Posting.PostingBooks books, IServiceProvider services, ILogger<InboxWorker> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         if (!o.Worker.Enabled) return;
         var fetch = o.AuthorizeNet.CanFetchDetails ? services.GetRequiredService<FetchAuthorizeNetTransaction>() : null;
-        var handler = new ProcessInbox(store, clock, o.Worker, fetch, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}");
+        var handler = new ProcessInbox(store, clock, o.Worker, books, fetch, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}");
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(o.Worker.PollMilliseconds), clock);
         try
         {

@@ -10,6 +10,7 @@ using DuesPilot.Features.Matching;
 using DuesPilot.Features.Rollout;
 using DuesPilot.Features.Posting;
 using DuesPilot.Features.Reports;
+using DuesPilot.Hosting;
 using DuesPilot.Imis;
 using DuesPilot.Persistence;
 using Microsoft.Extensions.Configuration;
@@ -27,14 +28,15 @@ public static class ServiceJobs
     public static IServiceCollection AddServiceJobs(this IServiceCollection services, IConfiguration configuration, bool imisConfigured)
     {
         var schedule = new JobScheduleOptions();
-        configuration.GetSection("Jobs").Bind(schedule);
+        Settings.Bind(configuration, "Jobs", schedule);
         schedule.Validate();
         services.AddSingleton(schedule);
 
+        // A value that does not parse stops the start naming its key; it never falls back to the default.
         var matching = new MatchOptions(
-            decimal.TryParse(configuration["Matching:AutoApplyConfidence"], System.Globalization.CultureInfo.InvariantCulture, out var conf) ? conf : 0.90m,
-            decimal.TryParse(configuration["Matching:VarianceTolerancePercent"], System.Globalization.CultureInfo.InvariantCulture, out var variance) ? variance : 2m,
-            UseEmbeddings: !bool.TryParse(configuration["Matching:UseEmbeddings"], out var emb) || emb);
+            Settings.Decimal(configuration, "Matching:AutoApplyConfidence", 0.90m),
+            Settings.Decimal(configuration, "Matching:VarianceTolerancePercent", 2m),
+            UseEmbeddings: Settings.Bool(configuration, "Matching:UseEmbeddings", true));
         matching.Validate();
         services.AddSingleton(matching);
         services.AddSingleton<INameEmbedder>(_ => new MiniLmNameEmbedder());
@@ -49,17 +51,17 @@ public static class ServiceJobs
             return new JobResult($"posted {o.Posted} hold(s), {o.TotalPosted.ToDisplayString()}", new Dictionary<string, long> { ["posted"] = o.Posted, ["already"] = o.AlreadyResolved });
         }));
 
+        var smtp = configuration.GetSection("Smtp");
+        var mail = new DailySummaryMailOptions();
+        Settings.Bind(configuration, "Reports:DailySummary", mail);
+        var smtpOptions = string.IsNullOrWhiteSpace(smtp["Host"]) ? null : new SmtpOptions(smtp["Host"]!, Settings.Int(configuration, "Smtp:Port", 25),
+            smtp["FromAddress"] ?? "duespilot@localhost", smtp["FromName"] ?? "DuesPilot", Settings.Bool(configuration, "Smtp:UseStartTls", false), smtp["UserName"], smtp["Password"]);
+        smtpOptions?.Validate();
         services.AddSingleton(new ScheduledJob("daily-summary-email", "0 7 * * *", (sp, ct) =>
         {
-            var smtp = configuration.GetSection("Smtp");
-            var mail = new DailySummaryMailOptions();
-            configuration.GetSection("Reports:DailySummary").Bind(mail);
-            if (string.IsNullOrWhiteSpace(smtp["Host"]) || string.IsNullOrWhiteSpace(mail.To))
+            if (smtpOptions is null || string.IsNullOrWhiteSpace(mail.To))
                 return Task.FromResult(new JobResult("off: set Smtp:Host and Reports:DailySummary:To", new Dictionary<string, long>()));
-            var options = new SmtpOptions(smtp["Host"]!, int.TryParse(smtp["Port"], out var port) ? port : 25, smtp["FromAddress"] ?? "duespilot@localhost", smtp["FromName"] ?? "DuesPilot",
-                bool.TryParse(smtp["UseStartTls"], out var tls) && tls, smtp["UserName"], smtp["Password"]);
-            options.Validate();
-            return SendDailySummary.HandleAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), options, mail, ct);
+            return SendDailySummary.HandleAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), smtpOptions, mail, ct);
         }));
 
         services.AddSingleton(new ScheduledJob("nightly-reconciliation", "0 2 * * *", async (sp, ct) =>

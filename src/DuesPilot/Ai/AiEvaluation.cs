@@ -170,7 +170,7 @@ public static class AiEvaluation
 
     /// <summary>The billing assistant as the evaluations run it: embedded policies, the default expected dues.</summary>
     public static AnswerInquiry Assistant(Store store, TimeProvider clock, InquiryOptions options, GovernedModel model) =>
-        new(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new MonthlyProration(TierRates.Default), model);
+        new(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new PolicyExpectedDues(Features.Invoicing.LoadBillingPolicy.Example()), model);
 
     private static async Task<EvalScore> InquiryScoreAsync(Store store, TimeProvider clock, GovernedModel model, IReadOnlyList<InquiryCase> cases, string path, CancellationToken ct)
     {

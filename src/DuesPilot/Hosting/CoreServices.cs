@@ -18,12 +18,24 @@ public static class CoreServices
     {
         services.AddSingleton(store);
         services.AddSingleton(clock ?? TimeProvider.System);
-        services.AddSingleton(ChartFrom(configuration.GetSection("Accounts")));
-        services.AddOptions<PostingOptions>().Bind(configuration.GetSection("Posting")).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PostingOptions>>().Value);
+        services.AddDuesPilotSettings(configuration);
         services.AddSingleton<Features.Jobs.JobRuns>();
         services.AddSingleton(RolloutFrom(configuration.GetSection("Rollout")));
         services.AddSingleton<Features.Rollout.RolloutPhases>();
+        return services;
+    }
+
+    /// <summary>
+    /// The options every host and CLI command shares, bound and checked the same way: the chart of accounts
+    /// (<c>Accounts:*</c>) and the posting controls (<c>Posting:*</c>), together as <see cref="PostingBooks"/>.
+    /// A misspelt or unparsable key stops the start with one line naming it.
+    /// </summary>
+    public static IServiceCollection AddDuesPilotSettings(this IServiceCollection services, IConfiguration configuration)
+    {
+        var chart = ChartFrom(configuration.GetSection("Accounts"));
+        services.AddSingleton(chart);
+        services.AddSettings<PostingOptions>(configuration, "Posting");
+        services.AddSingleton(sp => new PostingBooks(sp.GetRequiredService<ChartOfAccounts>(), sp.GetRequiredService<PostingOptions>()));
         return services;
     }
 
@@ -37,8 +49,9 @@ public static class CoreServices
     }
 
     /// <summary>The chart of accounts with any codes the configuration maps (<c>Accounts:Cash</c>, <c>Accounts:DuesReceivable</c>…).</summary>
-    public static ChartOfAccounts ChartFrom(IConfiguration section)
+    public static ChartOfAccounts ChartFrom(IConfigurationSection section)
     {
+        Settings.RequireKnownKeys(section, typeof(ChartOfAccounts));
         var chart = new ChartOfAccounts();
         AccountCode Or(string key, AccountCode fallback) => string.IsNullOrWhiteSpace(section[key]) ? fallback : new AccountCode(section[key]!);
         return chart with

@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Reflection;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace DuesPilot.Persistence;
@@ -13,18 +14,104 @@ public enum StoreEngine
 }
 
 /// <summary>Where the store lives. An empty connection string means the embedded SQLite file under <see cref="DataDirectory"/>.</summary>
-public sealed record StoreOptions(string DataDirectory, string? ConnectionString = null)
+/// <param name="Source">Where the setting came from (<c>--db</c>, <c>DUESPILOT_DB</c>, <c>ConnectionStrings:DuesPilot</c>, the data folder), for the start line and errors.</param>
+public sealed record StoreOptions(string DataDirectory, string? ConnectionString = null, string Source = "data folder")
 {
     public const string SqliteFileName = "duespilot.db";
 
     /// <summary>The default data folder: <c>.duespilot/</c> in the working directory.</summary>
     public static string DefaultDataDirectory => Path.Combine(Environment.CurrentDirectory, ".duespilot");
 
-    /// <summary>PostgreSQL when the connection string names a host; SQLite otherwise.</summary>
-    public StoreEngine Engine =>
-        !string.IsNullOrWhiteSpace(ConnectionString) && ConnectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase)
-            ? StoreEngine.Postgres
-            : StoreEngine.Sqlite;
+    /// <summary>PostgreSQL for any connection string Npgsql accepts or a <c>postgres(ql)://</c> URI; SQLite for none or a <c>Data Source=</c> string.</summary>
+    public StoreEngine Engine => StoreSettings.Parse(ConnectionString, Source).Engine;
+
+    /// <summary>The SQLite file this store uses (null on PostgreSQL).</summary>
+    public string? SqlitePath => Engine == StoreEngine.Postgres ? null
+        : string.IsNullOrWhiteSpace(ConnectionString) ? Path.Combine(DataDirectory, SqliteFileName)
+        : new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+}
+
+/// <summary>
+/// The one reading of "which store": the service and every CLI command resolve it here, in the same order
+/// (<c>--db</c>, then <c>DUESPILOT_DB</c>, then <c>ConnectionStrings:DuesPilot</c> from appsettings.json or
+/// <c>ConnectionStrings__DuesPilot</c>, else the SQLite file in the data folder), and parse it with Npgsql's
+/// own builder, so every form Npgsql accepts works (<c>Host=</c>, <c>Server=</c>…) plus <c>postgresql://</c> URIs.
+/// </summary>
+public static class StoreSettings
+{
+    public const string EnvironmentVariable = "DUESPILOT_DB";
+    public const string ConnectionStringName = "DuesPilot";
+
+    public static StoreOptions Resolve(IConfiguration? configuration, string? dataDirectory, string? explicitConnection)
+    {
+        var folder = string.IsNullOrWhiteSpace(dataDirectory) ? StoreOptions.DefaultDataDirectory : Path.GetFullPath(dataDirectory);
+        var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        var configured = configuration?.GetConnectionString(ConnectionStringName);
+        var (connection, source) =
+            !string.IsNullOrWhiteSpace(explicitConnection) ? (explicitConnection, "--db")
+            : !string.IsNullOrWhiteSpace(env) ? (env, EnvironmentVariable)
+            : !string.IsNullOrWhiteSpace(configured) ? (configured, $"ConnectionStrings:{ConnectionStringName}")
+            : (null, string.IsNullOrWhiteSpace(dataDirectory) ? "data folder" : "--data");
+        var options = new StoreOptions(folder, connection, source);
+        _ = Parse(connection, source); // a bad string fails here, naming where it came from
+        return options;
+    }
+
+    /// <summary>The engine and the connection string to open it with; a string neither engine reads is one clear error naming its source.</summary>
+    public static (StoreEngine Engine, string? ConnectionString) Parse(string? connection, string source = "connection string")
+    {
+        if (string.IsNullOrWhiteSpace(connection)) return (StoreEngine.Sqlite, null);
+        var text = connection.Trim();
+        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+            return (StoreEngine.Postgres, FromUri(text, source));
+        if (text.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase) || text.StartsWith("DataSource=", StringComparison.OrdinalIgnoreCase) || text.StartsWith("Filename=", StringComparison.OrdinalIgnoreCase))
+            return (StoreEngine.Sqlite, text);
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(text);
+            if (string.IsNullOrWhiteSpace(builder.Host)) throw new ArgumentException("it names no host (Host=… or Server=…)");
+            return (StoreEngine.Postgres, builder.ConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"{source}: not a PostgreSQL connection string ({ex.Message.Split('\n')[0].TrimEnd('.')}); use Host=…;Database=…;Username=… or postgresql://user@host/db");
+        }
+    }
+
+    private static string FromUri(string text, string source)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            throw new InvalidOperationException($"{source}: '{Redact(text)}' is not a postgresql:// URI");
+        var builder = new NpgsqlConnectionStringBuilder { Host = uri.Host };
+        if (uri.Port > 0) builder.Port = uri.Port;
+        if (uri.UserInfo.Length > 0)
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            builder.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2) builder.Password = Uri.UnescapeDataString(parts[1]);
+        }
+
+        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (database.Length > 0) builder.Database = database;
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+            try
+            {
+                builder[key switch { "sslmode" => "SSL Mode", "application_name" => "Application Name", "connect_timeout" => "Timeout", _ => key }] = value;
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException($"{source}: URI parameter '{key}' is not understood ({ex.Message.Split('\n')[0].TrimEnd('.')})");
+            }
+        }
+
+        return builder.ConnectionString;
+    }
+
+    private static string Redact(string text) => text.Contains('@', StringComparison.Ordinal) ? "postgresql://…@" + text[(text.LastIndexOf('@') + 1)..] : text;
 }
 
 /// <summary>
@@ -61,11 +148,12 @@ public sealed class Store : IAsyncDisposable
     /// <summary>Creates the store object without touching the database.</summary>
     public static Store Create(StoreOptions options)
     {
-        if (options.Engine == StoreEngine.Postgres)
+        var (engine, parsed) = StoreSettings.Parse(options.ConnectionString, options.Source);
+        if (engine == StoreEngine.Postgres)
         {
-            var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            var builder = new NpgsqlConnectionStringBuilder(parsed);
             var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-            return new Store(StoreEngine.Postgres, $"postgres://{builder.Host}:{builder.Port}/{builder.Database}", dataSource, "");
+            return new Store(StoreEngine.Postgres, $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} (from {options.Source})", dataSource, "");
         }
 
         string path;
@@ -89,7 +177,7 @@ public sealed class Store : IAsyncDisposable
             Pooling = true,
             DefaultTimeout = 30,
         };
-        return new Store(StoreEngine.Sqlite, Path.GetFullPath(path), null, csb.ConnectionString);
+        return new Store(StoreEngine.Sqlite, $"SQLite {Path.GetFullPath(path)} (from {options.Source})", null, csb.ConnectionString);
     }
 
     public async Task<DbConnection> OpenConnectionAsync(CancellationToken ct = default)

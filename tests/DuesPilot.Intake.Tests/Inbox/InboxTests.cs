@@ -18,7 +18,7 @@ public abstract class InboxTests(StoreEngine engine)
     private Task<Store> NewStoreAsync() => TestStores.CreateAsync(engine);
 
     private ProcessInbox Worker(Store store, int maxAttempts = 5, FetchAuthorizeNetTransaction? fetch = null, string owner = "test") =>
-        new(store, _clock, new InboxWorkerOptions { MaxAttempts = maxAttempts, RetryDelaySeconds = 30, BatchSize = 25 }, fetch, owner);
+        new(store, _clock, new InboxWorkerOptions { MaxAttempts = maxAttempts, RetryDelaySeconds = 30, BatchSize = 25 }, new Features.Posting.PostingBooks(new(), new()), fetch, owner);
 
     /// <summary>A Stripe fixture as delivered, with its (shared placeholder) event id made unique per test event.</summary>
     private static byte[] StripeFixture(string name, string eventId) =>

@@ -117,7 +117,7 @@ public abstract class DunningScenarioTests(StoreEngine engine) : IAsyncLifetime
         Assert.Contains("5555550100", Assert.Single(_sms.Bodies), StringComparison.Ordinal);
 
         // The member pays in full; at 30 days there is no final notice.
-        await HoldPayment.HandleAsync(_store, _clock, new ChartOfAccounts(), new HoldPayment.Request(
+        await HoldPayment.HandleAsync(_store, _clock, new ChartOfAccounts(), new PostingOptions(), new HoldPayment.Request(
             new Payment(new PaymentId("ch_100"), PaymentChannel.Card, Money.Usd(395m), _clock.GetUtcNow(), "Pat Member100", null, null, "INV-100"),
             [new Allocation(new PaymentId("ch_100"), new MemberId("100"), new InvoiceId("INV-100"), Money.Usd(395m))], TimeSpan.FromHours(24), "test", "paid"));
         At(3, 31, 10);

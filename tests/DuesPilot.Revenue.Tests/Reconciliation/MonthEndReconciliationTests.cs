@@ -30,7 +30,7 @@ public abstract class MonthEndReconciliationTests(StoreEngine engine) : IAsyncLi
     private void At(int day, int hour = 9) => _clock.SetUtcNow(new DateTimeOffset(2027, 3, day, hour, 0, 0, TimeSpan.Zero));
 
     private Task<HoldPayment.Outcome> Pay(string id, string reference, PaymentChannel channel, string amount, params (string? Invoice, string Amount)[] parts) =>
-        HoldPayment.HandleAsync(_store, _clock, Accounts, new HoldPayment.Request(
+        HoldPayment.HandleAsync(_store, _clock, Accounts, new PostingOptions(), new HoldPayment.Request(
             new Payment(new PaymentId(id), channel, Money.Parse(amount, Currency.USD), _clock.GetUtcNow(), "Pat Member1", null, reference, null),
             parts.Select(p => new Allocation(new PaymentId(id), new MemberId("1"), p.Invoice is null ? null : new InvoiceId(p.Invoice), Money.Parse(p.Amount, Currency.USD))).ToList(),
             TimeSpan.FromHours(24), "test", "auto-applied"));
@@ -45,11 +45,11 @@ public abstract class MonthEndReconciliationTests(StoreEngine engine) : IAsyncLi
         At(5);
         await Pay("ch_1", "ch_1", PaymentChannel.Card, "395.00", ("INV-1", "395.00"));
         At(6, 10);
-        await ReleaseExpiredHolds.HandleAsync(_store, _clock, Accounts);
+        await ReleaseExpiredHolds.HandleAsync(_store, _clock, Accounts, new PostingOptions());
         At(10);
         await Pay("ach_2", "TRACE2", PaymentChannel.Ach, "120.00", ("INV-2", "100.00"), (null, "20.00"));
         At(11, 10);
-        await ReleaseExpiredHolds.HandleAsync(_store, _clock, Accounts);
+        await ReleaseExpiredHolds.HandleAsync(_store, _clock, Accounts, new PostingOptions());
         At(15);
         await RecordDuesEvent.HandleAsync(_store, _clock, Accounts, new RecordDuesEvent.Request("join-1", "1:2027", new MemberId("1"), new(2027, 3, 15), new(2027, 12, 31),
             RecognitionMethod.StraightLineMonths, new DuesEvent(DuesEventKind.Join, new(2027, 3, 15), "REG", Money.Usd(329.17m))));

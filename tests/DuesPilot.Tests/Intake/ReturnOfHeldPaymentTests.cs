@@ -30,12 +30,12 @@ public class ReturnOfHeldPaymentTests
             await c.ExecuteAsync("INSERT INTO inbox (item_id, source, idempotency_key, payload_hash, body, state, received_at) VALUES ('i1', 'nacha', 'k1', 'h', @b, 'processed', '2027-03-15T09:00:00.0000000Z')",
                 new { b = new byte[] { 1 } }, tx);
             await RecordPayment.RunAsync(c, tx, clock, new IncomingPayment("nacha:f:L3", PaymentChannel.Ach, amount, clock.GetUtcNow(), null, "JANE DOE", null, "091000019000123", "INV 281873",
-                "nacha", "f:L3", "i1", ["091000019000123"]));
+                "nacha", "f:L3", "i1", ["091000019000123"]), accounts);
             await ApplyPayment.HandleAsync(c, tx, clock, accounts, new PostingOptions(), new ApplyPayment.Request(new PaymentId("nacha:f:L3"),
                 [new Allocation(new PaymentId("nacha:f:L3"), new MemberId("10231"), new InvoiceId("281873"), amount)], ApplyPayment.Mode.Hold, TimeSpan.FromHours(24), "duespilot", "invoice number"));
         });
 
-        var (outcome, paymentId) = await store.InTransactionAsync((c, tx) => RecordPaymentEvent.RunAsync(c, tx, clock,
+        var (outcome, paymentId) = await store.InTransactionAsync((c, tx) => RecordPaymentEvent.RunAsync(c, tx, clock, new PostingBooks(accounts, new PostingOptions()),
             new PaymentEventRequest(PaymentEventKind.AchReturn, ["091000019000123"], amount, "R01 insufficient funds", "ret-1", "i1", PaymentEvent.Return)));
         Assert.Equal("nacha:f:L3", paymentId);
         Assert.NotEqual(PaymentEventOutcome.OriginalNotFound, outcome);
@@ -47,7 +47,7 @@ public class ReturnOfHeldPaymentTests
         Assert.Equal(amount, await store.InTransactionAsync((c, tx) => MemberCache.InvoiceBalanceAsync(c, tx, new InvoiceId("281873"))));
         Assert.Equal("returned", await store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = 'nacha:f:L3'", transaction: tx)));
         clock.Advance(TimeSpan.FromDays(2));
-        Assert.Equal(0, (await ReleaseExpiredHolds.HandleAsync(store, clock, accounts)).Posted);
+        Assert.Equal(0, (await ReleaseExpiredHolds.HandleAsync(store, clock, accounts, new PostingOptions())).Posted);
         Assert.True((await journal.AuditAsync()).IsClean);
         Assert.Contains(await ReviewQueue.ListAsync(store, new ReviewQueueFilter()), i => i.SubjectId == "nacha:f:L3");
     }

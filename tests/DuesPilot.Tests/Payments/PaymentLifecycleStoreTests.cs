@@ -59,8 +59,8 @@ public abstract class PaymentLifecycleStoreTests(StoreEngine engine, ITestOutput
     {
         await c.ExecuteAsync("INSERT INTO inbox (item_id, source, idempotency_key, payload_hash, body, state, received_at) VALUES (@inbox, 'test', @inbox, 'h', @b, 'processed', '2027-03-15T09:00:00.0000000Z') ON CONFLICT DO NOTHING",
             new { inbox, b = new byte[] { 1 } }, tx);
-        return await RecordPaymentEvent.RunAsync(c, tx, _clock, new PaymentEventRequest(kind, [$"ref-{id}"], amount is null ? null : Money.Usd(amount.Value), "test", inbox, inbox, e),
-            chart: _accounts, options: _options);
+        return await RecordPaymentEvent.RunAsync(c, tx, _clock, new PostingBooks(_accounts, _options),
+            new PaymentEventRequest(kind, [$"ref-{id}"], amount is null ? null : Money.Usd(amount.Value), "test", inbox, inbox, e));
     });
 
     private Task<string> StateAsync(string id) => _store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @id", new { id }, tx))!;

@@ -706,7 +706,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         _ => "payment",
     };
 
-    private static string TierName(string tier) => TierRates.Default.NameOf(tier);
+    private string TierName(string tier) => expected.TierName(tier);
 
     private static string D(DateOnly d) => d.ToString("MMMM d, yyyy", Ci);
 

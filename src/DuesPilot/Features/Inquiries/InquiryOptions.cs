@@ -29,31 +29,3 @@ public sealed record InquiryOptions(string SigningKey, bool IncludeHousehold = t
     }
 }
 
-/// <summary>
-/// Annual dues rate per tier code (<c>Billing:Tiers:REG=395.00</c>). The association's price schedules
-/// live in iMIS; until the invoice-validation feature caches them, the assistant reads them from
-/// configuration, with the rates of <c>policies/dues-and-tiers.md</c> as the default.
-/// </summary>
-public sealed record TierRates(IReadOnlyDictionary<string, Money> AnnualRates, IReadOnlyDictionary<string, string> Names)
-{
-    public static TierRates Default { get; } = new(
-        new Dictionary<string, Money>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["REG"] = Money.Usd(395m), ["ECP"] = Money.Usd(240m), ["RET"] = Money.Usd(180m), ["STU"] = Money.Usd(95m), ["CORP"] = Money.Usd(1250m),
-        },
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["REG"] = "Regular", ["ECP"] = "Early-career", ["RET"] = "Retired", ["STU"] = "Student", ["CORP"] = "Corporate",
-        });
-
-    public string NameOf(string tier) => Names.TryGetValue(tier, out var n) ? n : tier;
-
-    public static TierRates FromConfiguration(IConfiguration configuration)
-    {
-        var section = configuration.GetSection("Billing:Tiers");
-        var rates = new Dictionary<string, Money>(Default.AnnualRates, StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetChildren())
-            rates[child.Key] = Money.Parse(child.Value ?? throw new InvalidOperationException($"Billing:Tiers:{child.Key} has no rate."), Currency.USD);
-        return new TierRates(rates, Default.Names);
-    }
-}

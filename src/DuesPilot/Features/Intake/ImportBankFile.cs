@@ -152,7 +152,7 @@ public static class ImportBankFile
 /// <summary>Turns a queued bank-file entry into a payment, a reversal of the original, or a review note.</summary>
 public static class ProcessBankEntry
 {
-    public static Func<DbConnection, DbTransaction, Task<ItemResult>> Prepare(LeasedItem item, TimeProvider clock)
+    public static Func<DbConnection, DbTransaction, Task<ItemResult>> Prepare(LeasedItem item, TimeProvider clock, Posting.PostingBooks books)
     {
         var m = JsonSerializer.Deserialize<BankEntryMessage>(item.Body, BankEntryMessage.Json)
             ?? throw new InboxItemException("empty bank entry", retryable: false);
@@ -168,16 +168,16 @@ public static class ProcessBankEntry
                     var received = date is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : clock.GetUtcNow();
                     var payment = new IncomingPayment($"{m.Format}:{m.Position}", Payment.ParseChannel(m.Method), amount, received, date, m.PayerName, null,
                         m.Reference, Join(m.Memo, m.PayerId is null ? null : $"id {m.PayerId}"), m.Format, m.Position, item.ItemId, [m.Reference]);
-                    var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
+                    var isNew = await RecordPayment.RunAsync(c, tx, clock, payment, books.Accounts);
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : "already received", amount);
                 case BankEntryKind.Reversal:
-                    var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.AchReturn,
+                    var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.AchReturn,
                         [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, PaymentEvent.Return), recordWhenNotFound: true);
                     return new ItemResult(paymentId is null ? $"return {m.ReasonCode} of {m.OriginalReference}: original not found, sent to review" : $"return {m.ReasonCode} recorded on {paymentId} ({outcome})", amount);
                 case BankEntryKind.Notice:
                     if (m.OriginalReference is null && m.ReasonCode?.StartsWith('C') != true)
                         return new ItemResult($"no money moved ({m.ReasonCode}): nothing to book", null);
-                    var (o2, p2) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.ChangeNotice,
+                    var (o2, p2) = await RecordPaymentEvent.RunAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.ChangeNotice,
                         [m.OriginalReference], null, m.Memo ?? m.ReasonCode, m.Reference, item.ItemId, null), recordWhenNotFound: true);
                     return new ItemResult($"notification of change {m.ReasonCode} on {p2 ?? m.OriginalReference} ({o2})", null);
                 default:

@@ -96,7 +96,7 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
 /// </summary>
 public static class ProcessAuthorizeNetNotification
 {
-    public static async Task<Func<DbConnection, DbTransaction, Task<ItemResult>>> PrepareAsync(LeasedItem item, TimeProvider clock, FetchAuthorizeNetTransaction? fetch, CancellationToken ct)
+    public static async Task<Func<DbConnection, DbTransaction, Task<ItemResult>>> PrepareAsync(LeasedItem item, TimeProvider clock, Posting.PostingBooks books, FetchAuthorizeNetTransaction? fetch, CancellationToken ct)
     {
         using var doc = JsonDocument.Parse(item.Body);
         var root = doc.RootElement.Clone();
@@ -137,23 +137,23 @@ public static class ProcessAuthorizeNetNotification
                     var payment = new IncomingPayment($"anet:{transId}", PaymentChannel.Card, amount, details?.SubmittedAt ?? eventDate, null,
                         string.IsNullOrWhiteSpace(name) ? details?.Company : name, details?.Email, transId, memo.Length == 0 ? null : memo,
                         InboxSources.AuthorizeNet, item.IdempotencyKey, item.ItemId, [transId]);
-                    var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
+                    var isNew = await RecordPayment.RunAsync(c, tx, clock, payment, books.Accounts);
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : $"payment {payment.PaymentId} already received", amount);
                 case "refund":
-                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Refund, [details!.RefTransId], amount, "refunded", transId, item.ItemId, PaymentEvent.Refund));
+                    return await EventAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.Refund, [details!.RefTransId], amount, "refunded", transId, item.ItemId, PaymentEvent.Refund));
                 case "void":
-                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Void, [transId], amount, "voided", transId, item.ItemId, PaymentEvent.Void));
+                    return await EventAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.Void, [transId], amount, "voided", transId, item.ItemId, PaymentEvent.Void));
                 default:
-                    var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock,
+                    var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, books,
                         new PaymentEventRequest(PaymentEventKind.FraudFlag, [transId], amount, eventType, transId, item.ItemId, null), recordWhenNotFound: true);
                     return new ItemResult($"fraud filter {eventType} on {paymentId ?? transId} ({outcome})", null);
             }
         };
     }
 
-    private static async Task<ItemResult> EventAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PaymentEventRequest request)
+    private static async Task<ItemResult> EventAsync(DbConnection c, DbTransaction tx, TimeProvider clock, Posting.PostingBooks books, PaymentEventRequest request)
     {
-        var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, request);
+        var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, books, request);
         if (outcome == PaymentEventOutcome.OriginalNotFound)
             throw new InboxItemException($"{RecordPaymentEvent.KindCode(request.Kind)} {request.Reference}: the original payment has not been received yet", retryable: true);
         return new ItemResult($"{RecordPaymentEvent.KindCode(request.Kind)} recorded on {paymentId} ({outcome})", request.Amount);

@@ -51,7 +51,7 @@ public sealed record ProcessInboxResult(int Leased, int Processed, int Failed, i
 /// <see cref="InboxWorkerOptions.MaxAttempts"/> moves the item to the dead-letter state with its error.
 /// The server's worker calls this on a timer; the CLI can call it directly.
 /// </summary>
-public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOptions options, FetchAuthorizeNetTransaction? fetchAuthorizeNet, string owner)
+public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOptions options, Posting.PostingBooks books, FetchAuthorizeNetTransaction? fetchAuthorizeNet, string owner)
 {
     public async Task<ProcessInboxResult> RunOnceAsync(CancellationToken ct = default)
     {
@@ -111,9 +111,9 @@ public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOpt
 
     private async Task<Func<DbConnection, DbTransaction, Task<ItemResult>>> PrepareAsync(LeasedItem item, CancellationToken ct) => item.Source switch
     {
-        InboxSources.Stripe => ProcessStripeEvent.Prepare(item, clock),
-        InboxSources.AuthorizeNet => await ProcessAuthorizeNetNotification.PrepareAsync(item, clock, fetchAuthorizeNet, ct),
-        InboxSources.Nacha or InboxSources.Bai2 or InboxSources.Camt or InboxSources.Csv => ProcessBankEntry.Prepare(item, clock),
+        InboxSources.Stripe => ProcessStripeEvent.Prepare(item, clock, books),
+        InboxSources.AuthorizeNet => await ProcessAuthorizeNetNotification.PrepareAsync(item, clock, books, fetchAuthorizeNet, ct),
+        InboxSources.Nacha or InboxSources.Bai2 or InboxSources.Camt or InboxSources.Csv => ProcessBankEntry.Prepare(item, clock, books),
         // iMIS change notifications are kept in the inbox for the iMIS synchronisation, which reads them by source.
         InboxSources.Imis => (_, _) => Task.FromResult(new ItemResult("iMIS change notification kept for the iMIS synchronisation", null)),
         _ => throw new InboxItemException($"no processor for source '{item.Source}'", retryable: false),

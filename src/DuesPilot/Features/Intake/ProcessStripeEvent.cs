@@ -14,14 +14,14 @@ namespace DuesPilot.Features.Intake;
 /// </summary>
 public static class ProcessStripeEvent
 {
-    public static Func<DbConnection, DbTransaction, Task<ItemResult>> Prepare(LeasedItem item, TimeProvider clock)
+    public static Func<DbConnection, DbTransaction, Task<ItemResult>> Prepare(LeasedItem item, TimeProvider clock, Posting.PostingBooks books)
     {
         using var doc = JsonDocument.Parse(item.Body);
         var root = doc.RootElement.Clone();
-        return (c, tx) => ApplyAsync(c, tx, clock, item, root);
+        return (c, tx) => ApplyAsync(c, tx, clock, books, item, root);
     }
 
-    private static async Task<ItemResult> ApplyAsync(DbConnection c, DbTransaction tx, TimeProvider clock, LeasedItem item, JsonElement e)
+    private static async Task<ItemResult> ApplyAsync(DbConnection c, DbTransaction tx, TimeProvider clock, Posting.PostingBooks books, LeasedItem item, JsonElement e)
     {
         var type = Str(e, "type") ?? throw new InboxItemException("the event has no type", retryable: false);
         var eventId = Str(e, "id") ?? item.IdempotencyKey;
@@ -40,7 +40,7 @@ public static class ProcessStripeEvent
                     Str(o, "receipt_email") ?? (charge is { } ch2 ? Str(ch2, "billing_details", "email") : null),
                     pi, Memo(o), InboxSources.Stripe, eventId, item.ItemId,
                     [pi, Str(o, "latest_charge"), charge is { } ch3 ? Str(ch3, "id") : null, Str(o, "invoice")]);
-                var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
+                var isNew = await RecordPayment.RunAsync(c, tx, clock, payment, books.Accounts);
                 return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : $"payment {payment.PaymentId} already received (from the charge event)", amount);
             }
 
@@ -53,7 +53,7 @@ public static class ProcessStripeEvent
                 var payment = new IncomingPayment($"stripe:{pi ?? chargeId}", ChannelOf(o), amount, created, null,
                     Str(o, "billing_details", "name"), Str(o, "billing_details", "email") ?? Str(o, "receipt_email"),
                     pi ?? chargeId, Memo(o), InboxSources.Stripe, eventId, item.ItemId, [chargeId, pi, Str(o, "invoice")]);
-                var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
+                var isNew = await RecordPayment.RunAsync(c, tx, clock, payment, books.Accounts);
                 return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : $"payment {payment.PaymentId} already received (from the payment intent event)", amount);
             }
 
@@ -61,14 +61,14 @@ public static class ProcessStripeEvent
             {
                 var refunded = MoneyOf(o, Num(o, "amount_refunded") ?? 0);
                 var full = Bool(o, "refunded") == true;
-                return await EventAsync(c, tx, clock, item, new PaymentEventRequest(PaymentEventKind.Refund, [Str(o, "id"), Str(o, "payment_intent")], refunded,
+                return await EventAsync(c, tx, clock, books, item, new PaymentEventRequest(PaymentEventKind.Refund, [Str(o, "id"), Str(o, "payment_intent")], refunded,
                     full ? "refunded in full" : "partly refunded", Str(o, "id"), item.ItemId, full ? PaymentEvent.Refund : PaymentEvent.PartialRefund), retryWhenMissing: true);
             }
 
             case "charge.dispute.created":
             {
                 var amount = MoneyOf(o, Num(o, "amount") ?? 0);
-                return await EventAsync(c, tx, clock, item, new PaymentEventRequest(PaymentEventKind.Dispute, [Str(o, "charge"), Str(o, "payment_intent")], amount,
+                return await EventAsync(c, tx, clock, books, item, new PaymentEventRequest(PaymentEventKind.Dispute, [Str(o, "charge"), Str(o, "payment_intent")], amount,
                     $"{Str(o, "reason")} ({Str(o, "status")})", Str(o, "id"), item.ItemId, PaymentEvent.Dispute), retryWhenMissing: true);
             }
 
@@ -78,12 +78,12 @@ public static class ProcessStripeEvent
                     ? $"{Str(err, "code")} {Str(err, "decline_code")}: {Str(err, "message")}".Trim()
                     : $"{Str(o, "failure_code")}: {Str(o, "failure_message")}";
                 var amount = MoneyOf(o, Num(o, "amount") ?? 0);
-                var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Failure,
+                var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.Failure,
                     [Str(o, "id"), Str(o, "payment_intent")], amount, error, Str(o, "id"), item.ItemId, null), recordWhenNotFound: false);
                 if (outcome == PaymentEventOutcome.OriginalNotFound)
                 {
                     // A failed attempt before any success: nothing was booked, nothing to reverse. Kept as a flag with no payment.
-                    await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Failure, [], amount, error, Str(o, "id"), item.ItemId, null), recordWhenNotFound: true);
+                    await RecordPaymentEvent.RunAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.Failure, [], amount, error, Str(o, "id"), item.ItemId, null), recordWhenNotFound: true);
                     return new ItemResult($"payment attempt failed ({error}); no payment had been booked", null);
                 }
 
@@ -94,7 +94,7 @@ public static class ProcessStripeEvent
             {
                 var number = Str(o, "number");
                 var amount = MoneyOf(o, Num(o, "amount_paid") ?? 0);
-                var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.InvoicePaid,
+                var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, books, new PaymentEventRequest(PaymentEventKind.InvoicePaid,
                     [Str(o, "payment_intent"), Str(o, "charge"), Str(o, "id")], amount, $"Stripe invoice {number} paid by {Str(o, "customer_email")}", number, item.ItemId, null),
                     recordWhenNotFound: false);
                 // The money itself is booked from the payment intent or charge; the invoice only links it (basil invoices link through InvoicePayment).
@@ -108,9 +108,9 @@ public static class ProcessStripeEvent
         }
     }
 
-    private static async Task<ItemResult> EventAsync(DbConnection c, DbTransaction tx, TimeProvider clock, LeasedItem item, PaymentEventRequest request, bool retryWhenMissing)
+    private static async Task<ItemResult> EventAsync(DbConnection c, DbTransaction tx, TimeProvider clock, Posting.PostingBooks books, LeasedItem item, PaymentEventRequest request, bool retryWhenMissing)
     {
-        var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, request);
+        var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, books, request);
         if (outcome == PaymentEventOutcome.OriginalNotFound && retryWhenMissing)
         {
             // Stripe does not order deliveries: the refund can arrive before the payment. Try again later.

@@ -31,7 +31,7 @@ public static class RecordPayment
     public const string Received = "received";
 
     /// <returns>True when the payment is new; false when it was already recorded (the other event of the pair, a redelivery).</returns>
-    public static async Task<bool> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, IncomingPayment p, Posting.ChartOfAccounts? accounts = null)
+    public static async Task<bool> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, IncomingPayment p, Posting.ChartOfAccounts accounts)
     {
         var now = DbTime.Format(clock.GetUtcNow());
         var created = await c.ExecuteAsync(
@@ -64,7 +64,7 @@ public static class RecordPayment
         if (created)
         {
             // The receipt: Dr cash, Cr unapplied cash. Every later step moves money out of unapplied cash.
-            await Posting.ReceivePayment.BookReceiptAsync(c, tx, clock, accounts ?? new Posting.ChartOfAccounts(), new PaymentId(p.PaymentId), p.Amount, p.Source);
+            await Posting.ReceivePayment.BookReceiptAsync(c, tx, clock, accounts, new PaymentId(p.PaymentId), p.Amount, p.Source);
         }
 
         if (created)
@@ -128,8 +128,8 @@ public enum PaymentEventOutcome
 /// </summary>
 public static class RecordPaymentEvent
 {
-    public static async Task<(PaymentEventOutcome Outcome, string? PaymentId)> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PaymentEventRequest e, bool recordWhenNotFound = false,
-        Posting.ChartOfAccounts? chart = null, Posting.PostingOptions? options = null)
+    public static async Task<(PaymentEventOutcome Outcome, string? PaymentId)> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, Posting.PostingBooks books, PaymentEventRequest e,
+        bool recordWhenNotFound = false)
     {
         var refs = e.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal).ToList();
         var found = new SortedSet<string>(StringComparer.Ordinal);
@@ -171,11 +171,11 @@ public static class RecordPaymentEvent
             if (state == PaymentState.Held && transition is PaymentEvent.Refund or PaymentEvent.PartialRefund or PaymentEvent.Return or PaymentEvent.Void or PaymentEvent.Dispute)
             {
                 // Money leaving (or contested) while the payment waits in GL_AI_Hold: void the hold so it is never posted.
-                await Posting.OverrideHold.HandleAsync(c, tx, clock, options ?? new Posting.PostingOptions(), id, "duespilot", $"{kind} {e.Reference}: {e.Reason}");
+                await Posting.OverrideHold.HandleAsync(c, tx, clock, books.Options, id, "duespilot", $"{kind} {e.Reference}: {e.Reason}");
                 state = await Payments.PaymentStates.LockAsync(c, tx, id) ?? state;
             }
 
-            var accounts = chart ?? new Posting.ChartOfAccounts();
+            var accounts = books.Accounts;
             var payment = await Posting.ReceivePayment.FindAsync(c, tx, id) ?? throw new Payments.PaymentStateConflictException($"payment {paymentId} vanished");
             var left = await Payments.PaymentStates.UnappliedOfAsync(c, tx, accounts.UnappliedCash, id, payment.Amount.Currency);
             // A "partial" refund that takes all that is left in unapplied cash is a full refund.

@@ -21,6 +21,14 @@ public sealed class BillingPolicyException(string source, IReadOnlyList<string> 
 /// <remarks>Scalars are read as text and parsed here, so a bad amount or date gets a message in dues terms rather than a parser's.</remarks>
 public static class LoadBillingPolicy
 {
+    /// <summary>The association's policy: <c>Billing:PolicyFile</c> when set, else the bundled example. The service and every command read it here.</summary>
+    public static BillingPolicy FromConfiguration(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var file = configuration["Billing:PolicyFile"];
+        return string.IsNullOrWhiteSpace(file) ? Example() : FromFile(file);
+    }
+
     public static BillingPolicy FromFile(string path)
     {
         if (!File.Exists(path)) throw new BillingPolicyException(path, ["file not found"]);

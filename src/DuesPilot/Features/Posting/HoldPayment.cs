@@ -16,11 +16,11 @@ public static class HoldPayment
     /// <summary><see cref="LedgerResult.Created"/> when held now, <see cref="LedgerResult.Exists"/> when it was held before.</summary>
     public sealed record Outcome(LedgerResult Result, EntryId PendingEntryId, DateTimeOffset ReleaseAt);
 
-    public static Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, Request request, CancellationToken ct = default) =>
+    public static Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, Request request, CancellationToken ct = default) =>
         store.InTransactionAsync(async (c, tx) =>
         {
             await ReceivePayment.HandleAsync(c, tx, clock, accounts, request.Payment, request.Source);
-            var applied = await ApplyPayment.HandleAsync(c, tx, clock, accounts, new PostingOptions(), new ApplyPayment.Request(
+            var applied = await ApplyPayment.HandleAsync(c, tx, clock, accounts, options, new ApplyPayment.Request(
                 request.Payment.Id, request.Allocations, ApplyPayment.Mode.Hold, request.HoldWindow, "duespilot", request.Reason));
             if (applied.Result == ApplyPayment.Result.Held) return new Outcome(LedgerResult.Created, applied.EntryId!.Value, applied.ReleaseAt!.Value);
             var existing = await Ledger.Journal.FindByKeyAsync(c, tx, $"payment:{request.Payment.Id}:hold");

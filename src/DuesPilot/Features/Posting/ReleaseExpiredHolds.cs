@@ -17,9 +17,6 @@ public static class ReleaseExpiredHolds
 {
     public sealed record Outcome(int Posted, int AlreadyResolved, Money TotalPosted);
 
-    public static Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, CancellationToken ct = default) =>
-        HandleAsync(store, clock, accounts, new PostingOptions(), false, ct);
-
     public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, bool dryRun = false, CancellationToken ct = default)
     {
         var journal = new Journal(store);
