@@ -114,19 +114,7 @@ public static class ServerHost
     /// </summary>
     private static void AddMemberAssistant(IServiceCollection services, IConfiguration configuration, StoreOptions store)
     {
-        if (string.IsNullOrWhiteSpace(configuration["Inquiries:SigningKey"]))
-        {
-            var folder = Path.Combine(store.DataDirectory.Length > 0 ? store.DataDirectory : StoreOptions.DefaultDataDirectory, "secrets");
-            var file = Path.Combine(folder, "inquiries-signing.key");
-            if (!File.Exists(file))
-            {
-                Directory.CreateDirectory(folder);
-                File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            configuration["Inquiries:SigningKey"] = File.ReadAllText(file).Trim();
-        }
+        DataFolderSecrets.ApplyInquirySigningKey(configuration, store.DataDirectory);
 
         var inquiry = InquiryOptions.FromConfiguration(configuration);
         var ai = AiOptions.FromConfiguration(configuration);
