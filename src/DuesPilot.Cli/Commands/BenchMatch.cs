@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Matching;
+using DuesPilot.Tooling.Golden;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
@@ -25,7 +26,7 @@ public static class BenchMatch
             {
                 using var self = Process.GetCurrentProcess();
                 var sw = Stopwatch.StartNew();
-                GenerateGoldenData.Generate(folder, parse.GetValue(members), parse.GetValue(payments), parse.GetValue(seed), parse.GetValue(invoices));
+                GoldenSetGenerator.Generate(folder, parse.GetValue(members), parse.GetValue(payments), parse.GetValue(seed), parse.GetValue(invoices));
                 var generated = sw.Elapsed.TotalSeconds;
                 sw.Restart();
                 var data = GoldenDatasetFiles.Read(folder, withTruth: true);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Matching;
+using DuesPilot.Tooling.Golden;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
@@ -74,6 +75,7 @@ public static class MatchCommand
                     precision = s.Precision, coverage = s.Coverage, top1 = s.Top1, review_with_member = s.ReviewWithMember, seconds = s.Seconds,
                     by_channel = s.ByChannel?.ToDictionary(c => c.Key, c => new { payments = c.Value.Payments, precision = c.Value.Precision, coverage = c.Value.Coverage, top1 = c.Value.Top1, wrong_postings = c.Value.Wrong }),
                     calibration = s.Calibration.Where(b => b.Count > 0).Select(b => new { low = b.Low, high = b.High, count = b.Count, accuracy = b.Accuracy }),
+                    by_case = s.ByCase.ToDictionary(c => c.Key, c => new { payments = c.Value.Payments, truth_apply = c.Value.TruthApply, correct = c.Value.Correct, wrong_postings = c.Value.Wrong, coverage = c.Value.Coverage }),
                 });
                 Out.Console.WriteLine(JsonSerializer.Serialize(doc, Indented));
                 return Task.FromResult(0);
@@ -92,6 +94,21 @@ public static class MatchCommand
             foreach (var b in engine.Calibration.Where(b => b.Count > 0))
                 calibration.AddRow($"{b.Low:0.0}–{b.High:0.0}", b.Count.ToString(CultureInfo.InvariantCulture), b.Accuracy.ToString("P1", CultureInfo.InvariantCulture));
             Out.Console.Write(calibration);
+            if (engine.ByCase.Count > 0)
+            {
+                var cases = new Table().AddColumns("Case", "Payments", "Truth apply", "Engine correct", "Engine wrong", "Engine coverage", "Baseline coverage");
+                var baselineCases = scores.Count > 1 ? scores[1].ByCase : null;
+                foreach (var (name, c) in engine.ByCase)
+                {
+                    var b = baselineCases?.GetValueOrDefault(name);
+                    cases.AddRow(name, c.Payments.ToString(CultureInfo.InvariantCulture), c.TruthApply.ToString(CultureInfo.InvariantCulture), c.Correct.ToString(CultureInfo.InvariantCulture),
+                        c.Wrong.ToString(CultureInfo.InvariantCulture), c.TruthApply == 0 ? "–" : c.Coverage.ToString("P1", CultureInfo.InvariantCulture),
+                        b is null || b.TruthApply == 0 ? "–" : b.Coverage.ToString("P1", CultureInfo.InvariantCulture));
+                }
+
+                Out.Console.Write(cases);
+            }
+
             if (parse.GetValue(wrong))
                 foreach (var w in engine.WrongPostings) Out.Console.WriteLine("wrong: " + w);
             return Task.FromResult(0);
@@ -113,7 +130,7 @@ public static class MatchCommand
             if (m < 50) throw new UserInputException("--members must be at least 50");
             if (p < 1) throw new UserInputException("--payments must be at least 1");
             var folder = parse.GetValue(output)!;
-            GenerateGoldenData.Generate(folder, m, p, parse.GetValue(seed), parse.GetValue(invoices));
+            GoldenSetGenerator.Generate(folder, m, p, parse.GetValue(seed), parse.GetValue(invoices));
             Out.Console.MarkupLine(CultureInfo.InvariantCulture, "Wrote golden dataset ({0} members, {1} payments, seed {2}) to {3}", m, p, parse.GetValue(seed), Markup.Escape(folder));
             return Task.FromResult(0);
         });

@@ -6,7 +6,8 @@ using DuesPilot.Domain.Matching;
 namespace DuesPilot.Features.Matching;
 
 /// <summary>A row of truth.csv: the outcome a careful clerk would choose.</summary>
-public sealed record TruthRow(string PaymentId, MatchAction Expected, string? MemberId, string? InvoiceId, Money? Amount);
+/// <param name="Case">The generator's scenario name (optional extra column <c>case</c>), used to report coverage per case.</param>
+public sealed record TruthRow(string PaymentId, MatchAction Expected, string? MemberId, string? InvoiceId, Money? Amount, string? Case = null);
 
 /// <summary>A golden-dataset folder (shared/formats/golden-dataset.md) read into domain records.</summary>
 public sealed record GoldenDataset(IReadOnlyList<Member> Members, IReadOnlyList<Invoice> Invoices, IReadOnlyList<Payment> Payments, IReadOnlyList<TruthRow>? Truth)
@@ -81,7 +82,7 @@ public static class GoldenDatasetFiles
             truth = ReadRows(truthPath, TruthColumns, ["payment_id", "expected"], row => new TruthRow(
                 row.Required("payment_id"),
                 row.Get("expected").Trim().ToLowerInvariant() switch { "apply" => MatchAction.Apply, "review" => MatchAction.Review, var e => throw row.Error("expected", $"'{e}' is not apply or review") },
-                row.Optional("member_id"), row.Optional("invoice_id"), row.Optional("amount") is null ? null : row.Money("amount", Currency.USD)));
+                row.Optional("member_id"), row.Optional("invoice_id"), row.Optional("amount") is null ? null : row.Money("amount", Currency.USD), row.Optional("case")));
         }
 
         return new GoldenDataset(members, invoices, payments, truth);
@@ -120,7 +121,8 @@ public static class GoldenDatasetFiles
         WriteFile(Path.Combine(folder, "members.csv"), MemberColumns, members);
         WriteFile(Path.Combine(folder, "invoices.csv"), InvoiceColumns, invoices);
         WriteFile(Path.Combine(folder, "payments.csv"), PaymentColumns, payments);
-        WriteFile(Path.Combine(folder, "truth.csv"), TruthColumns, truth);
+        // A generator may add the scenario name as a sixth column; readers that do not know it ignore it.
+        WriteFile(Path.Combine(folder, "truth.csv"), truth.Count > 0 && truth[0].Length > TruthColumns.Length ? [.. TruthColumns, "case"] : TruthColumns, truth);
     }
 
     private static void WriteFile(string path, string[] header, IReadOnlyList<string[]> rows)
