@@ -23,9 +23,25 @@ public sealed partial class SensitiveDataTests
     [InlineData("card 5555-5555-5555-4444", "card ****-****-****-4444")]
     [InlineData("invoice 2027000123457 order", "invoice 2027000123457 order")]
     [InlineData("Dues 2027", "Dues 2027")]
-    [InlineData("ch_4111111111111111x", "ch_4111111111111111x")]
+    [InlineData("ch_4111111111111111x", "ch_************1111x")]
+    [InlineData("cc4111111111111111", "cc************1111")]
+    [InlineData("dots 4111.1111.1111.1111 end", "dots ****.****.****.1111 end")]
+    [InlineData("double 4111  1111  1111  1111", "double ****  ****  ****  1111")]
+    [InlineData("amex 3782 822463 10005", "amex **** ****** *0005")]
+    [InlineData("id 0192f3a4-5b6c-7d8e-9f01-234567890128", "id 0192f3a4-5b6c-7d8e-9f01-234567890128")]
+    [InlineData("2027-03-01 paid $178.00", "2027-03-01 paid $178.00")]
     public void RedactCardNumbers_Text_MasksLuhnValidRunsKeepingLastFour(string text, string expected) =>
         Assert.Equal(expected, RedactCardNumbers.Run(text));
+
+    [Fact]
+    public void RedactCardNumbers_JsonEscapes_MaskedAfterDecoding()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"d\":\"\\u0034111111111111111\",\"n\":[\"4111\\u00201111 1111 1111\"],\"k\":5555555555554444,\"a\":178.00}");
+
+        var masked = Encoding.UTF8.GetString(RedactCardNumbers.Run(body));
+
+        Assert.Equal("{\"d\":\"************1111\",\"n\":[\"**** **** **** 1111\"],\"k\":\"************4444\",\"a\":178.00}", masked);
+    }
 
     [Fact]
     public async Task DemoLikeRun_CardNumbersInMemosAndNachaAccounts_NeverStoredOrLogged()

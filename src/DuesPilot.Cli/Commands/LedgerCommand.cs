@@ -36,7 +36,7 @@ public static class LedgerCommand
     {
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
-        var command = new Command("audit", "Rebuild every entry from its lines and check balance, payload hashes, resolutions and the hold account. Exit 3 on any problem.") { data, db };
+        var command = new Command("audit", "Rebuild every entry from its lines and check balance, payload hashes, resolutions and the hold account; recompute every invoice balance from its standing applications. Exit 3 on any problem.") { data, db };
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);

@@ -59,7 +59,7 @@ public static class IntakeEndpoints
         var (verdict, eventId, detail) = VerifyStripeSignature.Run(text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
         if (verdict != SignatureVerdict.Valid || eventId is null) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
         // The hash is of what was sent (so a redelivery is recognised); what is stored has card numbers masked.
-        return await QueueAsync(http, inbox, InboxSources.Stripe, $"stripe:{eventId}", StripePayloadHash(body), RedactCardNumbers.Run(body), ct);
+        return await QueueAsync(http, inbox, InboxSources.Stripe, RedactCardNumbers.Run($"stripe:{eventId}"), StripePayloadHash(body), RedactCardNumbers.Run(body), ct);
     }
 
     public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> AuthorizeNet(HttpContext http, Store store, InboxWriter inbox, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
@@ -83,7 +83,7 @@ public static class IntakeEndpoints
 
         if (string.IsNullOrWhiteSpace(notificationId))
             return TypedResults.Problem("The signed body is not an Authorize.Net notification (no notificationId).", statusCode: StatusCodes.Status400BadRequest, title: "Not a notification");
-        return await QueueAsync(http, inbox, InboxSources.AuthorizeNet, $"authorizenet:{notificationId}", QueueInboxItem.Hash(body), RedactCardNumbers.Run(body), ct);
+        return await QueueAsync(http, inbox, InboxSources.AuthorizeNet, RedactCardNumbers.Run($"authorizenet:{notificationId}"), QueueInboxItem.Hash(body), RedactCardNumbers.Run(body), ct);
     }
 
     public static async Task<Results<Ok<Received>, Ok<EventGridValidation>, Conflict<ProblemHttpResult>, ProblemHttpResult>> Imis(HttpContext http, Store store, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
@@ -121,7 +121,8 @@ public static class IntakeEndpoints
             foreach (var e in events)
             {
                 var one = JsonSerializer.SerializeToUtf8Bytes(e);
-                list.Add(await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(InboxSources.Imis, $"imis:{JsonFields.Str(e, "id")}", QueueInboxItem.Hash(one), one, "application/json", headers)));
+                // The hash is of what was sent; what is stored has card numbers masked (after decoding).
+                list.Add(await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(InboxSources.Imis, RedactCardNumbers.Run($"imis:{JsonFields.Str(e, "id")}"), QueueInboxItem.Hash(one), RedactCardNumbers.Run(one), "application/json", headers)));
             }
 
             return list;
@@ -158,7 +159,7 @@ public static class IntakeEndpoints
 
     private static async Task<ProblemHttpResult> RejectAsync(HttpContext http, Store store, TimeProvider clock, string source, SignatureVerdict verdict, string detail, byte[] body, CancellationToken ct)
     {
-        await RecordRejectedRequest.RunAsync(store, clock, new RejectedRequest(source, $"{verdict}: {detail}", http.Connection.RemoteIpAddress?.ToString(), Headers(http), body), ct);
+        await RecordRejectedRequest.RunAsync(store, clock, new RejectedRequest(source, RedactCardNumbers.Run($"{verdict}: {detail}"), http.Connection.RemoteIpAddress?.ToString(), Headers(http), body), ct);
         var status = verdict is SignatureVerdict.Missing or SignatureVerdict.Invalid ? StatusCodes.Status401Unauthorized : StatusCodes.Status400BadRequest;
         return TypedResults.Problem(detail, statusCode: status, title: verdict == SignatureVerdict.Stale ? "Stale signature" : "Signature refused");
     }
@@ -187,7 +188,7 @@ public static class IntakeEndpoints
         var kept = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in KeptHeaders)
         {
-            if (http.Request.Headers.TryGetValue(name, out var v)) kept[name] = v.ToString();
+            if (http.Request.Headers.TryGetValue(name, out var v)) kept[name] = RedactCardNumbers.Run(v.ToString());
         }
 
         return JsonSerializer.Serialize(kept);

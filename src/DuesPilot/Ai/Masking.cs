@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using DuesPilot.Features.Intake;
 
 namespace DuesPilot.Ai;
 
@@ -55,7 +56,7 @@ public sealed partial class MaskingSession(MaskingRules rules)
     {
         if (string.IsNullOrEmpty(text)) return text ?? "";
         var s = EmailPattern().Replace(text, m => Token(MaskKind.Email, m.Value));
-        s = CardCandidate().Replace(s, m => Luhn(Digits(m.Value)) ? Token(MaskKind.Card, m.Value) : m.Value);
+        s = ReplaceCards(s);
         s = LabelledRouting().Replace(s, m => Keep(m, "num", MaskKind.Routing));
         s = LabelledAccount().Replace(s, m => Keep(m, "num", MaskKind.Account));
         s = PhonePattern().Replace(s, m => Token(MaskKind.Phone, m.Value));
@@ -102,34 +103,24 @@ public sealed partial class MaskingSession(MaskingRules rules)
         return token;
     }
 
-    private static string Digits(string s)
+    /// <summary>Card numbers are found by intake's masker (<see cref="RedactCardNumbers"/>): one definition of a card number for storage and for the model.</summary>
+    private string ReplaceCards(string s)
     {
+        var spans = RedactCardNumbers.Find(s);
+        if (spans.Count == 0) return s;
         var sb = new StringBuilder(s.Length);
-        foreach (var c in s) if (char.IsAsciiDigit(c)) sb.Append(c);
-        return sb.ToString();
-    }
-
-    /// <summary>The Luhn check every payment card number passes.</summary>
-    public static bool Luhn(string digits)
-    {
-        if (digits.Length is < 13 or > 19) return false;
-        var sum = 0;
-        var doubleIt = false;
-        for (var i = digits.Length - 1; i >= 0; i--)
+        var at = 0;
+        foreach (var (start, length) in spans)
         {
-            var d = digits[i] - '0';
-            if (doubleIt)
-            {
-                d *= 2;
-                if (d > 9) d -= 9;
-            }
-
-            sum += d;
-            doubleIt = !doubleIt;
+            sb.Append(s, at, start - at).Append(Token(MaskKind.Card, s.Substring(start, length)));
+            at = start + length;
         }
 
-        return sum % 10 == 0;
+        return sb.Append(s, at, s.Length - at).ToString();
     }
+
+    /// <summary>The Luhn check every payment card number passes (13 to 19 digits).</summary>
+    public static bool Luhn(string digits) => digits.Length is >= 13 and <= 19 && digits.All(char.IsAsciiDigit) && RedactCardNumbers.Luhn(digits);
 
     /// <summary>The ABA routing-number checksum: 3·(d1+d4+d7) + 7·(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10).</summary>
     public static bool AbaChecksum(string nine)
@@ -142,9 +133,6 @@ public sealed partial class MaskingSession(MaskingRules rules)
 
     [GeneratedRegex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex EmailPattern();
-
-    [GeneratedRegex(@"(?<![\d.$])\d(?:[ -]?\d){12,18}(?![\d]|\.\d)", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex CardCandidate();
 
     [GeneratedRegex(@"(?i)\b(?:routing|rtn|aba|transit)(?:\s*(?:no\.?|number|num|#))?\s*[:#]?\s*(?<num>\d{9})(?!\d)", RegexOptions.CultureInvariant, 1000)]
     private static partial Regex LabelledRouting();

@@ -54,6 +54,7 @@ public sealed class Store : IAsyncDisposable
     {
         var store = Create(options);
         await Migrations.ApplyAsync(store, ct);
+        await StoreRepairs.MaskCardNumbersAsync(store, TimeProvider.System, ct);
         return store;
     }
 

@@ -133,7 +133,8 @@ public abstract class InboxTests(StoreEngine engine)
         Assert.Equal("refunded", await ScalarAsync<string>(store, "SELECT state FROM payments"));
         await QueueStripeAsync(store, StripeFixture("stripe-ruby-mock__charge.dispute.created.json", "evt_dispute"), "evt_dispute");
         Assert.Equal(1, (await Worker(store).DrainAsync()).Processed);
-        Assert.Equal("disputed", await ScalarAsync<string>(store, "SELECT state FROM payments"));
+        // A chargeback of refunded money moves nothing: the payment stays refunded, the dispute is kept as an event.
+        Assert.Equal("refunded", await ScalarAsync<string>(store, "SELECT state FROM payments"));
         Assert.Equal(2L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM payment_events WHERE payment_id = 'stripe:pi_000000000000000000000000' AND kind IN ('refund', 'dispute')"));
         Assert.Equal(100L, await ScalarAsync<long>(store, "SELECT amount_minor FROM payment_events WHERE kind = 'refund'"));
         Assert.Equal(1L, await ScalarAsync<long>(store, "SELECT COUNT(*) FROM review_items WHERE kind = 'payment-refund' AND subject_id = 'stripe:pi_000000000000000000000000'"));

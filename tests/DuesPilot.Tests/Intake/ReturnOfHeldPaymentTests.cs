@@ -36,7 +36,7 @@ public class ReturnOfHeldPaymentTests
         });
 
         var (outcome, paymentId) = await store.InTransactionAsync((c, tx) => RecordPaymentEvent.RunAsync(c, tx, clock,
-            new PaymentEventRequest(PaymentEventKind.AchReturn, ["091000019000123"], amount, "R01 insufficient funds", "ret-1", "i1", "returned")));
+            new PaymentEventRequest(PaymentEventKind.AchReturn, ["091000019000123"], amount, "R01 insufficient funds", "ret-1", "i1", PaymentEvent.Return)));
         Assert.Equal("nacha:f:L3", paymentId);
         Assert.NotEqual(PaymentEventOutcome.OriginalNotFound, outcome);
 

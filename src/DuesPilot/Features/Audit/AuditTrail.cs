@@ -83,24 +83,46 @@ public sealed class AuditTrail(Store store, TimeProvider clock)
 
     /// <summary>Walks the whole chain in order and recomputes every hash.</summary>
     public Task<AuditVerification> VerifyAsync(CancellationToken ct = default) =>
-        store.InTransactionAsync(async (c, tx) =>
-        {
-            var prev = Genesis;
-            long count = 0;
-            foreach (var row in await c.QueryAsync<Row>("SELECT * FROM audit_events ORDER BY seq", transaction: tx))
-            {
-                count++;
-                var record = ToRecord(row);
-                if (row.prev_hash != prev)
-                    return new AuditVerification(count, row.seq, $"row {row.seq} does not link to the row before it (a row was removed or reordered)");
-                var expected = ComputeHash(prev, row.event_id, row.occurred_at, record.Event);
-                if (expected != row.hash)
-                    return new AuditVerification(count, row.seq, $"row {row.seq} was altered: its content no longer matches its hash");
-                prev = row.hash;
-            }
+        store.InTransactionAsync((c, tx) => VerifyWithinAsync(c, tx), ct);
 
-            return new AuditVerification(count, null, null);
-        }, ct);
+    /// <summary>Verifies the chain inside the caller's transaction.</summary>
+    internal static async Task<AuditVerification> VerifyWithinAsync(DbConnection c, DbTransaction tx)
+    {
+        var prev = Genesis;
+        long count = 0;
+        foreach (var row in await c.QueryAsync<Row>("SELECT * FROM audit_events ORDER BY seq", transaction: tx))
+        {
+            count++;
+            var record = ToRecord(row);
+            if (row.prev_hash != prev)
+                return new AuditVerification(count, row.seq, $"row {row.seq} does not link to the row before it (a row was removed or reordered)");
+            var expected = ComputeHash(prev, row.event_id, row.occurred_at, record.Event);
+            if (expected != row.hash)
+                return new AuditVerification(count, row.seq, $"row {row.seq} was altered: its content no longer matches its hash");
+            prev = row.hash;
+        }
+
+        return new AuditVerification(count, null, null);
+    }
+
+    /// <summary>
+    /// Recomputes the hash links from <paramref name="fromSeq"/> on, after a recorded repair changed row
+    /// content (the caller has lifted the append-only trigger inside its transaction and records the
+    /// re-anchoring as an audit event itself). Returns the tail hash.
+    /// </summary>
+    internal static async Task<string> RelinkFromAsync(DbConnection connection, DbTransaction tx, long fromSeq)
+    {
+        var prev = await connection.ExecuteScalarAsync<string?>("SELECT hash FROM audit_events WHERE seq < @fromSeq ORDER BY seq DESC LIMIT 1", new { fromSeq }, tx) ?? Genesis;
+        foreach (var row in (await connection.QueryAsync<Row>("SELECT * FROM audit_events WHERE seq >= @fromSeq ORDER BY seq", new { fromSeq }, tx)).ToList())
+        {
+            var hash = ComputeHash(prev, row.event_id, row.occurred_at, ToRecord(row).Event);
+            if (hash != row.hash || prev != row.prev_hash)
+                await connection.ExecuteAsync("UPDATE audit_events SET prev_hash = @prev, hash = @hash WHERE seq = @seq", new { prev, hash, row.seq }, tx);
+            prev = hash;
+        }
+
+        return prev;
+    }
 
     private static string ComputeHash(string prev, string eventId, string occurred, AuditEvent e)
     {

@@ -47,13 +47,24 @@ public static class SyncFromImis
                         continue;
                     }
 
-                    // Known invoice: take iMIS's figures, less our applications iMIS has not seen yet.
+                    // Known invoice: take iMIS's figures, less our applications iMIS has not seen yet. The base (what
+                    // is open without our standing applications) adds back those iMIS has counted, so the auditor can
+                    // recompute the balance; a balance iMIS puts below our own applications stays at zero and the
+                    // auditor reports the difference. The row lock first: the update's own read of the applications
+                    // then starts after any decision on this invoice has committed.
+                    await c.ExecuteAsync("SELECT invoice_id FROM invoices WHERE invoice_id = @id" + Payments.PaymentStates.ForUpdate(c), new { id = i.Invoice.Id.Value }, tx);
                     await c.ExecuteAsync(
                         """
                         UPDATE invoices SET amount_minor = @amount, updated_at = @now,
-                            balance_minor = @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                            base_balance_minor = @balance + COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
                                 WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
-                                  AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0)
+                                  AND EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0),
+                            balance_minor = CASE WHEN @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                                WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
+                                  AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0) < 0 THEN 0
+                              ELSE @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                                WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
+                                  AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0) END
                         WHERE invoice_id = @id
                         """,
                         new { amount = i.Invoice.Amount.MinorUnits, balance = i.Invoice.Balance.MinorUnits, now = DbTime.Format(clock.GetUtcNow()), id = i.Invoice.Id.Value }, tx);

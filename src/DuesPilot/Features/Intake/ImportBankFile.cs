@@ -40,6 +40,18 @@ public sealed record BankEntryMessage(
         FormatCode(format), e.Kind.ToString(), e.Amount.MinorUnits, e.Amount.Currency.Code, DbTime.Format(e.Date), Payment.ChannelCode(e.Method),
         e.PayerName, e.Reference, e.Memo, e.Position.ToString(), e.OriginalReference, e.ReasonCode, e.PayerId, fileName);
 
+    /// <summary>The message with card numbers masked in every text field.</summary>
+    public BankEntryMessage Masked() => this with
+    {
+        PayerName = RedactCardNumbers.RunOrNull(PayerName),
+        Reference = RedactCardNumbers.RunOrNull(Reference),
+        Memo = RedactCardNumbers.RunOrNull(Memo),
+        OriginalReference = RedactCardNumbers.RunOrNull(OriginalReference),
+        ReasonCode = RedactCardNumbers.RunOrNull(ReasonCode),
+        PayerId = RedactCardNumbers.RunOrNull(PayerId),
+        FileName = RedactCardNumbers.Run(FileName),
+    };
+
     public static string FormatCode(BankFileFormat format) => format switch
     {
         BankFileFormat.Nacha => InboxSources.Nacha,
@@ -108,7 +120,7 @@ public static class ImportBankFile
         var file = Parse(request, warnings);
         if (request.DryRun || store is null) return new ImportResult(file, 0, 0, 0, false, warnings);
         var format = BankEntryMessage.FormatCode(file.Format);
-        var name = Path.GetFileName(request.FileName);
+        var name = RedactCardNumbers.Run(Path.GetFileName(request.FileName));
         var mismatches = file.Controls.Where(c => !c.Agrees).ToList();
         if (mismatches.Count > 0 && string.IsNullOrWhiteSpace(request.AcceptControlMismatchBy))
             throw new BankFileException($"{Describe(mismatches[0])}; a file whose totals do not reconcile is imported only knowingly (--accept-control-mismatch)", mismatches[0].Line);
@@ -122,15 +134,10 @@ public static class ImportBankFile
             {
                 var message = BankEntryMessage.From(file.Format, entry, name) with { ReviewRequired = reviewRequired };
                 // The position names the file by content, not by name, so a renamed copy is still the same file.
-                // A card number a payer wrote in a memo or name field is masked before it is stored; references
-                // (trace numbers are 15 digits) are left alone. The hash is of the masked body: both are deterministic.
-                var body = JsonSerializer.SerializeToUtf8Bytes(message with
-                {
-                    FileName = "",
-                    Memo = message.Memo is null ? null : RedactCardNumbers.Run(message.Memo),
-                    PayerName = message.PayerName is null ? null : RedactCardNumbers.Run(message.PayerName),
-                }, BankEntryMessage.Json);
-                var result = await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(format, $"{format}:{entry.Position}", QueueInboxItem.Hash(body), body,
+                // A card number a payer wrote in any field is masked before it is stored (references too: masking
+                // is deterministic, so a return still finds its original). The hash is of the masked body.
+                var body = JsonSerializer.SerializeToUtf8Bytes(message.Masked() with { FileName = "" }, BankEntryMessage.Json);
+                var result = await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(format, RedactCardNumbers.Run($"{format}:{entry.Position}"), QueueInboxItem.Hash(body), body,
                     "application/json", null, entry.Kind is BankEntryKind.Payment ? entry.Amount.MinorUnits : -entry.Amount.MinorUnits, entry.Amount.Currency.Code));
                 switch (result.Outcome)
                 {
@@ -206,7 +213,7 @@ public static class ProcessBankEntry
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : "already received", amount);
                 case BankEntryKind.Reversal:
                     var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.AchReturn,
-                        [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, "returned"), recordWhenNotFound: true);
+                        [m.OriginalReference, m.Reference], amount, m.ReasonCode ?? m.Memo, m.Reference, item.ItemId, PaymentEvent.Return), recordWhenNotFound: true);
                     return new ItemResult(paymentId is null ? $"return {m.ReasonCode} of {m.OriginalReference}: original not found, sent to review" : $"return {m.ReasonCode} recorded on {paymentId} ({outcome})", amount);
                 case BankEntryKind.Notice:
                     if (m.OriginalReference is null && m.ReasonCode?.StartsWith('C') != true)

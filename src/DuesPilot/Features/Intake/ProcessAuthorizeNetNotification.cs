@@ -76,14 +76,16 @@ public sealed class FetchAuthorizeNetTransaction(HttpClient http, AuthorizeNetIn
         }
         DateTimeOffset? submitted = ProcessStripeEvent.Str(t, "submitTimeUTC") is { } s &&
             DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        // Payers type card numbers into descriptions and names: every text the answer brings is masked before it can be stored.
+        string? Text(params string[] path) => RedactCardNumbers.RunOrNull(ProcessStripeEvent.Str(t, path));
         return new AuthorizeNetTransaction(
-            ProcessStripeEvent.Str(t, "transId") ?? "",
-            ProcessStripeEvent.Str(t, "transactionStatus"),
+            Text("transId") ?? "",
+            Text("transactionStatus"),
             Amount("settleAmount"), Amount("authAmount"),
-            ProcessStripeEvent.Str(t, "order", "invoiceNumber"), ProcessStripeEvent.Str(t, "order", "description"),
-            ProcessStripeEvent.Str(t, "customer", "id"), ProcessStripeEvent.Str(t, "customer", "email"),
-            ProcessStripeEvent.Str(t, "billTo", "firstName"), ProcessStripeEvent.Str(t, "billTo", "lastName"), ProcessStripeEvent.Str(t, "billTo", "company"),
-            ProcessStripeEvent.Str(t, "refTransId"), submitted);
+            Text("order", "invoiceNumber"), Text("order", "description"),
+            Text("customer", "id"), Text("customer", "email"),
+            Text("billTo", "firstName"), Text("billTo", "lastName"), Text("billTo", "company"),
+            Text("refTransId"), submitted);
     }
 }
 
@@ -138,9 +140,9 @@ public static class ProcessAuthorizeNetNotification
                     var isNew = await RecordPayment.RunAsync(c, tx, clock, payment);
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : $"payment {payment.PaymentId} already received", amount);
                 case "refund":
-                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Refund, [details!.RefTransId], amount, "refunded", transId, item.ItemId, "refunded"));
+                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Refund, [details!.RefTransId], amount, "refunded", transId, item.ItemId, PaymentEvent.Refund));
                 case "void":
-                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Void, [transId], amount, "voided", transId, item.ItemId, "voided"));
+                    return await EventAsync(c, tx, clock, new PaymentEventRequest(PaymentEventKind.Void, [transId], amount, "voided", transId, item.ItemId, PaymentEvent.Void));
                 default:
                     var (outcome, paymentId) = await RecordPaymentEvent.RunAsync(c, tx, clock,
                         new PaymentEventRequest(PaymentEventKind.FraudFlag, [transId], amount, eventType, transId, item.ItemId, null), recordWhenNotFound: true);

@@ -143,7 +143,7 @@ public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOpt
         var now = clock.GetUtcNow();
         var dead = !retryable || item.Attempts >= options.MaxAttempts;
         var delay = TimeSpan.FromSeconds(options.RetryDelaySeconds * Math.Pow(2, Math.Min(item.Attempts - 1, 10)));
-        var error = Truncate($"{ex.GetType().Name}: {ex.Message}");
+        var error = Truncate(RedactCardNumbers.Run($"{ex.GetType().Name}: {ex.Message}"));
         return store.InTransactionAsync(async (c, tx) =>
         {
             await c.ExecuteAsync(

@@ -62,14 +62,14 @@ public static class ProcessStripeEvent
                 var refunded = MoneyOf(o, Num(o, "amount_refunded") ?? 0);
                 var full = Bool(o, "refunded") == true;
                 return await EventAsync(c, tx, clock, item, new PaymentEventRequest(PaymentEventKind.Refund, [Str(o, "id"), Str(o, "payment_intent")], refunded,
-                    full ? "refunded in full" : "partly refunded", Str(o, "id"), item.ItemId, full ? "refunded" : "partially-refunded"), retryWhenMissing: true);
+                    full ? "refunded in full" : "partly refunded", Str(o, "id"), item.ItemId, full ? PaymentEvent.Refund : PaymentEvent.PartialRefund), retryWhenMissing: true);
             }
 
             case "charge.dispute.created":
             {
                 var amount = MoneyOf(o, Num(o, "amount") ?? 0);
                 return await EventAsync(c, tx, clock, item, new PaymentEventRequest(PaymentEventKind.Dispute, [Str(o, "charge"), Str(o, "payment_intent")], amount,
-                    $"{Str(o, "reason")} ({Str(o, "status")})", Str(o, "id"), item.ItemId, "disputed"), retryWhenMissing: true);
+                    $"{Str(o, "reason")} ({Str(o, "status")})", Str(o, "id"), item.ItemId, PaymentEvent.Dispute), retryWhenMissing: true);
             }
 
             case "payment_intent.payment_failed" or "charge.failed":

@@ -96,7 +96,7 @@ public enum PaymentEventKind
 
 /// <summary>A reversal or flag to record against the payment it concerns.</summary>
 /// <param name="References">Ids that may name the original payment (charge id, payment intent, original trace…).</param>
-/// <param name="NewState">The payment's state afterwards, or null for a flag that does not change it.</param>
+/// <param name="Transition">What the event does to the payment in its lifecycle, or null for a flag that does not change it.</param>
 public sealed record PaymentEventRequest(
     PaymentEventKind Kind,
     IReadOnlyList<string?> References,
@@ -104,7 +104,7 @@ public sealed record PaymentEventRequest(
     string? Reason,
     string? Reference,
     string InboxItemId,
-    string? NewState);
+    PaymentEvent? Transition);
 
 public enum PaymentEventOutcome
 {
@@ -119,6 +119,9 @@ public enum PaymentEventOutcome
 
     /// <summary>This inbox item had already recorded this event.</summary>
     AlreadyRecorded,
+
+    /// <summary>Kept, but the payment's state does not allow it (a second return, a refund of returned money): no money moved, a review item says why.</summary>
+    RefusedByState,
 }
 
 /// <summary>
@@ -129,7 +132,8 @@ public enum PaymentEventOutcome
 /// </summary>
 public static class RecordPaymentEvent
 {
-    public static async Task<(PaymentEventOutcome Outcome, string? PaymentId)> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PaymentEventRequest e, bool recordWhenNotFound = false)
+    public static async Task<(PaymentEventOutcome Outcome, string? PaymentId)> RunAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PaymentEventRequest e, bool recordWhenNotFound = false,
+        Posting.ChartOfAccounts? chart = null, Posting.PostingOptions? options = null)
     {
         var refs = e.References.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => r!).Distinct(StringComparer.Ordinal).ToList();
         var found = new SortedSet<string>(StringComparer.Ordinal);
@@ -163,32 +167,52 @@ public static class RecordPaymentEvent
             return (PaymentEventOutcome.OriginalNotFound, null);
         }
 
-        var before = await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @paymentId", new { paymentId }, tx);
-        var moneyGone = e.Kind is PaymentEventKind.Refund or PaymentEventKind.AchReturn or PaymentEventKind.Void && e.NewState is "refunded" or "returned" or "voided";
-        if (moneyGone || e.Kind == PaymentEventKind.Dispute)
+        var id = new PaymentId(paymentId);
+        var before = await Payments.PaymentStates.LockAsync(c, tx, id) ?? throw new Payments.PaymentStateConflictException($"payment {paymentId} is referenced but not stored");
+        var state = before;
+        if (e.Transition is { } transition)
         {
-            // Money leaving (or contested) while the payment waits in GL_AI_Hold: void the hold so it is never posted.
-            await Posting.OverrideHold.HandleAsync(c, tx, clock, new Posting.PostingOptions(), new PaymentId(paymentId), "duespilot", $"{kind} {e.Reference}: {e.Reason}");
-        }
-
-        if (moneyGone && await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL", new { paymentId }, tx) == 0)
-        {
-            // Unapplied money that went back: the cash leaves unapplied cash (Dr unapplied, Cr cash).
-            var payment = await Posting.ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
-            var amount = e.Amount is { IsPositive: true } a && payment is not null && a <= payment.Amount ? a : payment?.Amount;
-            if (amount is { } out_)
+            if (state == PaymentState.Held && transition is PaymentEvent.Refund or PaymentEvent.PartialRefund or PaymentEvent.Return or PaymentEvent.Void or PaymentEvent.Dispute)
             {
-                var accounts = new Posting.ChartOfAccounts();
-                var entry = Domain.Ledger.JournalEntry.Standard(Domain.EntryId.New(clock), $"payment:{paymentId}:{kind}:{eventId}", now, $"{kind} of payment {paymentId} ({e.Reason})",
-                    [Domain.Ledger.LedgerLine.Debit(accounts.UnappliedCash, out_), Domain.Ledger.LedgerLine.Credit(accounts.Cash, out_)]);
-                await Ledger.Journal.RecordAsync(c, tx, entry);
+                // Money leaving (or contested) while the payment waits in GL_AI_Hold: void the hold so it is never posted.
+                await Posting.OverrideHold.HandleAsync(c, tx, clock, options ?? new Posting.PostingOptions(), id, "duespilot", $"{kind} {e.Reference}: {e.Reason}");
+                state = await Payments.PaymentStates.LockAsync(c, tx, id) ?? state;
             }
+
+            var accounts = chart ?? new Posting.ChartOfAccounts();
+            var payment = await Posting.ReceivePayment.FindAsync(c, tx, id) ?? throw new Payments.PaymentStateConflictException($"payment {paymentId} vanished");
+            var left = await Payments.PaymentStates.UnappliedOfAsync(c, tx, accounts.UnappliedCash, id, payment.Amount.Currency);
+            // A "partial" refund that takes all that is left in unapplied cash is a full refund.
+            if (transition == PaymentEvent.PartialRefund && state.IsUnapplied && e.Amount is { } asked && asked.Currency == left.Currency && asked >= left) transition = PaymentEvent.Refund;
+            var next = PaymentLifecycle.Next(state, transition);
+            if (!next.IsAllowed)
+            {
+                await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,
+                    $"{kind} {e.Reference} of payment {paymentId} was kept but not booked: {next.Reason}.");
+                await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", $"refused: {next.Reason}",
+                    Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before.Code, After: state.Code));
+                return (PaymentEventOutcome.RefusedByState, paymentId);
+            }
+
+            var standing = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL", new { paymentId }, tx);
+            if (next.Kind == TransitionKind.Moves && state.IsUnapplied && standing == 0 && (next.To.IsGone || next.To == PaymentState.PartiallyRefunded))
+            {
+                // Unapplied money that went back: the cash leaves unapplied cash (Dr unapplied, Cr cash), never more
+                // than is still there (a refund after a partial refund takes the rest).
+                var wanted = next.To == PaymentState.PartiallyRefunded && e.Amount is { IsPositive: true } a && a.Currency == left.Currency ? a : left;
+                if ((wanted < left ? wanted : left) is { IsPositive: true } out_)
+                {
+                    var entry = Domain.Ledger.JournalEntry.Standard(Domain.EntryId.New(clock), $"payment:{paymentId}:{kind}:{eventId}", now, $"{kind} of payment {paymentId} ({e.Reason})",
+                        [Domain.Ledger.LedgerLine.Debit(accounts.UnappliedCash, out_), Domain.Ledger.LedgerLine.Credit(accounts.Cash, out_)]);
+                    await Ledger.Journal.RecordAsync(c, tx, entry);
+                }
+            }
+
+            state = (await Payments.PaymentStates.TransitionAsync(c, tx, id, state, transition)).To;
         }
 
-        if (e.NewState is not null)
-            await c.ExecuteAsync("UPDATE payments SET state = @state WHERE payment_id = @paymentId", new { state = e.NewState, paymentId }, tx);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", "recorded",
-            Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before, After: e.NewState ?? before));
+            Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before.Code, After: state.Code));
 
         var applied = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL", new { paymentId }, tx);
         if (applied > 0)

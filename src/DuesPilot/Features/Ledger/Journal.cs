@@ -178,6 +178,10 @@ public sealed class Journal(Store store)
                 if (expected != actual) problems.Add($"GL_AI_Hold holds {actual} but open holds total {expected}");
             }
 
+            // Invoice balances are money too: each is recomputed from its base and its standing applications.
+            foreach (var d in await Payments.InvoiceBalances.AuditAsync(c, tx))
+                problems.Add($"invoice {d.InvoiceId}: balance {d.Stored.ToDisplayString()} but {d.Why}");
+
             return new LedgerAudit(rows.Count, ledger.OpenHolds().Count(), problems);
         }, ct);
 

@@ -5,6 +5,7 @@ using DuesPilot.Domain;
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Jobs;
 using DuesPilot.Features.Members;
+using DuesPilot.Features.Payments;
 using DuesPilot.Features.Posting;
 using DuesPilot.Features.Review;
 using DuesPilot.Features.Rollout;
@@ -61,8 +62,7 @@ public static class MatchReceivedPayments
             var taken = await store.InTransactionAsync(async (c, tx) =>
             {
                 // Another run (a second instance, or the CLI beside the service) may have decided it meanwhile.
-                await c.ExecuteAsync("UPDATE payments SET state = state WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
-                if (await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @id", new { id = payment.Id.Value }, tx) != "received") return "skipped";
+                if (await PaymentStates.LockAsync(c, tx, payment.Id) != PaymentState.Received) return "skipped";
                 var phase = await phases.PhaseForAsync(c, tx, channel, segment);
                 var engineApply = decision.Action == MatchAction.Apply;
                 var aboveThreshold = payment.Amount.Amount > posting.ApprovalThresholdAmount;
@@ -162,7 +162,7 @@ public static class MatchReceivedPayments
         await OpenReviewItem.HandleAsync(c, tx, clock, new OpenReviewItem.Request(ReviewKinds.Payment, payment.Id.Value, decision.SuggestedMember?.Value,
             ReviewPriority.ForAmount(payment.Amount) + (int)Math.Round((1m - decision.Confidence) * 20m), decision.Confidence, decision.SuggestedAction,
             analysis.Reason, analysis, payment.Amount));
-        await c.ExecuteAsync("UPDATE payments SET state = 'in_review' WHERE payment_id = @id AND state = 'received'", new { id = payment.Id.Value }, tx);
+        await PaymentStates.TransitionAsync(c, tx, payment.Id, PaymentState.Received, PaymentEvent.SendToReview);
     }
 
     public static async Task<JobResult> RunJobAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions posting, RolloutPhases phases, MatchOptions options, INameEmbedder? embedder,

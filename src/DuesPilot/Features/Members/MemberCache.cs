@@ -44,8 +44,8 @@ public static class MemberCache
     {
         var inserted = await c.ExecuteAsync(
             """
-            INSERT INTO invoices (invoice_id, member_id, invoice_date, due_date, currency, amount_minor, balance_minor, product_code, description, updated_at)
-            VALUES (@id, @member, @date, @due, @currency, @amount, @balance, @product, @description, @now)
+            INSERT INTO invoices (invoice_id, member_id, invoice_date, due_date, currency, amount_minor, balance_minor, base_balance_minor, product_code, description, updated_at)
+            VALUES (@id, @member, @date, @due, @currency, @amount, @balance, @balance, @product, @description, @now)
             ON CONFLICT (invoice_id) DO NOTHING
             """,
             new
@@ -56,7 +56,8 @@ public static class MemberCache
                 due = DbTime.Format(i.DueDate),
                 currency = i.Amount.Currency.Code,
                 amount = i.Amount.MinorUnits,
-                balance = i.Balance.MinorUnits,
+                // An overpaid invoice (a credit balance in iMIS) has nothing open to apply to.
+                balance = Math.Max(0, i.Balance.MinorUnits),
                 product = i.ProductCode,
                 description = i.Description,
                 now = DbTime.Format(now),

@@ -6,6 +6,7 @@ using DuesPilot.Domain.Ledger;
 using DuesPilot.Features.Audit;
 using DuesPilot.Features.ImisSync;
 using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Payments;
 using DuesPilot.Persistence;
 
 namespace DuesPilot.Features.Posting;
@@ -46,6 +47,10 @@ public static class ApplyPayment
         ExceedsInvoiceBalance,
         /// <summary>The payment was refunded.</summary>
         PaymentRefunded,
+        /// <summary>The payment's money went back another way (returned by the bank, voided at the gateway).</summary>
+        PaymentWentBack,
+        /// <summary>The payment's state does not allow this application (e.g. partly refunded); the detail says why.</summary>
+        NotAllowedInState,
     }
 
     public sealed record Outcome(Result Result, EntryId? EntryId, DateTimeOffset? ReleaseAt, string Detail)
@@ -57,11 +62,19 @@ public static class ApplyPayment
     {
         var payment = await ReceivePayment.FindAsync(c, tx, request.PaymentId);
         if (payment is null) return new Outcome(Result.NotReceived, null, null, $"payment {request.PaymentId} was never received");
-        // Touching the payment row first serialises every application of one payment (a row lock on
-        // PostgreSQL; SQLite already holds the write lock), so an automatic and a staff decision cannot both stand.
-        await c.ExecuteAsync("UPDATE payments SET state = state WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
-        var state = await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
-        if (state == "refunded") return new Outcome(Result.PaymentRefunded, null, null, "the payment was refunded");
+        // Locking the payment row first serialises every application of one payment, so an automatic and
+        // a staff decision cannot both stand; the lifecycle then says whether this one may.
+        var state = await PaymentStates.LockAsync(c, tx, payment.Id) ?? throw new PaymentStateConflictException($"payment {payment.Id} vanished");
+        var @event = request.Mode == Mode.Hold ? PaymentEvent.Hold : request.Allocations.All(a => a.InvoiceId is null) ? PaymentEvent.PutOnAccount : PaymentEvent.Apply;
+        var allowed = PaymentLifecycle.Next(state, @event);
+        if (!allowed.IsAllowed)
+        {
+            var refused = state == PaymentState.Refunded ? Result.PaymentRefunded
+                : state.IsGone ? Result.PaymentWentBack
+                : state.Group == PaymentStateGroup.Applied ? Result.AlreadyApplied
+                : Result.NotAllowedInState;
+            return new Outcome(refused, null, null, $"payment {payment.Id}: {allowed.Reason}");
+        }
 
         try
         {
@@ -76,10 +89,12 @@ public static class ApplyPayment
             "SELECT COUNT(*) FROM allocations WHERE payment_id = @id AND voided_by IS NULL", new { id = payment.Id.Value }, tx);
         if (standing > 0) return new Outcome(Result.AlreadyApplied, null, null, $"payment {payment.Id} is already applied");
 
-        foreach (var group in request.Allocations.Where(a => a.InvoiceId is not null).GroupBy(a => a.InvoiceId!.Value))
+        // Invoice rows are locked in one order (by id) so two decisions on overlapping invoices never deadlock;
+        // under the lock the balance read is the committed one, and the decrement below is conditional too.
+        foreach (var group in request.Allocations.Where(a => a.InvoiceId is not null).GroupBy(a => a.InvoiceId!.Value).OrderBy(g => g.Key.Value, StringComparer.Ordinal))
         {
             var invoice = await c.QuerySingleOrDefaultAsync<(string Member, string Currency, long Balance)?>(
-                "SELECT member_id, currency, balance_minor FROM invoices WHERE invoice_id = @id", new { id = group.Key.Value }, tx);
+                "SELECT member_id, currency, balance_minor FROM invoices WHERE invoice_id = @id" + PaymentStates.ForUpdate(c), new { id = group.Key.Value }, tx);
             if (invoice is not { } inv) return new Outcome(Result.InvoiceNotFound, null, null, $"invoice {group.Key} is unknown");
             if (group.Any(a => a.MemberId.Value != inv.Member))
                 return new Outcome(Result.InvoiceOfAnotherMember, null, null, $"invoice {group.Key} is billed to member {inv.Member}");
@@ -131,13 +146,11 @@ public static class ApplyPayment
                 }, tx);
             if (a.InvoiceId is { } invoiceId)
             {
-                await c.ExecuteAsync("UPDATE invoices SET balance_minor = balance_minor - @amount, updated_at = @at WHERE invoice_id = @id",
-                    new { amount = a.Amount.MinorUnits, at = DbTime.Format(now), id = invoiceId.Value }, tx);
+                await InvoiceBalances.DecreaseAsync(c, tx, invoiceId, a.Amount, now);
             }
         }
 
-        var newState = request.Mode == Mode.Hold ? "held" : request.Allocations.All(a => a.InvoiceId is null) ? "on_account" : "applied";
-        await c.ExecuteAsync("UPDATE payments SET state = @newState WHERE payment_id = @id", new { newState, id = payment.Id.Value }, tx);
+        var newState = (await PaymentStates.TransitionAsync(c, tx, payment.Id, state, @event)).To.Code;
 
         var summary = Describe(request.Allocations);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor,
@@ -147,7 +160,7 @@ public static class ApplyPayment
             request.Allocations[0].MemberId.Value,
             Inputs: request.Reason,
             RuleVersion: request.RuleVersion,
-            Before: state,
+            Before: state.Code,
             After: newState));
 
         if (request.Mode == Mode.Direct || options.WriteToImis == ImisWriteTiming.AtHold)

@@ -4,6 +4,7 @@ using DuesPilot.Domain;
 using DuesPilot.Domain.Ledger;
 using DuesPilot.Features.Audit;
 using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Payments;
 using DuesPilot.Features.Review;
 using DuesPilot.Persistence;
 
@@ -26,7 +27,10 @@ public static class OverrideHold
 
     public static async Task<Outcome> HandleAsync(DbConnection c, DbTransaction tx, TimeProvider clock, PostingOptions options, PaymentId paymentId, string actor, string reason)
     {
-        await c.ExecuteAsync("UPDATE payments SET state = state WHERE payment_id = @id", new { id = paymentId.Value }, tx);
+        var state = await PaymentStates.LockAsync(c, tx, paymentId);
+        if (state is null) return new Outcome(Result.NoOpenHold, $"payment {paymentId} was never received", null);
+        if (state != PaymentState.Held)
+            return new Outcome(state == PaymentState.Posted || state == PaymentState.OnAccount ? Result.AlreadyPosted : Result.NoOpenHold, $"payment {paymentId} is {state.Code}: {PaymentLifecycle.Next(state, PaymentEvent.Override).Reason}", null);
         var entryId = await c.ExecuteScalarAsync<string?>(
             "SELECT entry_id FROM allocations WHERE payment_id = @id AND voided_by IS NULL AND mode = 'hold' LIMIT 1", new { id = paymentId.Value }, tx);
         if (entryId is null) return new Outcome(Result.NoOpenHold, $"payment {paymentId} has no hold to override", null);
@@ -44,13 +48,12 @@ public static class OverrideHold
         var allocations = await ApplyPayment.StandingAllocationsAsync(c, tx, paymentId);
         foreach (var a in allocations.Where(a => a.InvoiceId is not null))
         {
-            await c.ExecuteAsync("UPDATE invoices SET balance_minor = balance_minor + @amount, updated_at = @at WHERE invoice_id = @id",
-                new { amount = a.Amount.MinorUnits, at = DbTime.Format(now), id = a.InvoiceId!.Value.Value }, tx);
+            await InvoiceBalances.IncreaseAsync(c, tx, a.InvoiceId!.Value, a.Amount, now);
         }
 
         await c.ExecuteAsync("UPDATE allocations SET voided_by = @v WHERE payment_id = @id AND voided_by IS NULL",
             new { v = voidEntry.Id.ToString(), id = paymentId.Value }, tx);
-        await c.ExecuteAsync("UPDATE payments SET state = 'in_review' WHERE payment_id = @id", new { id = paymentId.Value }, tx);
+        var moved = await PaymentStates.TransitionAsync(c, tx, paymentId, state, PaymentEvent.Override);
 
         var imisNote = options.WriteToImis == ImisWriteTiming.AtHold
             ? " The payment was already written to iMIS against GL_AI_Hold: reverse it there before re-applying."
@@ -65,7 +68,7 @@ public static class OverrideHold
             Amount: pending.HeldAmount), actor);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(actor, "hold.overridden", $"payment:{paymentId}",
             $"voided hold of {pending.HeldAmount.ToDisplayString()} and sent to review: {reason}",
-            allocations.FirstOrDefault()?.MemberId.Value, Before: ApplyPayment.Describe(allocations), After: "in_review"));
+            allocations.FirstOrDefault()?.MemberId.Value, Before: ApplyPayment.Describe(allocations), After: moved.To.Code));
         Hosting.DuesPilotMetrics.HoldsVoided.Add(1);
         return new Outcome(Result.Voided, $"voided {pending.HeldAmount.ToDisplayString()}", item.ItemId);
     }

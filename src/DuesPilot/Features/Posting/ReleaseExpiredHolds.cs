@@ -3,6 +3,7 @@ using DuesPilot.Domain;
 using DuesPilot.Domain.Ledger;
 using DuesPilot.Features.Audit;
 using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Payments;
 using DuesPilot.Persistence;
 
 namespace DuesPilot.Features.Posting;
@@ -53,6 +54,7 @@ public static class ReleaseExpiredHolds
     private static async Task<LedgerResult> PostAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, JournalEntry hold)
     {
         var paymentId = await c.ExecuteScalarAsync<string?>("SELECT payment_id FROM allocations WHERE entry_id = @id LIMIT 1", new { id = hold.Id.ToString() }, tx);
+        var state = paymentId is null ? null : await PaymentStates.LockAsync(c, tx, new PaymentId(paymentId));
         var allocations = paymentId is null ? [] : await ApplyPayment.StandingAllocationsAsync(c, tx, new PaymentId(paymentId));
         var credits = allocations.Count == 0
             ? [LedgerLine.Credit(accounts.UnappliedCash, hold.HeldAmount)]
@@ -64,8 +66,10 @@ public static class ReleaseExpiredHolds
 
         if (paymentId is not null)
         {
+            // A hold that kept all the money as credit ends on account; one that paid invoices ends posted.
             var onlyCredit = allocations.All(a => a.InvoiceId is null);
-            await c.ExecuteAsync("UPDATE payments SET state = @state WHERE payment_id = @id", new { state = onlyCredit ? "on_account" : "posted", id = paymentId }, tx);
+            var moved = await PaymentStates.TransitionAsync(c, tx, new PaymentId(paymentId), state!, onlyCredit ? PaymentEvent.PutOnAccount : PaymentEvent.Post);
+            if (!moved.IsAllowed) throw new PaymentStateConflictException($"hold {hold.Id} of payment {paymentId} is due but the payment is {state!.Code}: {moved.Reason}");
             var payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
             if (payment is not null && allocations.Count > 0 && options.WriteToImis == ImisWriteTiming.AfterWindow)
                 await ApplyPayment.EnqueueImisWriteAsync(c, tx, clock, payment, allocations, accounts.DuesReceivable, hold.Id);

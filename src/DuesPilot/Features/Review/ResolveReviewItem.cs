@@ -5,6 +5,7 @@ using DuesPilot.Domain.Ledger;
 using DuesPilot.Features.Audit;
 using DuesPilot.Features.ImisSync;
 using DuesPilot.Features.Ledger;
+using DuesPilot.Features.Payments;
 using DuesPilot.Features.Posting;
 using DuesPilot.Persistence;
 
@@ -99,17 +100,26 @@ public static class ResolveReviewItem
 
         if (request.Action == ReviewAction.Refund)
         {
+            var state = await PaymentStates.LockAsync(c, tx, payment.Id) ?? throw new PaymentStateConflictException($"payment {payment.Id} vanished");
             var standing = await ApplyPayment.StandingAllocationsAsync(c, tx, payment.Id);
-            if (standing.Count > 0) return new Outcome(Result.Invalid, "the payment is applied; override or reverse the application before refunding");
+            if (!state.IsUnapplied || standing.Count > 0)
+            {
+                var why = state.IsGone ? PaymentLifecycle.Next(state, PaymentEvent.Refund).Reason : $"the payment is {state.Code}; override or reverse the application before refunding";
+                return new Outcome(Result.Invalid, why);
+            }
+
+            // What is still in unapplied cash: all of it, or what a partial refund at the gateway left.
+            var left = await PaymentStates.UnappliedOfAsync(c, tx, accounts.UnappliedCash, payment.Id, payment.Amount.Currency);
+            if (!left.IsPositive) return new Outcome(Result.Invalid, $"nothing of payment {payment.Id} is left in unapplied cash to refund");
             var refund = JournalEntry.Standard(EntryId.New(clock), $"payment:{payment.Id}:refund", clock.GetUtcNow(), $"Refund approved by {request.Actor.UserName}",
-                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.RefundsPayable, payment.Amount)]);
+                [LedgerLine.Debit(accounts.UnappliedCash, left), LedgerLine.Credit(accounts.RefundsPayable, left)]);
             var r = await Journal.RecordAsync(c, tx, refund);
             if (r != LedgerResult.Created) return new Outcome(Result.AlreadyResolved, r.Describe());
-            await c.ExecuteAsync("UPDATE payments SET state = 'refunded' WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
+            await PaymentStates.TransitionAsync(c, tx, payment.Id, state, PaymentEvent.Refund);
             await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor.UserName, "payment.refund-approved", $"payment:{payment.Id}",
-                $"refund of {payment.Amount.ToDisplayString()} to the payer approved", item.MemberId, Inputs: request.Note));
-            await CloseAsync(c, tx, clock, item, request.Actor.UserName, $"refunded {payment.Amount.ToDisplayString()}");
-            return new Outcome(Result.Done, $"refund of {payment.Amount.ToDisplayString()} recorded (refunds payable)");
+                $"refund of {left.ToDisplayString()} to the payer approved", item.MemberId, Inputs: request.Note, Before: state.Code, After: PaymentState.Refunded.Code));
+            await CloseAsync(c, tx, clock, item, request.Actor.UserName, $"refunded {left.ToDisplayString()}");
+            return new Outcome(Result.Done, $"refund of {left.ToDisplayString()} recorded (refunds payable)");
         }
 
         IReadOnlyList<Allocation> allocations;
