@@ -9,10 +9,15 @@ using static DuesPilot.ImisSandbox.SandboxEndpoints;
 namespace DuesPilot.ImisSandbox;
 
 /// <summary>
-/// <c>/api/ComboOrder</c> (and <c>/_validate</c>) paying existing invoices, and <c>/api/Receipt</c>, the read model of what was paid.
-/// A ComboOrder really lowers the invoices' balances, creates one receipt with a line per invoice, and moves the
+/// <c>/api/ComboOrder</c> (and <c>/_validate</c>) paying existing invoices, <c>/api/Receipt</c> (the acknowledgement,
+/// <c>ReceiptData</c>) and <c>/api/Payment</c> (the remittance as kept, with its <c>ReferenceNumber</c>), in the shapes ASI and
+/// integrators publish (tests/DuesPilot.Imis.Tests/Wire/SOURCES.md), not the client's:
+/// <c>_validate</c> answers 200 with a top-level <c>IsValid</c> (false for an invalid order, [ACH] registerEventWorker.js);
+/// each invoice of the order is an <c>InvoiceSummaryData</c> whose <c>PaymentAmount</c> is the amount paid, and every money value
+/// must carry its <c>Currency</c> ([PM-SDK] "Creates a ComboOrder").
+/// A ComboOrder really lowers the invoices' balances, creates one payment and its receipt with a line per invoice, and moves the
 /// subscription's paid-through to the term end once the invoice is paid in full. Like iMIS, it does not deduplicate:
-/// posting the same order twice pays twice, which is why the client reads back before it retries.
+/// posting the same order twice pays twice, which is why the client looks for the payment before it retries.
 /// </summary>
 internal static class Commerce
 {
@@ -29,10 +34,16 @@ internal static class Commerce
         ["AMEX"] = ("American Express", "CreditCard"),
     };
 
+    private const string PaymentType = Wire.Commerce + "PaymentData";
+
+    // A receipt and the payment it acknowledges share one row (one payment per receipt here), so ReceiptId = PaymentId.
     private static readonly Dictionary<string, Column> ReceiptColumns = Columns(
-        ("ReceiptId", "receipt_id", ColumnKind.Int), ("ReferenceNumber", "reference_number", ColumnKind.Text),
-        ("PayorPartyId", "payor_party_id", ColumnKind.Text), ("PaymentMethodId", "method_id", ColumnKind.Text),
-        ("ReceiptDate", "receipt_date", ColumnKind.Date), ("UpdatedOn", "updated_on", ColumnKind.Instant));
+        ("ReceiptId", "receipt_id", ColumnKind.Int), ("ReceiptNumber", "receipt_id", ColumnKind.Int),
+        ("IssuedToPartyId", "payor_party_id", ColumnKind.Text));
+
+    private static readonly Dictionary<string, Column> PaymentColumns = Columns(
+        ("PaymentId", "receipt_id", ColumnKind.Int), ("ReferenceNumber", "reference_number", ColumnKind.Text),
+        ("PayorPartyId", "payor_party_id", ColumnKind.Text), ("PaymentMethodId", "method_id", ColumnKind.Text));
 
     private sealed record Order(List<(string InvoiceId, long Cents)> Invoices, List<(long Cents, string Method, string Payor, string? Reference)> Payments);
 
@@ -41,19 +52,36 @@ internal static class Commerce
         app.MapPost("/api/ComboOrder/_validate", async (HttpContext ctx) =>
         {
             var s = ctx.RequestServices.GetRequiredService<SandboxState>();
-            var order = Parse(await ReadBodyAsync(ctx));
-            await using var c = await s.Db.OpenAsync();
-            await ValidateAsync(c, null, order);
+            var body = await ReadBodyAsync(ctx);
+            var messages = new List<string>();
+            JsonNode entity = body.DeepClone();
+            try
+            {
+                var order = Parse(body);
+                await using var c = await s.Db.OpenAsync();
+                await ValidateAsync(c, null, order);
+                entity = Render(order);
+            }
+            catch (SandboxFault fault) when (fault.Status == 400)
+            {
+                messages.AddRange(fault.Message.Split('\n'));
+            }
+
+            // An invalid order is not an HTTP error: 200 with IsValid false, the reasons, and the order as sent.
             return Json(new JsonObject
             {
-                ["$type"] = $"Asi.Soa.Core.DataContracts.ValidateResultData`1[[{ComboType}, Asi.Contracts]], Asi.Contracts",
-                ["Entity"] = Render(order),
+                ["IsValid"] = messages.Count == 0,
                 ["ValidationResults"] = new JsonObject
                 {
                     ["$type"] = Wire.Core + "ValidationResultsData" + Wire.Asm,
-                    ["Errors"] = Wire.Collection(Wire.Core + "ValidationResultDataCollection" + Wire.Asm, []),
-                    ["IsValid"] = true,
+                    ["Errors"] = Wire.Collection(Wire.Core + "ValidationResultDataCollection" + Wire.Asm, messages.Select(m =>
+                    {
+                        var e = Wire.Obj(Wire.Core + "ValidationResultData" + Wire.Asm);
+                        e["Message"] = m;
+                        return (JsonNode?)e;
+                    })),
                 },
+                ["Entity"] = entity,
             });
         });
         app.MapPost("/api/ComboOrder", async (HttpContext ctx) =>
@@ -77,6 +105,14 @@ internal static class Commerce
             return Json(Render(order), 201);
         });
         app.MapGet("/api/Receipt", (HttpContext ctx, SandboxState state) => ListReceiptsAsync(ctx));
+        app.MapGet("/api/Payment", (HttpContext ctx, SandboxState state) => ListPaymentsAsync(ctx));
+        app.MapGet("/api/Payment/{id}", async (string id, SandboxState s) =>
+        {
+            if (!long.TryParse(id, NumberStyles.Integer, CultureInfo.InvariantCulture, out var paymentId)) return NotFound("Payment", id);
+            await using var c = await s.Db.OpenAsync();
+            var row = (IDictionary<string, object?>?)await c.QueryFirstOrDefaultAsync("SELECT * FROM receipts WHERE receipt_id = @paymentId", new { paymentId });
+            return row is null ? NotFound("Payment", id) : Json(RenderPayment(row));
+        });
     }
 
     private static Order Parse(JsonNode body)
@@ -88,17 +124,27 @@ internal static class Commerce
         var invoices = Wire.Values(Wire.Get(body, "Invoices")).Select(i =>
         {
             var id = Wire.Str(Wire.Get(i, "InvoiceId")) ?? throw new SandboxFault(400, "BadRequest: ValidationError: an invoice has no InvoiceId.");
-            var cents = Wire.Cents(Wire.Get(i, "Balance")) ?? throw new SandboxFault(400, $"BadRequest: ValidationError: invoice {id} has no amount (Balance) to pay.");
+            // The amount paid is the summary's PaymentAmount; Balance is what the invoice owes, as read from the site.
+            var cents = Wire.Cents(WithCurrency(Wire.Get(i, "PaymentAmount"), $"PaymentAmount of invoice {id}"))
+                ?? throw new SandboxFault(400, $"BadRequest: ValidationError: invoice {id} has no PaymentAmount to pay.");
             return (id, cents);
         }).ToList();
         var payments = Wire.Values(Wire.Get(body, "Payments")).Select(p =>
         {
-            var cents = Wire.Cents(Wire.Get(p, "Amount")) ?? throw new SandboxFault(400, "BadRequest: ValidationError: a payment has no Amount.");
+            var cents = Wire.Cents(WithCurrency(Wire.Get(p, "Amount"), "a payment's Amount")) ?? throw new SandboxFault(400, "BadRequest: ValidationError: a payment has no Amount.");
             var method = Wire.Str(Wire.Get(Wire.Get(p, "PaymentMethod"), "PaymentMethodId")) ?? "CASH";
             var payor = Wire.Str(Wire.Get(Wire.Get(p, "PayorParty"), "PartyId")) ?? throw new SandboxFault(400, "BadRequest: ValidationError: a payment has no PayorParty.");
             return (cents, method, payor, Wire.Str(Wire.Get(p, "ReferenceNumber")));
         }).ToList();
         return new Order(invoices, payments);
+    }
+
+    /// <summary>A MonetaryAmountData of the order: it must say its currency, as every money value in ASI's samples does.</summary>
+    private static JsonNode? WithCurrency(JsonNode? money, string what)
+    {
+        if (money is JsonObject && Wire.Str(Wire.Get(Wire.Get(money, "Currency"), "CurrencyCode")) is null)
+            throw new SandboxFault(400, $"BadRequest: ValidationError: {what} has no Currency.");
+        return money;
     }
 
     private static async Task ValidateAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, Order order)
@@ -183,7 +229,7 @@ internal static class Commerce
         {
             var inv = Wire.Obj(Wire.Commerce + "InvoiceSummaryData" + Wire.Asm);
             inv["InvoiceId"] = i.InvoiceId;
-            inv["Balance"] = Wire.Money(i.Cents);
+            inv["PaymentAmount"] = Wire.Money(i.Cents);
             return (JsonNode?)inv;
         }));
         o["Payments"] = Wire.Collection(Wire.Commerce + "RemittanceDataCollection" + Wire.Asm, order.Payments.Select(p =>
@@ -220,27 +266,52 @@ internal static class Commerce
             .Cast<IDictionary<string, object?>>().ToLookup(l => L(l, "receipt_id"));
         var items = rows.Select(r =>
         {
+            var id = L(r, "receipt_id").ToString(CultureInfo.InvariantCulture);
             var o = Wire.Obj(ReceiptType + Wire.Asm);
-            o["ReceiptId"] = L(r, "receipt_id").ToString(CultureInfo.InvariantCulture);
-            o["ReferenceNumber"] = S(r, "reference_number");
-            var payor = Wire.Obj(Wire.Commerce + "CustomerPartyData" + Wire.Asm);
-            payor["PartyId"] = S(r, "payor_party_id");
-            o["PayorParty"] = payor;
-            o["Amount"] = Wire.Money(L(r, "amount_cents"));
-            var method = Wire.Obj(Wire.Commerce + "PaymentMethodData" + Wire.Asm);
-            method["PaymentMethodId"] = S(r, "method_id");
-            o["PaymentMethod"] = method;
-            o["ReceiptDate"] = Wire.Date(S(r, "receipt_date")!);
-            o["Lines"] = Wire.Collection(Wire.Commerce + "ReceiptLineDataCollection" + Wire.Asm, lines[L(r, "receipt_id")].Select(l =>
+            o["ReceiptId"] = id;
+            o["ReceiptNumber"] = id;
+            o["ReceiptStatus"] = "Issued";
+            o["ReceiptType"] = "Regular";
+            o["IssuedToPartyId"] = S(r, "payor_party_id");
+            o["ReceiptLines"] = Wire.Collection(Wire.Commerce + "ReceiptLineDataCollection" + Wire.Asm, lines[L(r, "receipt_id")].Select(l =>
             {
                 var line = Wire.Obj(Wire.Commerce + "ReceiptLineData" + Wire.Asm);
+                line["ReceiptedAmount"] = Wire.Money(L(l, "amount_cents"));
+                line["PaymentId"] = id;
                 line["InvoiceId"] = S(l, "invoice_id");
-                line["Amount"] = Wire.Money(L(l, "amount_cents"));
                 return (JsonNode?)line;
             }));
-            o["UpdateInformation"] = Wire.UpdateInfo(S(r, "created_on")!, S(r, "updated_on")!);
             return (JsonNode?)o;
         });
         return Json(Wire.Paged(ReceiptType, items, q.Offset, q.Limit, total));
+    }
+
+    private static async Task<IResult> ListPaymentsAsync(HttpContext context)
+    {
+        var state = context.RequestServices.GetRequiredService<SandboxState>();
+        var q = Filters.Parse(context.Request.Query, PaymentColumns, "receipt_id", state.Options);
+        await using var c = await state.Db.OpenAsync();
+        var total = await c.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM receipts WHERE {q.Where}", q.Parameters);
+        q.Parameters.Add("lim", q.Limit);
+        q.Parameters.Add("off", q.Offset);
+        var rows = (await c.QueryAsync($"SELECT * FROM receipts WHERE {q.Where} ORDER BY {q.OrderBy} LIMIT @lim OFFSET @off", q.Parameters))
+            .Cast<IDictionary<string, object?>>().Select(r => (JsonNode?)RenderPayment(r)).ToList();
+        return Json(Wire.Paged(PaymentType, rows, q.Offset, q.Limit, total));
+    }
+
+    /// <summary>The payment as kept: the remittance of the order (amount, method, payor, ReferenceNumber) under its PaymentId.</summary>
+    private static JsonObject RenderPayment(IDictionary<string, object?> r)
+    {
+        var o = Wire.Obj(PaymentType + Wire.Asm);
+        o["PaymentId"] = L(r, "receipt_id").ToString(CultureInfo.InvariantCulture);
+        o["Amount"] = Wire.Money(L(r, "amount_cents"));
+        var method = Wire.Obj(Wire.Commerce + "PaymentMethodData" + Wire.Asm);
+        method["PaymentMethodId"] = S(r, "method_id");
+        o["PaymentMethod"] = method;
+        var payor = Wire.Obj(Wire.Commerce + "CustomerPartyData" + Wire.Asm);
+        payor["PartyId"] = S(r, "payor_party_id");
+        o["PayorParty"] = payor;
+        o["ReferenceNumber"] = S(r, "reference_number");
+        return o;
     }
 }

@@ -11,8 +11,10 @@ namespace DuesPilot.ImisSandbox;
 /// <summary>
 /// Custom multi-instance contact panels (<c>AI_Review_Queue</c>, <c>AI_Audit_Log</c>, whatever
 /// <see cref="ImisSandboxOptions.CustomObjects"/> lists) as <c>GenericEntityData</c> rows keyed by
-/// (<c>ID</c> = PartyId, <c>Ordinal</c>), Party as primary parent. A POST without an ordinal gets the
-/// party's next one. Any other entity name is a 404, as an undefined business object is on a real site.
+/// (<c>ID</c> = PartyId, <c>Ordinal</c>), Party as primary parent. A POST without <c>Identity</c> gets the party's next
+/// ordinal from the site ([ACH] utils.js posts rows that way); an <c>Identity</c> must carry both elements (party id and
+/// ordinal, [PM-SDK] Name_CEU), and one with another count is refused with iMIS's "Incorrect number of identity element".
+/// Any other entity name is a 404, as an undefined business object is on a real site.
 /// </summary>
 internal static class CustomObjects
 {
@@ -43,6 +45,7 @@ internal static class CustomObjects
             var name = Resolve(ctx, entity);
             var body = await ReadBodyAsync(ctx);
             var identity = Wire.Values(Wire.Get(Wire.Get(body, "Identity"), "IdentityElements")).Select(Wire.Str).ToList();
+            if (Wire.Get(body, "Identity") is JsonObject && identity.Count != 2) throw new SandboxFault(400, "ArgumentFault: Incorrect number of identity element");
             var parent = Wire.Values(Wire.Get(Wire.Get(body, "PrimaryParentIdentity"), "IdentityElements")).Select(Wire.Str).ToList();
             var properties = PropertiesOf(body);
             var party = parent.FirstOrDefault() ?? identity.FirstOrDefault() ?? Wire.Str(Wire.Unwrap(Find(properties, "ID")));

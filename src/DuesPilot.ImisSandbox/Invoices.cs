@@ -10,8 +10,10 @@ namespace DuesPilot.ImisSandbox;
 
 /// <summary>
 /// <c>/api/InvoiceSummary</c> (headers) and <c>/api/Invoice</c> (headers with lines): paged lists with the
-/// filters DuesPilot uses (<c>SourceSystem</c>, <c>Balance=gt:0</c>, <c>SoldToPartyId</c>, <c>UpdatedOn</c>) and get by id.
-/// Read-only, as in iMIS: invoices change only through billing and ComboOrder payments.
+/// filters seen in community code (<c>SourceSystem</c>, <c>Balance=gt:0</c>, <c>SoldToPartyId</c>) and get by id.
+/// Read-only, as in iMIS: invoices change only through billing and ComboOrder payments. <c>InvoiceSummaryData</c> has
+/// <c>Balance</c>, <c>PaymentAmount</c> and <c>PendingPaymentAmount</c> and no <c>UpdateInformation</c> (20.3.235 contract
+/// templates, [PM-SDK]), so there is no last-change filter either: a client must find changes by re-reading.
 /// </summary>
 internal static class Invoices
 {
@@ -24,7 +26,7 @@ internal static class Invoices
         ("InvoiceDate", "invoice_date", ColumnKind.Date), ("DueDate", "due_date", ColumnKind.Date),
         ("Balance", "balance_cents", ColumnKind.Money), ("InvoiceAmount", "amount_cents", ColumnKind.Money),
         ("SourceSystem", "source_system", ColumnKind.Text), ("InvoicePurpose", "invoice_type", ColumnKind.Text),
-        ("Description", "description", ColumnKind.Text), ("UpdatedOn", "updated_on", ColumnKind.Instant));
+        ("Description", "description", ColumnKind.Text));
 
     public static void Map(WebApplication app)
     {
@@ -71,7 +73,7 @@ internal static class Invoices
         return Json(Wire.Paged(InvoiceType, items, q.Offset, q.Limit, total));
     }
 
-    /// <summary>The header in the order of imis-api.md §8.2 (InvoiceId, Description, SoldToParty, BillToParty, InvoiceDate, Balance), then the unconfirmed extras.</summary>
+    /// <summary>The header in the order of imis-api.md §8.2 (InvoiceId, Description, SoldToParty, BillToParty, InvoiceDate, Balance), the payment amounts of the contract (nothing pending in the sandbox), then the unconfirmed extras.</summary>
     private static JsonObject Summary(IDictionary<string, object?> r, string type)
     {
         var o = Wire.Obj(type + Wire.Asm);
@@ -81,13 +83,13 @@ internal static class Invoices
         o["BillToParty"] = Wire.PartySummary(S(r, "bill_to")!, null);
         o["InvoiceDate"] = Wire.Date(S(r, "invoice_date")!);
         o["Balance"] = Wire.Money(L(r, "balance_cents"));
+        o["PaymentAmount"] = Wire.Money(0);
+        o["PendingPaymentAmount"] = Wire.Money(0);
         o["InvoiceNumber"] = L(r, "invoice_number").ToString(CultureInfo.InvariantCulture);
         o["DueDate"] = Wire.Date(S(r, "due_date")!);
         o["InvoiceAmount"] = Wire.Money(L(r, "amount_cents"));
         o["SourceSystem"] = S(r, "source_system");
         o["InvoicePurpose"] = S(r, "invoice_type");
-        o["AccountingMethod"] = "Cash";
-        o["UpdateInformation"] = Wire.UpdateInfo(S(r, "created_on")!, S(r, "updated_on")!);
         return o;
     }
 

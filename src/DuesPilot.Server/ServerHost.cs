@@ -67,12 +67,14 @@ public static class ServerHost
         if (imisConfigured) builder.Services.AddImisClient(configuration);
         AddMemberAssistant(builder.Services, configuration, options.Store);
         builder.Services.AddServiceJobs(configuration, imisConfigured);
+        builder.Services.AddServiceLimits(configuration);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(DuesPilotMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseServiceLimits();
         app.MapGet("/health", async (Store s, CancellationToken token) =>
         {
             await using var c = await s.OpenConnectionAsync(token);

@@ -16,7 +16,7 @@ public abstract class PollingTests(StoreEngine engine) : IAsyncLifetime
     public async Task DisposeAsync() => await _store.DisposeAsync();
 
     [Fact]
-    public async Task PollInvoices_FirstRunThenPayment_HandsOverEveryInvoiceOnceThenOnlyTheChangedOne()
+    public async Task PollInvoices_FirstRunThenPaymentInFull_HandsOverEveryInvoiceOnceThenOnlyThePaidOne()
     {
         await using var host = await Sandbox.StartAsync(members: 300, configure: o => o.Clock = _clock);
         using var client = Sandbox.Client(host, configure: o => o.PageSize = 50);
@@ -48,7 +48,8 @@ public abstract class PollingTests(StoreEngine engine) : IAsyncLifetime
         var changed = Assert.Single(seen);
         Assert.Equal(open.Invoice.Id, changed.Invoice.Id);
         Assert.True(changed.Invoice.Balance.IsZero);
-        Assert.Equal(new DateTime(2026, 6, 20, 10, 5, 0), after.Mark);
+        Assert.Null(after.Mark); // no change filter confirmed on the sandbox: found by re-reading, the paid invoice by id
+        Assert.Equal(1, after.Changed);
     }
 
     [Fact]

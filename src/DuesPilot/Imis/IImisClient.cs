@@ -33,7 +33,11 @@ public interface IImisClient
 
     Task<ImisSubscription?> GetSubscriptionAsync(MemberId party, string itemId, CancellationToken ct = default);
 
-    IAsyncEnumerable<ImisReceipt> ListReceiptsAsync(MemberId? payor = null, string? referenceNumber = null, CancellationToken ct = default);
+    /// <summary>Receipts (<c>ReceiptData</c>), optionally only those issued to one party.</summary>
+    IAsyncEnumerable<ImisReceipt> ListReceiptsAsync(MemberId? issuedTo = null, CancellationToken ct = default);
+
+    /// <summary>Payments carrying a remittance reference (<c>/api/Payment?ReferenceNumber=…</c>); only exact matches are returned.</summary>
+    Task<IReadOnlyList<ImisPayment>> FindPaymentsAsync(string referenceNumber, CancellationToken ct = default);
 
     /// <summary>Applies a payment to existing invoices through ComboOrder (<c>_validate</c>, then POST), never twice: an unanswered attempt is read back before any retry.</summary>
     Task<ImisPaymentOutcome> ApplyPaymentAsync(ImisPaymentRequest request, CancellationToken ct = default);

@@ -10,10 +10,12 @@ public sealed partial class ImisClient
 {
     /// <summary>
     /// Applies a payment through ComboOrder without ever applying it twice:
-    /// 1. read back by reference first (a payment applied in an earlier run is <see cref="ImisPaymentStatus.AlreadyApplied"/>);
-    /// 2. <c>POST /api/ComboOrder/_validate</c> (safe to retry) and take the server-completed <c>Entity</c>;
+    /// 1. look for a payment carrying the reference first (one applied in an earlier run is <see cref="ImisPaymentStatus.AlreadyApplied"/>);
+    /// 2. read each invoice's summary as iMIS has it and <c>POST /api/ComboOrder/_validate</c> (safe to retry); iMIS answers an
+    ///    invalid order with 2xx and <c>IsValid: false</c> (or a 400): either way the order is <see cref="ImisPaymentStatus.Rejected"/>
+    ///    and nothing is posted; otherwise the server-completed <c>Entity</c> is posted;
     /// 3. <c>POST /api/ComboOrder</c>, never retried blindly: when the answer is lost (timeout, dropped connection, 5xx, 429)
-    ///    the client waits, reads back by reference, and posts again only when iMIS shows no receipt.
+    ///    the client waits, looks for the payment by reference, and posts again only when iMIS shows none.
     /// If even the read-back fails, it stops with <see cref="ImisPaymentStatus.Unavailable"/>; the next call starts with step 1.
     /// </summary>
     public async Task<ImisPaymentOutcome> ApplyPaymentAsync(ImisPaymentRequest request, CancellationToken ct = default)
@@ -32,15 +34,31 @@ public sealed partial class ImisClient
             return new ImisPaymentOutcome(ImisPaymentStatus.Unavailable, null, ex.Failure, 0);
         }
 
-        if (before.Status != ImisPaymentStatus.Unavailable) return new ImisPaymentOutcome(before.Status, before.Receipt, null, 0);
+        if (before.Status != ImisPaymentStatus.Unavailable) return new ImisPaymentOutcome(before.Status, before.Payment, null, 0);
 
         JsonNode entity;
         try
         {
-            using var validated = await SendAsync(HttpMethod.Post, "api/ComboOrder/_validate", ComboOrderBody(request), ct, safeToRetry: true);
+            var summaries = new Dictionary<InvoiceId, JsonObject>();
+            foreach (var i in request.Invoices.DistinctBy(i => i.InvoiceId))
+            {
+                using var doc = await GetAsync("api/InvoiceSummary/" + Uri.EscapeDataString(i.InvoiceId.Value), notFoundIsNull: true, ct);
+                if (doc is null)
+                {
+                    return new ImisPaymentOutcome(ImisPaymentStatus.Rejected, null,
+                        new ImisFailure(ImisFailureKind.Rejected, 404, [$"Invoice {i.InvoiceId} does not exist on the iMIS site."], "GET /api/InvoiceSummary"), 0);
+                }
+
+                summaries[i.InvoiceId] = JsonNode.Parse(doc.RootElement.GetRawText())!.AsObject();
+            }
+
+            var body = ComboOrderBody(request, summaries);
+            using var validated = await SendAsync(HttpMethod.Post, "api/ComboOrder/_validate", body, ct, safeToRetry: true);
+            if (Invalid(validated.RootElement) is { } refusal)
+                return new ImisPaymentOutcome(ImisPaymentStatus.Rejected, null, new ImisFailure(ImisFailureKind.Rejected, 200, refusal, "POST /api/ComboOrder/_validate"), 0);
             entity = ImisJson.Prop(validated.RootElement, "Entity") is { ValueKind: JsonValueKind.Object } e
                 ? JsonNode.Parse(e.GetRawText())!
-                : ComboOrderBody(request);
+                : body;
         }
         catch (ImisRequestException ex) when (ex.Failure.Kind == ImisFailureKind.Rejected)
         {
@@ -60,17 +78,17 @@ public sealed partial class ImisClient
                 {
                 }
 
-                ImisReceipt? receipt = null;
+                ImisPayment? payment = null;
                 try
                 {
-                    receipt = (await ReadBackAsync(request, ct)).Receipt;
+                    payment = (await ReadBackAsync(request, ct)).Payment;
                 }
                 catch (ImisRequestException ex) when (ex.Failure.IsRetryable)
                 {
-                    // Applied for certain; the receipt is only a courtesy to the caller.
+                    // Applied for certain; the payment record is only a courtesy to the caller.
                 }
 
-                return new ImisPaymentOutcome(ImisPaymentStatus.Applied, receipt, null, attempt);
+                return new ImisPaymentOutcome(ImisPaymentStatus.Applied, payment, null, attempt);
             }
             catch (ImisRequestException ex) when (ex.Failure.Kind == ImisFailureKind.Rejected)
             {
@@ -93,39 +111,71 @@ public sealed partial class ImisClient
                 return new ImisPaymentOutcome(ImisPaymentStatus.Unavailable, null, ex.Failure, attempt);
             }
 
-            if (after.Status == ImisPaymentStatus.AlreadyApplied) return new ImisPaymentOutcome(ImisPaymentStatus.Applied, after.Receipt, null, attempt);
-            if (after.Status == ImisPaymentStatus.Conflict) return new ImisPaymentOutcome(ImisPaymentStatus.Conflict, after.Receipt, last, attempt);
+            if (after.Status == ImisPaymentStatus.AlreadyApplied) return new ImisPaymentOutcome(ImisPaymentStatus.Applied, after.Payment, null, attempt);
+            if (after.Status == ImisPaymentStatus.Conflict) return new ImisPaymentOutcome(ImisPaymentStatus.Conflict, after.Payment, last, attempt);
         }
 
         return new ImisPaymentOutcome(ImisPaymentStatus.Unavailable, null, last, _o.MaxWriteAttempts);
     }
 
-    private sealed record ReadBack(ImisPaymentStatus Status, ImisReceipt? Receipt);
+    /// <summary>
+    /// The refusal in a <c>_validate</c> answer: a top-level <c>IsValid: false</c> (as community code reads it), or
+    /// <c>ValidationResults</c> that say invalid or list errors; null when the order is valid.
+    /// </summary>
+    internal static IReadOnlyList<string>? Invalid(JsonElement answer)
+    {
+        var results = ImisJson.Prop(answer, "ValidationResults");
+        var errors = results is { } r && ImisJson.Prop(r, "Errors") is { } list
+            ? ImisJson.Values(list).Select(x => ImisJson.Str(x, "Message") ?? x.GetRawText()).ToList()
+            : [];
+        var valid = ImisJson.Bool(answer, "IsValid") ?? (results is { } rr ? ImisJson.Bool(rr, "IsValid") : null);
+        if (valid == true || (valid is null && errors.Count == 0)) return null;
+        return errors.Count > 0 ? errors : ["iMIS found the order invalid (IsValid: false) and gave no reason."];
+    }
 
-    /// <summary>Finds receipts carrying the payment's reference: AlreadyApplied when one has the same payor and amount, Conflict when they differ, Unavailable (meaning "none") otherwise.</summary>
+    private sealed record ReadBack(ImisPaymentStatus Status, ImisPayment? Payment);
+
+    /// <summary>
+    /// Finds payments carrying the request's reference on the payment side (the remittance's <c>ReferenceNumber</c>; receipts do
+    /// not carry it): AlreadyApplied when one matches (same payor and amount, or those not shown), Conflict when they differ,
+    /// Unavailable (meaning "none") otherwise.
+    /// </summary>
     private async Task<ReadBack> ReadBackAsync(ImisPaymentRequest request, CancellationToken ct)
     {
-        var found = new List<ImisReceipt>();
-        await foreach (var r in ListReceiptsAsync(null, request.ReferenceNumber, ct))
-            if (string.Equals(r.ReferenceNumber, request.ReferenceNumber, StringComparison.Ordinal)) found.Add(r);
+        var found = await FindPaymentsAsync(request.ReferenceNumber, ct);
         if (found.Count == 0) return new ReadBack(ImisPaymentStatus.Unavailable, null);
-        var same = found.FirstOrDefault(r => r.Payor == request.Payor && r.Amount == request.Total);
+        var same = found.FirstOrDefault(p => (p.Payor is null || p.Payor == request.Payor) && (p.Amount is null || p.Amount == request.Total));
         return same is not null ? new ReadBack(ImisPaymentStatus.AlreadyApplied, same) : new ReadBack(ImisPaymentStatus.Conflict, found[0]);
     }
 
-    /// <summary>The ComboOrder body paying existing invoices, in the shape of imis-api.md §8.5.</summary>
-    public static JsonObject ComboOrderBody(ImisPaymentRequest request)
+    /// <summary>
+    /// The ComboOrder paying existing invoices: an <c>Order</c> with no lines for the payor, each invoice summary as read from
+    /// iMIS with the amount paid in <c>PaymentAmount</c> (its <c>Balance</c> untouched), and one remittance carrying the
+    /// reference; every money value with its currency (see tests/DuesPilot.Imis.Tests/Wire/SOURCES.md).
+    /// </summary>
+    public static JsonObject ComboOrderBody(ImisPaymentRequest request, IReadOnlyDictionary<InvoiceId, JsonObject> summaries)
     {
         var currency = request.Invoices[0].Amount.Currency;
+        JsonObject Party(MemberId id) => new() { ["$type"] = ImisJson.CommerceNs + "CustomerPartyData" + ImisJson.Contracts, ["PartyId"] = id.Value };
         return new JsonObject
         {
             ["$type"] = ImisJson.CommerceNs + "ComboOrderData" + ImisJson.Contracts,
             ["Currency"] = ImisJson.CurrencyData(currency),
-            ["Invoices"] = ImisJson.Collection(ImisJson.CommerceNs + "InvoiceSummaryDataCollection" + ImisJson.Contracts, request.Invoices.Select(i => (JsonNode?)new JsonObject
+            ["Order"] = new JsonObject
             {
-                ["$type"] = ImisJson.CommerceNs + "InvoiceSummaryData" + ImisJson.Contracts,
-                ["InvoiceId"] = i.InvoiceId.Value,
-                ["Balance"] = ImisJson.MonetaryAmount(i.Amount),
+                ["$type"] = ImisJson.CommerceNs + "OrderData" + ImisJson.Contracts,
+                ["BillToCustomerParty"] = Party(request.Payor),
+                ["Currency"] = ImisJson.CurrencyData(currency),
+                ["Lines"] = ImisJson.Collection(ImisJson.CommerceNs + "OrderLineDataCollection" + ImisJson.Contracts, []),
+                ["SoldToCustomerParty"] = Party(request.Payor),
+            },
+            ["Invoices"] = ImisJson.Collection(ImisJson.CommerceNs + "InvoiceSummaryDataCollection" + ImisJson.Contracts, request.Invoices.Select(i =>
+            {
+                var invoice = summaries.TryGetValue(i.InvoiceId, out var read)
+                    ? (JsonObject)read.DeepClone()
+                    : new JsonObject { ["$type"] = ImisJson.CommerceNs + "InvoiceSummaryData" + ImisJson.Contracts, ["InvoiceId"] = i.InvoiceId.Value };
+                invoice["PaymentAmount"] = ImisJson.MonetaryAmount(i.Amount);
+                return (JsonNode?)invoice;
             })),
             ["Payments"] = ImisJson.Collection(ImisJson.CommerceNs + "RemittanceDataCollection" + ImisJson.Contracts,
             [
@@ -140,11 +190,7 @@ public sealed partial class ImisClient
                         ["Name"] = request.Method.Name,
                         ["PaymentType"] = request.Method.PaymentType,
                     },
-                    ["PayorParty"] = new JsonObject
-                    {
-                        ["$type"] = ImisJson.CommerceNs + "CustomerPartyData" + ImisJson.Contracts,
-                        ["PartyId"] = request.Payor.Value,
-                    },
+                    ["PayorParty"] = Party(request.Payor),
                     ["ReferenceNumber"] = request.ReferenceNumber,
                 },
             ]),
@@ -153,22 +199,26 @@ public sealed partial class ImisClient
 
     // ---------------- custom panels ----------------
 
-    /// <summary>A GenericEntityData row of a contact panel, in the shape of imis-api.md §8.4; the ordinal is left out when the server assigns it.</summary>
+    /// <summary>
+    /// A GenericEntityData row of a multi-instance contact panel. With a known ordinal the <c>Identity</c> carries both elements
+    /// (party id, ordinal) as in imis-api.md §8.4; without one, <c>Identity</c> is left out and iMIS assigns the ordinal (community
+    /// code posts panel rows this way). A one-element identity is never sent: iMIS answers "Incorrect number of identity element".
+    /// </summary>
     public static JsonObject PanelRowBody(string entity, MemberId party, int? ordinal, IReadOnlyList<KeyValuePair<string, object?>> properties, string partyKey = "ID", string ordinalKey = "Ordinal")
     {
-        var identity = ordinal is { } o ? new[] { party.Value, o.ToString(CultureInfo.InvariantCulture) } : new[] { party.Value };
         var values = new List<JsonNode?> { ImisJson.Property(partyKey, party.Value) };
         if (ordinal is { } ord) values.Add(ImisJson.Property(ordinalKey, ord));
         values.AddRange(properties.Select(p => (JsonNode?)ImisJson.Property(p.Key, p.Value)));
-        return new JsonObject
+        var row = new JsonObject
         {
             ["$type"] = ImisJson.CoreNs + "GenericEntityData" + ImisJson.Contracts,
             ["EntityTypeName"] = entity,
             ["PrimaryParentEntityTypeName"] = "Party",
-            ["Identity"] = ImisJson.Identity(entity, identity),
-            ["PrimaryParentIdentity"] = ImisJson.Identity("Party", [party.Value]),
-            ["Properties"] = ImisJson.Collection(ImisJson.CoreNs + "GenericPropertyDataCollection" + ImisJson.Contracts, values),
         };
+        if (ordinal is { } o) row["Identity"] = ImisJson.Identity(entity, [party.Value, o.ToString(CultureInfo.InvariantCulture)]);
+        row["PrimaryParentIdentity"] = ImisJson.Identity("Party", [party.Value]);
+        row["Properties"] = ImisJson.Collection(ImisJson.CoreNs + "GenericPropertyDataCollection" + ImisJson.Contracts, values);
+        return row;
     }
 
     public async Task<ImisPanelRow> AddPanelRowAsync(string entity, MemberId party, IReadOnlyList<KeyValuePair<string, object?>> properties, CancellationToken ct = default)

@@ -135,8 +135,16 @@ public sealed partial class ImisClient : IImisClient, IDisposable
         if (q.DuesOnly) f.Add(new("SourceSystem", _o.DuesSourceSystem));
         if (q.OpenOnly) f.Add(new("Balance", "gt:0"));
         if (q.SoldTo is { } soldTo) f.Add(new("SoldToPartyId", soldTo.Value));
-        if (q.UpdatedSince is { } since) f.Add(new(_o.UpdatedOnProperty, "ge:" + ImisJson.FormatTimestamp(since)));
-        if (q.OrderByUpdatedOn || q.UpdatedSince is not null) f.Add(new("OrderBy", _o.UpdatedOnProperty));
+        if (q.UpdatedSince is not null || q.OrderByUpdatedOn)
+        {
+            // InvoiceSummaryData has no top-level UpdatedOn: a change filter is used only once the probe found one that works.
+            var filter = string.IsNullOrWhiteSpace(q.ChangeFilter)
+                ? throw new InvalidOperationException("No invoice change filter has been confirmed on this iMIS site; poll by re-reading open invoices instead.")
+                : q.ChangeFilter;
+            if (q.UpdatedSince is { } since) f.Add(new(filter, "ge:" + ImisJson.FormatTimestamp(since)));
+            f.Add(new("OrderBy", filter));
+        }
+
         return f;
     }
 
@@ -229,24 +237,49 @@ public sealed partial class ImisClient : IImisClient, IDisposable
             string.IsNullOrWhiteSpace(invoice) ? null : new InvoiceId(invoice), string.IsNullOrWhiteSpace(billTo) ? null : new MemberId(billTo));
     }
 
-    public async IAsyncEnumerable<ImisReceipt> ListReceiptsAsync(MemberId? payor = null, string? referenceNumber = null, [EnumeratorCancellation] CancellationToken ct = default)
+    public async IAsyncEnumerable<ImisReceipt> ListReceiptsAsync(MemberId? issuedTo = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var f = new List<KeyValuePair<string, string>>();
-        if (payor is { } p) f.Add(new("PayorPartyId", p.Value));
-        if (referenceNumber is not null) f.Add(new(_o.ReceiptReferenceProperty, Equal(referenceNumber)));
+        if (issuedTo is { } p) f.Add(new("IssuedToPartyId", p.Value));
         await foreach (var r in PagedAsync("Receipt", f, MapReceipt, ct)) yield return r;
     }
 
+    /// <summary>A <c>ReceiptData</c>: <c>ReceiptId</c>, <c>ReceiptNumber</c>, <c>ReceiptStatus</c>, <c>IssuedToPartyId</c>, <c>ReceiptLines</c> (<c>ReceiptedAmount</c>, <c>PaymentId</c>, <c>InvoiceId</c>).</summary>
     private ImisReceipt MapReceipt(JsonElement e)
     {
-        var amount = ImisJson.Money(e, "Amount") ?? throw Protocol("a receipt without Amount");
-        var lines = ImisJson.Prop(e, "Lines") is { } l
-            ? ImisJson.Values(l).Select(x => new ImisReceiptLine(new InvoiceId(ImisJson.Str(x, "InvoiceId") ?? throw Protocol("a receipt line without InvoiceId")),
-                ImisJson.Money(x, "Amount") ?? throw Protocol("a receipt line without Amount"))).ToList()
+        var id = ImisJson.Str(e, "ReceiptId") ?? ImisJson.Str(e, "ReceiptNumber") ?? throw Protocol("a receipt without ReceiptId");
+        var lines = ImisJson.Prop(e, "ReceiptLines") is { } l
+            ? ImisJson.Values(l).Select(x => new ImisReceiptLine(
+                new InvoiceId(ImisJson.Str(x, "InvoiceId") ?? throw Protocol($"a line of receipt {id} without InvoiceId")),
+                ImisJson.Money(x, "ReceiptedAmount") ?? throw Protocol($"a line of receipt {id} without ReceiptedAmount"),
+                ImisJson.Str(x, "PaymentId"))).ToList()
             : [];
-        return new ImisReceipt(ImisJson.Str(e, "ReceiptId") ?? "", ImisJson.Str(e, "ReferenceNumber"),
-            new MemberId(ImisJson.Str(e, "PayorParty", "PartyId") ?? throw Protocol("a receipt without PayorParty")),
-            amount, ImisJson.Str(e, "PaymentMethod", "PaymentMethodId"), ImisJson.Date(e, "ReceiptDate"), lines);
+        var issuedTo = ImisJson.Str(e, "IssuedToPartyId");
+        return new ImisReceipt(id, ImisJson.Str(e, "ReceiptNumber"), ImisJson.Str(e, "ReceiptStatus"),
+            string.IsNullOrWhiteSpace(issuedTo) ? null : new MemberId(issuedTo), lines);
+    }
+
+    public async Task<IReadOnlyList<ImisPayment>> FindPaymentsAsync(string referenceNumber, CancellationToken ct = default)
+    {
+        var found = new List<ImisPayment>();
+        await foreach (var p in PagedAsync(Uri.EscapeDataString(_o.PaymentEntity), [new(_o.PaymentReferenceProperty, Equal(referenceNumber))], MapPayment, ct))
+        {
+            // A site that ignores the filter answers every payment: only an exact match is ours.
+            if (string.Equals(p.ReferenceNumber, referenceNumber, StringComparison.Ordinal)) found.Add(p);
+        }
+
+        return found;
+    }
+
+    /// <summary>A payment: <c>PaymentId</c>, the remittance's <c>ReferenceNumber</c>, <c>PayorParty</c>, <c>Amount</c>, <c>PaymentMethod</c>.</summary>
+    private ImisPayment MapPayment(JsonElement e)
+    {
+        var id = ImisJson.Str(e, "PaymentId") ?? throw Protocol("a payment without PaymentId");
+        if (ImisJson.Prop(e, _o.PaymentReferenceProperty) is null)
+            throw Protocol($"payment {id} has no {_o.PaymentReferenceProperty}, so a payment whose answer was lost cannot be found again; run `duespilot imis probe`");
+        var payor = ImisJson.Str(e, "PayorParty", "PartyId") ?? ImisJson.Str(e, "PayorPartyId");
+        return new ImisPayment(id, ImisJson.Str(e, _o.PaymentReferenceProperty), string.IsNullOrWhiteSpace(payor) ? null : new MemberId(payor),
+            ImisJson.Money(e, "Amount"), ImisJson.Str(e, "PaymentMethod", "PaymentMethodId"));
     }
 
     // ---------------- notes ----------------
@@ -293,6 +326,23 @@ public sealed partial class ImisClient : IImisClient, IDisposable
         using var doc = await GetAsync($"api/{Uri.EscapeDataString(entity)}?{Query(f)}", notFoundIsNull: true, ct);
         if (doc is null) return null;
         return ImisJson.Int(doc.RootElement, "TotalCount") ?? (ImisJson.Prop(doc.RootElement, "Items") is { } items ? ImisJson.Values(items).Count() : 1);
+    }
+
+    /// <summary>One exchange for <see cref="ImisProbe"/>: the status and JSON body whatever the status (a refusal is evidence, not an error).</summary>
+    public async Task<ImisRawAnswer> RawAsync(HttpMethod method, string path, JsonNode? body, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Accept.ParseAdd("application/json");
+        if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        try
+        {
+            var (status, doc) = await ExchangeAsync(request, ct);
+            return new ImisRawAnswer((int)status, doc, status == HttpStatusCode.NotFound ? "not found" : null);
+        }
+        catch (ImisRequestException ex)
+        {
+            return new ImisRawAnswer(ex.Failure.StatusCode ?? 0, null, ex.Failure.Message);
+        }
     }
 
     private async IAsyncEnumerable<T> PagedAsync<T>(string entity, List<KeyValuePair<string, string>> filters, Func<JsonElement, T> map, [EnumeratorCancellation] CancellationToken ct)

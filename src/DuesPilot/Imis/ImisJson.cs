@@ -173,11 +173,12 @@ public static class ImisJson
         ["DecimalPositions"] = currency.MinorDigits,
     };
 
-    /// <summary>A MonetaryAmountData as iMIS request bodies carry it: amount and IsAmountDefined (currency given once on the order).</summary>
+    /// <summary>A MonetaryAmountData as iMIS request bodies carry it: amount, its <c>Currency</c> (every money value in ASI's samples has one) and IsAmountDefined.</summary>
     public static JsonObject MonetaryAmount(Money money) => new()
     {
         ["$type"] = CoreNs + "MonetaryAmountData" + Contracts,
         ["Amount"] = WireAmount(money),
+        ["Currency"] = CurrencyData(money.Currency),
         ["IsAmountDefined"] = true,
     };
 

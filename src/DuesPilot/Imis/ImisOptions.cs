@@ -74,11 +74,14 @@ public sealed class ImisOptions
     /// <summary>Party attribute with the chapter code (site-specific; empty to ignore).</summary>
     public string ChapterAttribute { get; set; } = "Chapter";
 
-    /// <summary>Property filtered for change polling (UpdatedOn filtering is unconfirmed on InvoiceSummary/Receipt).</summary>
+    /// <summary>Property filtered for member change polling on Party. Invoices are not polled this way: their change filter, if any, is what <c>imis probe</c> confirmed.</summary>
     public string UpdatedOnProperty { get; set; } = "UpdatedOn";
 
-    /// <summary>Receipt property a payment is found by when reading back an unanswered write.</summary>
-    public string ReceiptReferenceProperty { get; set; } = "ReferenceNumber";
+    /// <summary>Entity read to find a payment whose write answer was lost (the payment side carries the remittance reference; receipts do not).</summary>
+    public string PaymentEntity { get; set; } = "Payment";
+
+    /// <summary>Property of <see cref="PaymentEntity"/> holding the remittance's <c>ReferenceNumber</c>, filtered by it (unconfirmed; settled by <c>imis probe</c>).</summary>
+    public string PaymentReferenceProperty { get; set; } = "ReferenceNumber";
 
     /// <summary>Entity name of the review-queue panel (Panel Designer source name).</summary>
     public string ReviewQueueEntity { get; set; } = "AI_Review_Queue";

@@ -37,11 +37,20 @@ public sealed record ImisItem(string ItemId, string ItemCode, string Name, strin
 /// <summary>A subscription (<c>/api/Subscription</c>, id <c>~PartyId|ItemId</c>): what is billed and how far it is paid.</summary>
 public sealed record ImisSubscription(MemberId PartyId, string ItemId, bool IsActive, DateOnly? PaidThrough, Money? BilledAmount, Money? Balance, InvoiceId? InvoiceId, MemberId? BillTo);
 
-/// <summary>A receipt line: how much of the receipt went to which invoice.</summary>
-public sealed record ImisReceiptLine(InvoiceId InvoiceId, Money Amount);
+/// <summary>A receipt line (<c>ReceiptLineData</c>): how much of which payment went to which invoice.</summary>
+public sealed record ImisReceiptLine(InvoiceId InvoiceId, Money Amount, string? PaymentId);
 
-/// <summary>A payment as iMIS recorded it (<c>/api/Receipt</c>).</summary>
-public sealed record ImisReceipt(string ReceiptId, string? ReferenceNumber, MemberId Payor, Money Amount, string? PaymentMethodId, DateOnly? ReceiptDate, IReadOnlyList<ImisReceiptLine> Lines);
+/// <summary>
+/// The acknowledgement iMIS issues for money received (<c>/api/Receipt</c>, <c>ReceiptData</c>): number, status, who it was
+/// issued to and its lines. It does not carry the remittance's reference; the payment does (<see cref="ImisPayment"/>).
+/// </summary>
+public sealed record ImisReceipt(string ReceiptId, string? ReceiptNumber, string? Status, MemberId? IssuedTo, IReadOnlyList<ImisReceiptLine> Lines);
+
+/// <summary>
+/// A payment as iMIS keeps it (<c>/api/Payment</c>): the remittance DuesPilot sent in the ComboOrder, with the
+/// <c>ReferenceNumber</c> that finds it again. Payor and amount may be missing on a site whose payment shape differs.
+/// </summary>
+public sealed record ImisPayment(string PaymentId, string? ReferenceNumber, MemberId? Payor, Money? Amount, string? PaymentMethodId);
 
 /// <summary>A note on the member record (<c>/api/PartyNote</c>).</summary>
 public sealed record ImisPartyNote(string? PartyNoteId, MemberId PartyId, string? Purpose, string Text);
@@ -55,7 +64,7 @@ public sealed record ImisInvoicePayment(InvoiceId InvoiceId, Money Amount);
 /// <summary>
 /// A payment to apply in iMIS to existing invoices through ComboOrder.
 /// </summary>
-/// <param name="ReferenceNumber">DuesPilot's idempotency key for the payment, sent as the remittance's ReferenceNumber and used to read back a write whose answer was lost. Must be unique per payment.</param>
+/// <param name="ReferenceNumber">DuesPilot's idempotency key for the payment, sent as the remittance's ReferenceNumber and used to find the payment again (<c>/api/Payment</c>) when a write's answer was lost. Must be unique per payment.</param>
 public sealed record ImisPaymentRequest(string ReferenceNumber, MemberId Payor, ImisPaymentMethod Method, IReadOnlyList<ImisInvoicePayment> Invoices)
 {
     public Money Total => Money.Sum(Invoices.Select(i => i.Amount), Invoices[0].Amount.Currency);
@@ -66,11 +75,11 @@ public enum ImisPaymentStatus
 {
     /// <summary>This call applied the payment.</summary>
     Applied,
-    /// <summary>A receipt with this reference and the same payor and amount already existed: applied earlier (or by an attempt whose answer was lost).</summary>
+    /// <summary>A payment with this reference (and the same payor and amount) already existed: applied earlier (or by an attempt whose answer was lost).</summary>
     AlreadyApplied,
-    /// <summary>A receipt with this reference exists with a different payor or amount: someone else's payment, or ours changed. Needs a human.</summary>
+    /// <summary>A payment with this reference exists with a different payor or amount: someone else's payment, or ours changed. Needs a human.</summary>
     Conflict,
-    /// <summary>iMIS refused the order (validation, e.g. amount above the balance); nothing was applied.</summary>
+    /// <summary>iMIS refused the order (a 4xx, or <c>_validate</c> answering <c>IsValid: false</c>); nothing was applied.</summary>
     Rejected,
     /// <summary>iMIS could not be reached reliably; nothing was applied (checked by reading back). Retry later.</summary>
     Unavailable,
@@ -78,7 +87,7 @@ public enum ImisPaymentStatus
 
 /// <summary>The outcome of <see cref="IImisClient.ApplyPaymentAsync"/>.</summary>
 /// <param name="Attempts">ComboOrder POSTs sent.</param>
-public sealed record ImisPaymentOutcome(ImisPaymentStatus Status, ImisReceipt? Receipt, ImisFailure? Failure, int Attempts)
+public sealed record ImisPaymentOutcome(ImisPaymentStatus Status, ImisPayment? Payment, ImisFailure? Failure, int Attempts)
 {
     public bool IsRetryable => Status == ImisPaymentStatus.Unavailable;
 }
@@ -108,8 +117,10 @@ public sealed record ImisAuditEntry(
 
 /// <summary>Which invoices to read.</summary>
 /// <param name="DuesOnly">Only invoices whose SourceSystem is the configured dues source.</param>
-/// <param name="UpdatedSince">Only invoices whose UpdatedOn is at or after this site-local timestamp.</param>
-public sealed record InvoiceQuery(MemberId? SoldTo = null, bool OpenOnly = false, bool DuesOnly = true, DateTime? UpdatedSince = null, bool OrderByUpdatedOn = false);
+/// <param name="UpdatedSince">Only invoices changed at or after this site-local timestamp; needs <paramref name="ChangeFilter"/>.</param>
+/// <param name="ChangeFilter">The filter property that selects invoices by last change, as the probe confirmed it on the site
+/// (e.g. <c>UpdateInformation.UpdatedOn</c>); <c>InvoiceSummaryData</c> has no top-level <c>UpdatedOn</c>.</param>
+public sealed record InvoiceQuery(MemberId? SoldTo = null, bool OpenOnly = false, bool DuesOnly = true, DateTime? UpdatedSince = null, bool OrderByUpdatedOn = false, string? ChangeFilter = null);
 
 /// <summary>A page of a PagedResult.</summary>
 public sealed record ImisPage<T>(IReadOnlyList<T> Items, int Offset, int TotalCount, bool HasNext, int NextOffset);

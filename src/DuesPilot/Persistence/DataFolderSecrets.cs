@@ -19,21 +19,13 @@ public static class DataFolderSecrets
 
     /// <summary>
     /// When <c>Inquiries:SigningKey</c> is not configured, sets it from the data folder's key file,
-    /// making a random one (mode 600) the first time.
+    /// making a random one the first time (0600 in a 0700 folder, see <see cref="SecureFiles"/>).
     /// </summary>
     public static void ApplyInquirySigningKey(IConfiguration configuration, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         if (!string.IsNullOrWhiteSpace(configuration["Inquiries:SigningKey"])) return;
-        var folder = Folder(dataDirectory);
-        var file = Path.Combine(folder, InquirySigningKeyFile);
-        if (!File.Exists(file))
-        {
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        configuration["Inquiries:SigningKey"] = File.ReadAllText(file).Trim();
+        configuration["Inquiries:SigningKey"] = SecureFiles.ReadOrCreateSecret(Folder(dataDirectory), InquirySigningKeyFile,
+            () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
     }
 }

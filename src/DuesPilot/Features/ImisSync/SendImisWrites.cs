@@ -18,23 +18,40 @@ public static class SendImisWrites
 {
     public const int MaxAttempts = 12;
 
-    public sealed record Outcome(int Sent, int Retrying, int Failed, int Conflicts);
+    public sealed record Outcome(int Sent, int Retrying, int Failed, int Conflicts)
+    {
+        /// <summary>Payments left waiting because the iMIS probe found a point their write depends on contradicted.</summary>
+        public int Paused { get; init; }
+    }
 
     public static async Task<Outcome> HandleAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, int batchSize = 100, CancellationToken ct = default)
     {
         var now = DbTime.Format(clock.GetUtcNow());
-        var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts)>(
-            "SELECT outbox_id, kind, idempotency_key, payload, attempts FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY created_at LIMIT @batchSize",
+        var due = await store.InTransactionAsync(async (c, tx) => (await c.QueryAsync<(string Id, string Kind, string Key, string Payload, long Attempts, string CreatedAt)>(
+            "SELECT outbox_id, kind, idempotency_key, payload, attempts, created_at FROM imis_outbox WHERE state = 'pending' AND next_attempt_at <= @now ORDER BY created_at LIMIT @batchSize",
             new { now, batchSize }, tx)).ToList(), ct);
-        int sent = 0, retrying = 0, failed = 0, conflicts = 0;
+        int sent = 0, retrying = 0, failed = 0, conflicts = 0, paused = 0;
+        var blocking = await ImisProbeFindings.BlockingPaymentsAsync(store, ct);
         foreach (var row in due)
         {
+            if (row.Kind == ImisWriteKinds.ApplyPayment && blocking.Count > 0)
+            {
+                // Nothing is sent and nothing is lost: the payment waits, with the reason visible, until a probe clears the point.
+                paused++;
+                var reason = "payment writes paused: the iMIS probe found " + string.Join("; ", blocking.Select(b => $"{b.Point} contradicted ({b.Evidence})"))
+                    + "; fix the site or the settings and run `duespilot imis probe` again";
+                await store.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE imis_outbox SET last_error = @reason, next_attempt_at = @next WHERE outbox_id = @id",
+                    new { reason, next = DbTime.Format(clock.GetUtcNow() + TimeSpan.FromMinutes(15)), id = row.Id }, tx), ct);
+                continue;
+            }
+
             string state;
             string? result = null;
             string? error = null;
             try
             {
-                (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, ct);
+                // The row was queued in the same transaction as the event it reports: its time is the event's time.
+                (state, result) = await SendAsync(client, imis, row.Kind, row.Key, row.Payload, DbTime.ParseInstant(row.CreatedAt), ct);
             }
             catch (ImisRequestException ex)
             {
@@ -74,10 +91,10 @@ public static class SendImisWrites
             }
         }
 
-        return new Outcome(sent, retrying, failed, conflicts);
+        return new Outcome(sent, retrying, failed, conflicts) { Paused = paused };
     }
 
-    private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, CancellationToken ct)
+    private static async Task<(string State, string? Result)> SendAsync(IImisClient client, ImisOptions imis, string kind, string key, string payload, DateTimeOffset happenedAt, CancellationToken ct)
     {
         switch (kind)
         {
@@ -97,7 +114,7 @@ public static class SendImisWrites
                         case ImisPaymentStatus.Unavailable:
                             return ("retry", outcome.Failure?.ToString());
                         case ImisPaymentStatus.Conflict:
-                            return ("conflict", $"a receipt with reference DP-{write.PaymentId} exists with other data");
+                            return ("conflict", $"a payment with reference DP-{write.PaymentId} exists in iMIS with other data");
                         case ImisPaymentStatus.Rejected:
                             return ("failed", outcome.Failure?.ToString() ?? "rejected by iMIS");
                     }
@@ -116,7 +133,7 @@ public static class SendImisWrites
             {
                 var row = JsonSerializer.Deserialize<ReviewQueueRow>(payload)!;
                 var panel = await client.AddReviewItemAsync(new ImisReviewItem(new MemberId(row.MemberId), row.InvoiceId is null ? null : new InvoiceId(row.InvoiceId),
-                    row.ProposedAmountMinor is { } a ? Money.FromMinor(a, Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, DateTimeOffset.UnixEpoch), ct);
+                    row.ProposedAmountMinor is { } a ? Money.FromMinor(a, Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, happenedAt), ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
 
@@ -124,7 +141,7 @@ public static class SendImisWrites
             {
                 var row = JsonSerializer.Deserialize<AuditLogRow>(payload)!;
                 var party = new MemberId(row.MemberId);
-                var panel = await client.AddAuditEntryAsync(new ImisAuditEntry(party, DateTimeOffset.UnixEpoch, row.Actor, row.Action, $"audit #{row.Seq}", row.Outcome, null, row.Hash), ct);
+                var panel = await client.AddAuditEntryAsync(new ImisAuditEntry(party, happenedAt, row.Actor, row.Action, $"audit #{row.Seq}", row.Outcome, null, row.Hash), ct);
                 await client.AddPartyNoteAsync(party, "DuesPilot", $"{row.Actor}: {row.Action} — {row.Outcome} (audit #{row.Seq})", ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
@@ -138,7 +155,7 @@ public static class SendImisWrites
     public static async Task<JobResult> RunJobAsync(Store store, IImisClient client, TimeProvider clock, ImisOptions imis, CancellationToken ct)
     {
         var o = await HandleAsync(store, client, clock, imis, ct: ct);
-        return new JobResult($"sent {o.Sent}, retrying {o.Retrying}, failed {o.Failed}, conflicts {o.Conflicts}",
-            new Dictionary<string, long> { ["sent"] = o.Sent, ["retrying"] = o.Retrying, ["failed"] = o.Failed, ["conflicts"] = o.Conflicts });
+        return new JobResult($"sent {o.Sent}, retrying {o.Retrying}, failed {o.Failed}, conflicts {o.Conflicts}" + (o.Paused > 0 ? $", {o.Paused} payment(s) paused by the iMIS probe's findings (see `duespilot imis probe`)" : ""),
+            new Dictionary<string, long> { ["sent"] = o.Sent, ["retrying"] = o.Retrying, ["failed"] = o.Failed, ["conflicts"] = o.Conflicts, ["paused"] = o.Paused });
     }
 }
