@@ -116,11 +116,7 @@ public static class ServerHost
     /// </summary>
     private static void AddMemberAssistant(IServiceCollection services, IConfiguration configuration, StoreOptions store)
     {
-        if (string.IsNullOrWhiteSpace(configuration["Inquiries:SigningKey"]))
-        {
-            var folder = Path.Combine(store.DataDirectory.Length > 0 ? store.DataDirectory : StoreOptions.DefaultDataDirectory, "secrets");
-            configuration["Inquiries:SigningKey"] = SecureFiles.ReadOrCreateSecret(folder, "inquiries-signing.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-        }
+        DataFolderSecrets.ApplyInquirySigningKey(configuration, store.DataDirectory);
 
         var inquiry = InquiryOptions.FromConfiguration(configuration);
         var ai = AiOptions.FromConfiguration(configuration);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using DuesPilot.Cli;
 using DuesPilot.Cli.Commands;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace DuesPilot.Invoicing.Tests;
@@ -53,6 +54,32 @@ public sealed class CliTests
         Assert.Contains("Joined 15 March: 10 of 12 months × $395.00 = $329.17", output, StringComparison.Ordinal);
         Assert.Contains("1200-Dues-Receivable", output, StringComparison.Ordinal);
         Assert.Contains("2400-Deferred-Dues", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Prorate_WithoutPolicy_UsesTheShippedExample()
+    {
+        var (exit, output) = await RunAsync("prorate", "--tier", "REG", "--event", "join", "--date", "2027-03-15");
+        Assert.Equal(0, exit);
+        Assert.Contains("Joined 15 March: 10 of 12 months × $395.00 = $329.17", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProratePolicy_WithoutOption_IsTheConfiguredPolicyFile()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("duespilot-policy-").FullName, "billing-policy.yaml");
+        File.WriteAllText(file, File.ReadAllText(Example).Replace("annual_rate: \"395.00\"", "annual_rate: \"410.00\"", StringComparison.Ordinal));
+        var configured = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Billing:PolicyFile"] = file }).Build();
+        var none = new ConfigurationBuilder().Build();
+        var day = new DateOnly(2027, 3, 15);
+
+        var policy = ProrateCommand.ConfiguredPolicy(null, configured);
+        Assert.Equal(Domain.Money.Usd(410m), policy.RateOn(policy.RequireTier("REG"), day));
+        var example = ProrateCommand.ConfiguredPolicy(null, none);
+        Assert.Equal(Domain.Money.Usd(395m), example.RateOn(example.RequireTier("REG"), day));
+        var explicitOne = ProrateCommand.ConfiguredPolicy(Example, configured);
+        Assert.Equal(Domain.Money.Usd(395m), explicitOne.RateOn(explicitOne.RequireTier("REG"), day));
     }
 
     [Fact]

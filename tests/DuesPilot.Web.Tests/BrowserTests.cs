@@ -25,8 +25,9 @@ public sealed class BrowserTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _driver.Quit();
-        _driver.Dispose();
+        // Null when Chromium is missing and InitializeAsync failed with the line saying so.
+        _driver?.Quit();
+        _driver?.Dispose();
         await _host.DisposeAsync();
     }
 

@@ -55,8 +55,9 @@ public sealed class FullHostTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _driver.Quit();
-        _driver.Dispose();
+        // Null when Chromium is missing and InitializeAsync failed with the line saying so.
+        _driver?.Quit();
+        _driver?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _sandbox.DisposeAsync();

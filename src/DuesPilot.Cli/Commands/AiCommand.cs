@@ -19,9 +19,16 @@ public static class AiCommand
         return command;
     }
 
-    /// <summary>Configuration for commands that may reach a model: environment (<c>Ai__Endpoint</c>, <c>Ai__Model</c>, <c>Ai__ApiKey</c>) and user secrets (id <c>duespilot</c>).</summary>
+    /// <summary>
+    /// The CLI's configuration, layered as the service's is: <c>appsettings.json</c> in the working directory,
+    /// user secrets (id <c>duespilot</c>), then environment variables (<c>Ai__Endpoint</c>, <c>Billing__PolicyFile</c>…).
+    /// </summary>
     public static IConfiguration Configuration() =>
-        new ConfigurationBuilder().AddUserSecrets("duespilot").AddEnvironmentVariables().Build();
+        new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true)
+            .AddUserSecrets("duespilot")
+            .AddEnvironmentVariables()
+            .Build();
 
     private static Command Status()
     {

@@ -20,12 +20,16 @@ public static class ImportCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Parse and show a summary and the first rows, queue nothing." };
         var rows = new Option<int>("--rows") { Description = "How many entries to list (default 20).", DefaultValueFactory = _ => 20 };
         var all = new Option<bool>("--all") { Description = "List every entry (one line each) instead of the first --rows." };
-        var lenientTotals = new Option<bool>("--accept-bad-totals") { Description = "BAI2 only: import even when the trailers' control totals disagree (each disagreement is printed)." };
+        var acceptMismatch = new Option<bool>("--accept-control-mismatch")
+        {
+            Description = "BAI2: import a file whose control totals or record counts do not reconcile; the acceptance and each disagreement go to the audit log, and every payment of the file goes to review (never applied automatically).",
+        };
+        var by = new Option<string?>("--by") { Description = "With --accept-control-mismatch: who accepts it, for the audit log. Default: your login name." };
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
         var command = new Command("import", "Parse a bank or lockbox file, check its control totals, and queue its payments in the inbox (the same file twice queues nothing new).")
         {
-            file, format, mapping, dryRun, rows, all, lenientTotals, data, db,
+            file, format, mapping, dryRun, rows, all, acceptMismatch, by, data, db,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -41,8 +45,11 @@ public static class ImportCommand
                     map = CsvMapping.Load(await File.ReadAllTextAsync(mappingPath, ct));
                 }
 
+                var accepting = parse.GetValue(acceptMismatch);
+                if (!accepting && parse.GetValue(by) is not null) throw new UserInputException("--by names who accepts a control mismatch: use it with --accept-control-mismatch");
+                var acceptedBy = accepting ? (parse.GetValue(by) is { Length: > 0 } who ? who.Trim() : Environment.UserName) : null;
                 var request = new ImportRequest(path, content, ParseFormat(parse.GetValue(format)!), map, parse.GetValue(dryRun),
-                    parse.GetValue(lenientTotals) ? Bai2Totals.Report : Bai2Totals.Require);
+                    accepting ? Bai2Totals.Report : Bai2Totals.Require, acceptedBy);
                 ImportResult result;
                 if (request.DryRun)
                 {
@@ -144,6 +151,8 @@ public static class ImportCommand
         }
 
         Out.Console.MarkupLine($"Queued {result.Queued} new inbox item(s); {result.AlreadyQueued} already queued{(result.FileSeenBefore ? " (this file was imported before)" : "")}.");
+        if (result.Mismatches.Count > 0)
+            Out.Console.MarkupLine($"[yellow]Imported although {result.Mismatches.Count} control total(s) do not reconcile (recorded in the audit log): every payment of this file goes to review.[/]");
         if (result.Conflicts > 0) Out.Console.MarkupLine($"[red]{result.Conflicts} entr(ies) conflict with earlier items of the same key; see inbox alerts.[/]");
     }
 

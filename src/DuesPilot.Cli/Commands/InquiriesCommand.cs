@@ -4,6 +4,7 @@ using DuesPilot.Domain;
 using DuesPilot.Features.Inquiries;
 using DuesPilot.Features.Invoicing;
 using DuesPilot.Persistence;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
@@ -19,11 +20,13 @@ public static class InquiriesCommand
         return command;
     }
 
-    private static InquiryOptions Options()
+    /// <summary>The assistant's options with the link-signing key read from the data folder, as the service reads it (made there the first time).</summary>
+    private static InquiryOptions Options(IConfiguration configuration, string? data)
     {
         try
         {
-            return InquiryOptions.FromConfiguration(AiCommand.Configuration());
+            DataFolderSecrets.ApplyInquirySigningKey(configuration, CommonOptions.StoreOptionsFrom(data, null).DataDirectory);
+            return InquiryOptions.FromConfiguration(configuration);
         }
         catch (InvalidOperationException ex)
         {
@@ -35,11 +38,12 @@ public static class InquiriesCommand
     {
         var member = new Argument<string>("member") { Description = "The member's iMIS id." };
         var baseUrl = new Option<string>("--base-url") { Description = "Where DuesPilot serves /members/inquiries.", DefaultValueFactory = _ => "http://127.0.0.1:5080/" };
-        var command = new Command("link", "Print a member's signed page link and the embed snippet for an iMIS content item.") { member, baseUrl };
+        var data = CommonOptions.Data();
+        var command = new Command("link", "Print a member's signed page link and the embed snippet for an iMIS content item.") { member, baseUrl, data };
         command.SetAction(parse =>
         {
             if (!Uri.TryCreate(parse.GetValue(baseUrl), UriKind.Absolute, out var url)) throw new UserInputException("--base-url must be an absolute URL");
-            var o = new IssueMemberLink(Options(), TimeProvider.System).Handle(new IssueMemberLink.Request(new MemberId(parse.GetValue(member)!), url));
+            var o = new IssueMemberLink(Options(AiCommand.Configuration(), parse.GetValue(data)), TimeProvider.System).Handle(new IssueMemberLink.Request(new MemberId(parse.GetValue(member)!), url));
             // Written past Spectre's line wrapping: a wrapped token or snippet would not work when pasted.
             var writer = Out.Console.Profile.Out.Writer;
             writer.WriteLine($"Link (valid until {DbTime.Format(o.ExpiresAt)}):");
@@ -60,10 +64,11 @@ public static class InquiriesCommand
         var command = new Command("ask", "Answer a question as the member would see it (uses the configured model when there is one).") { member, question, data, db };
         command.SetAction(async (parse, ct) =>
         {
-            var options = Options();
+            var configuration = AiCommand.Configuration();
+            var options = Options(configuration, parse.GetValue(data));
             var clock = TimeProvider.System;
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var ai = AiOptions.FromConfiguration(AiCommand.Configuration());
+            var ai = AiOptions.FromConfiguration(configuration);
             var model = new GovernedModel(store, clock, ai, AiChatClient.Create(ai), PromptRegistry.Embedded());
             var handler = new AnswerInquiry(store, clock, options, PolicyLibrary.Embedded(MiniLmEmbedder.Shared), new PolicyExpectedDues(LoadBillingPolicy.FromConfiguration(CommonOptions.Configuration())), model);
             var token = new MemberToken(options.SigningKey).Issue(new MemberId(parse.GetValue(member)!), clock.GetUtcNow().AddMinutes(5));

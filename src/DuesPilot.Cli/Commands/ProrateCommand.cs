@@ -16,7 +16,7 @@ public static class ProrateCommand
 
     public static Command Create()
     {
-        var policy = new Option<string>("--policy") { Description = "The association's billing-policy.yaml.", Required = true };
+        var policy = new Option<string?>("--policy") { Description = "The association's billing-policy.yaml. Default: the configured Billing:PolicyFile, else the shipped example." };
         var tier = new Option<string>("--tier") { Description = "The member's tier (for upgrade/downgrade: the tier they leave).", Required = true };
         var kind = new Option<string>("--event") { Description = "join, upgrade, downgrade, cancel, reinstate or extend.", Required = true };
         kind.AcceptOnlyFromAmong("join", "upgrade", "downgrade", "cancel", "reinstate", "extend");
@@ -35,7 +35,7 @@ public static class ProrateCommand
         };
         command.SetAction(parse =>
         {
-            var p = LoadPolicy(parse.GetValue(policy)!);
+            var p = ConfiguredPolicy(parse.GetValue(policy), AiCommand.Configuration());
             var request = new ProrationRequest(
                 Enum.Parse<ProrationEvent>(parse.GetValue(kind)!, ignoreCase: true),
                 parse.GetValue(tier)!,
@@ -62,6 +62,14 @@ public static class ProrateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The policy the service would use: <c>--policy</c>, else <c>Billing:PolicyFile</c> (as the service reads it), else the shipped example.</summary>
+    public static BillingPolicy ConfiguredPolicy(string? path, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        if (!string.IsNullOrWhiteSpace(path)) return LoadPolicy(path);
+        var configured = configuration["Billing:PolicyFile"];
+        return string.IsNullOrWhiteSpace(configured) ? LoadBillingPolicy.Example() : LoadPolicy(configured);
     }
 
     internal static BillingPolicy LoadPolicy(string path)

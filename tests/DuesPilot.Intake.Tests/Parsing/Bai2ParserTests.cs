@@ -10,6 +10,22 @@ public sealed class Bai2ParserTests
         ParseBai2File.Parse(Fixture.Bytes($"bai2/{name}"), totals, warnings);
 
     [Fact]
+    public void Sample3_Fixture_WrappedDetailWithout88_AndSeveralRecordsOnALine()
+    {
+        var warnings = new List<string>();
+        var f = Parse("moov-bai2__sample3.bai2", Bai2Totals.Report, warnings);
+        Assert.Equal(26, f.Entries.Count);
+        // "16,142,2500,Z,,,111111 … 1111111111" + next physical line "111111111111111        /": one record.
+        var wrapped = f.Entries.Single(e => e.Position.Line == 18);
+        Assert.Equal(Money.Usd(25m), wrapped.Amount);
+        Assert.StartsWith("111111     ACH_SETL           1111111111111111111111111", wrapped.Memo, StringComparison.Ordinal);
+        // "…,,/  49,394188,2/": the trailer on the account's line is read as its own record and agrees.
+        Assert.Contains(f.Controls, c => c.Name == "account 1111111 control total" && c.Stated == 394_188 && c.Agrees);
+        Assert.Contains(f.Controls, c => c.Name == "file record count" && c.Stated == 74 && c.Agrees);
+        Assert.Equal(f.Controls.Count(c => !c.Agrees), warnings.Count);
+    }
+
+    [Fact]
     public void CitiExample_Fixture_GbpWirePayerFromContinuations()
     {
         var f = Parse("moj-bai2__citi_example.bai2");

@@ -16,6 +16,29 @@ public class DemoCommandTests
     }
 
     [Fact]
+    public async Task InquiriesAsk_RightAfterTheDemo_InTheSameFolder_Answers()
+    {
+        var folder = Directory.CreateTempSubdirectory("duespilot-demo-").FullName;
+        var demo = await CliProcess.RunAsync(folder, "demo", "--no-serve");
+        Assert.True(demo.ExitCode == 0, demo.Stderr + demo.Stdout);
+        var keyFile = Path.Combine(folder, ".duespilot", "secrets", "inquiries-signing.key");
+        Assert.True(File.Exists(keyFile));
+
+        var ask = await CliProcess.RunAsync(folder, "inquiries", "ask", "10185", "what do I owe?");
+        Assert.True(ask.ExitCode == 0, ask.Stderr + ask.Stdout);
+        Assert.DoesNotContain("SigningKey", ask.Stderr + ask.Stdout, StringComparison.Ordinal);
+
+        // A link made from the command line is signed with the data folder's key, as the service's links are.
+        var link = await CliProcess.RunAsync(folder, "inquiries", "link", "10185", "--data", Path.Combine(folder, ".duespilot"));
+        Assert.True(link.ExitCode == 0, link.Stderr + link.Stdout);
+        var token = System.Text.RegularExpressions.Regex.Match(link.Stdout, @"[?&]t=([^&\s]+)").Groups[1].Value;
+        Assert.NotEmpty(token);
+        var check = new DuesPilot.Features.Inquiries.MemberToken(File.ReadAllText(keyFile).Trim()).Check(Uri.UnescapeDataString(token), TimeProvider.System.GetUtcNow());
+        Assert.True(check.IsValid, check.Problem.ToString());
+        Assert.Equal("10185", check.MemberId!.Value.Value);
+    }
+
+    [Fact]
     public async Task Demo_RunTwice_BooksNothingTwice()
     {
         var folder = Directory.CreateTempSubdirectory("duespilot-demo-").FullName;

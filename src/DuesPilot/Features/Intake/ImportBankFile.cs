@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dapper;
 using DuesPilot.Domain;
 using DuesPilot.Features.Intake.BankFiles;
@@ -26,6 +27,13 @@ public sealed record BankEntryMessage(
     string? PayerId,
     string FileName)
 {
+    /// <summary>
+    /// Set when the entry's file was imported although its control totals do not reconcile: why staff must
+    /// decide its payment. Left out of the body when null, so ordinary entries keep the bodies (and hashes) they always had.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReviewRequired { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static BankEntryMessage From(BankFileFormat format, BankEntry e, string fileName) => new(
@@ -54,9 +62,19 @@ public sealed record BankEntryMessage(
     };
 }
 
-public sealed record ImportRequest(string FileName, byte[] Content, BankFileFormat? Format = null, CsvMapping? Mapping = null, bool DryRun = false, Bai2Totals Bai2Totals = Bai2Totals.Require);
+/// <param name="AcceptControlMismatchBy">
+/// Who knowingly imports a BAI2 file whose control totals or record counts do not reconcile
+/// (<c>--accept-control-mismatch</c>): the file is read, the acceptance and each disagreement go to the audit
+/// log, and every payment of the file goes to review. Null: such a file is refused.
+/// </param>
+public sealed record ImportRequest(string FileName, byte[] Content, BankFileFormat? Format = null, CsvMapping? Mapping = null, bool DryRun = false,
+    Bai2Totals Bai2Totals = Bai2Totals.Require, string? AcceptControlMismatchBy = null);
 
-public sealed record ImportResult(ParsedBankFile File, int Queued, int AlreadyQueued, int Conflicts, bool FileSeenBefore, IReadOnlyList<string> Warnings);
+public sealed record ImportResult(ParsedBankFile File, int Queued, int AlreadyQueued, int Conflicts, bool FileSeenBefore, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The control totals that do not reconcile (only ever non-empty for a file accepted with them).</summary>
+    public IReadOnlyList<ControlTotal> Mismatches => File.Controls.Where(c => !c.Agrees).ToList();
+}
 
 /// <summary>
 /// Imports a bank or lockbox file: detects the format, parses it whole (any error refuses the whole
@@ -89,7 +107,7 @@ public static class ImportBankFile
         return format switch
         {
             BankFileFormat.Nacha => ParseNachaFile.Parse(request.Content, warnings),
-            BankFileFormat.Bai2 => ParseBai2File.Parse(request.Content, request.Bai2Totals, warnings),
+            BankFileFormat.Bai2 => ParseBai2File.Parse(request.Content, request.AcceptControlMismatchBy is null ? request.Bai2Totals : Bai2Totals.Report, warnings),
             BankFileFormat.Camt => ParseCamtFile.Parse(request.Content, warnings),
             BankFileFormat.Csv => ParseCsvFile.Parse(request.Content, request.Mapping),
             _ => throw new ArgumentOutOfRangeException(nameof(request)),
@@ -103,13 +121,18 @@ public static class ImportBankFile
         if (request.DryRun || store is null) return new ImportResult(file, 0, 0, 0, false, warnings);
         var format = BankEntryMessage.FormatCode(file.Format);
         var name = RedactCardNumbers.Run(Path.GetFileName(request.FileName));
+        var mismatches = file.Controls.Where(c => !c.Agrees).ToList();
+        if (mismatches.Count > 0 && string.IsNullOrWhiteSpace(request.AcceptControlMismatchBy))
+            throw new BankFileException($"{Describe(mismatches[0])}; a file whose totals do not reconcile is imported only knowingly (--accept-control-mismatch)", mismatches[0].Line);
+        var mismatch = mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(Describe));
+        var reviewRequired = mismatch is null ? null : $"Its file {name} was imported by {request.AcceptControlMismatchBy} although its control totals do not reconcile ({mismatch}): staff decide every payment of it.";
 
         return await store.InTransactionAsync(async (c, tx) =>
         {
             int queued = 0, duplicates = 0, conflicts = 0;
             foreach (var entry in file.Entries)
             {
-                var message = BankEntryMessage.From(file.Format, entry, name);
+                var message = BankEntryMessage.From(file.Format, entry, name) with { ReviewRequired = reviewRequired };
                 // The position names the file by content, not by name, so a renamed copy is still the same file.
                 // A card number a payer wrote in any field is masked before it is stored (references too: masking
                 // is deterministic, so a return still finds its original). The hash is of the masked body.
@@ -125,9 +148,24 @@ public static class ImportBankFile
             }
 
             var seen = await RecordImportAsync(c, tx, clock, file, name, format, queued);
+            if (mismatch is not null)
+            {
+                await c.ExecuteAsync(
+                    "UPDATE file_imports SET mismatch_accepted_by = @by, mismatch = @mismatch WHERE file_hash = @hash AND mismatch_accepted_by IS NULL",
+                    new { by = request.AcceptControlMismatchBy, mismatch, hash = file.FileHash }, tx);
+                if (!seen)
+                {
+                    await Audit.AuditTrail.AppendAsync(c, tx, clock, new Audit.AuditEvent(request.AcceptControlMismatchBy!, "import.control-mismatch-accepted",
+                        $"file:{file.FileHash}", "imported for review", Inputs: $"{name} ({format}, {file.Entries.Count} entries)", After: mismatch));
+                }
+            }
+
             return new ImportResult(file, queued, duplicates, conflicts, seen, warnings);
         }, ct);
     }
+
+    private static string Describe(ControlTotal c) =>
+        string.Create(CultureInfo.InvariantCulture, $"line {c.Line}: {c.Name} states {c.Stated} but the records add up to {c.Computed}");
 
     private static async Task<bool> RecordImportAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ParsedBankFile file, string name, string format, int queued)
     {
@@ -167,7 +205,10 @@ public static class ProcessBankEntry
                 case BankEntryKind.Payment:
                     var received = date is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : clock.GetUtcNow();
                     var payment = new IncomingPayment($"{m.Format}:{m.Position}", Payment.ParseChannel(m.Method), amount, received, date, m.PayerName, null,
-                        m.Reference, Join(m.Memo, m.PayerId is null ? null : $"id {m.PayerId}"), m.Format, m.Position, item.ItemId, [m.Reference]);
+                        m.Reference, Join(m.Memo, m.PayerId is null ? null : $"id {m.PayerId}"), m.Format, m.Position, item.ItemId, [m.Reference])
+                    {
+                        ReviewRequired = m.ReviewRequired,
+                    };
                     var isNew = await RecordPayment.RunAsync(c, tx, clock, payment, books.Accounts);
                     return new ItemResult(isNew ? $"payment {payment.PaymentId} received" : "already received", amount);
                 case BankEntryKind.Reversal:

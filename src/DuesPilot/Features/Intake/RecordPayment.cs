@@ -23,7 +23,11 @@ public sealed record IncomingPayment(
     string Source,
     string SourcePosition,
     string InboxItemId,
-    IReadOnlyList<string?> References);
+    IReadOnlyList<string?> References)
+{
+    /// <summary>Why staff must decide this payment whatever matching finds (e.g. its file's totals did not reconcile); null normally.</summary>
+    public string? ReviewRequired { get; init; }
+}
 
 /// <summary>Writes a received payment once (its id is its idempotency key) with its references and an audit row.</summary>
 public static class RecordPayment
@@ -36,15 +40,15 @@ public static class RecordPayment
         var now = DbTime.Format(clock.GetUtcNow());
         var created = await c.ExecuteAsync(
             """
-            INSERT INTO payments (payment_id, channel, currency, amount_minor, received_at, payer_name, payer_email, reference, memo, source, inbox_item_id, state, created_at, value_date, source_position)
-            VALUES (@PaymentId, @channel, @currency, @amount, @received, @PayerName, @PayerEmail, @Reference, @Memo, @Source, @InboxItemId, 'received', @now, @valueDate, @SourcePosition)
+            INSERT INTO payments (payment_id, channel, currency, amount_minor, received_at, payer_name, payer_email, reference, memo, source, inbox_item_id, state, created_at, value_date, source_position, review_required)
+            VALUES (@PaymentId, @channel, @currency, @amount, @received, @PayerName, @PayerEmail, @Reference, @Memo, @Source, @InboxItemId, 'received', @now, @valueDate, @SourcePosition, @ReviewRequired)
             ON CONFLICT (payment_id) DO NOTHING
             """,
             new
             {
                 p.PaymentId, channel = Payment.ChannelCode(p.Channel), currency = p.Amount.Currency.Code, amount = p.Amount.MinorUnits,
                 received = DbTime.Format(p.ReceivedAt), p.PayerName, p.PayerEmail, p.Reference, p.Memo, p.Source, p.InboxItemId, now,
-                valueDate = DbTime.Format(p.ValueDate), p.SourcePosition,
+                valueDate = DbTime.Format(p.ValueDate), p.SourcePosition, p.ReviewRequired,
             },
             tx) == 1;
         if (!created)

@@ -64,9 +64,16 @@ public static class MatchReceivedPayments
                 var phase = await phases.PhaseForAsync(c, tx, channel, segment);
                 var engineApply = decision.Action == MatchAction.Apply;
                 var aboveThreshold = payment.Amount.Amount > posting.ApprovalThresholdAmount;
+                // A payment marked at intake (its file's totals did not reconcile) is never applied automatically.
+                var reviewRequired = await c.ExecuteScalarAsync<string?>("SELECT review_required FROM payments WHERE payment_id = @id", new { id = payment.Id.Value }, tx);
                 string action;
                 string? note = null;
-                if (engineApply && phase >= RolloutPhase.Guarded && !aboveThreshold)
+                if (reviewRequired is not null)
+                {
+                    action = "review";
+                    note = reviewRequired;
+                }
+                else if (engineApply && phase >= RolloutPhase.Guarded && !aboveThreshold)
                 {
                     var allocations = decision.Allocations.Select(a => new Allocation(payment.Id, a.MemberId, a.InvoiceId, a.Amount)).ToList();
                     var applied = await ApplyPayment.HandleAsync(c, tx, clock, accounts, posting, new ApplyPayment.Request(

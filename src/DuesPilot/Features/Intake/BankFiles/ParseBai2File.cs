@@ -136,13 +136,29 @@ public static partial class ParseBai2File
     /// <summary>Splits the text into logical records: physical lines, split again where one holds several records, with 88s folded into the record they continue.</summary>
     private static List<Record> Records(string text)
     {
-        var physical = new List<(int Line, int Index, string Text)>();
+        // First the physical lines joined into logical ones: a line that does not start with a record code
+        // continues the record before it (banks wrap long records at a fixed width without an 88), when that
+        // record is still open — it has no closing "/", or it is a 16 or 88 whose text may itself hold "/".
+        // The line break itself is not content, but blanks on either side of it are (a record wrapped at a
+        // fixed width breaks wherever the column falls), so an open record is joined as it was written.
+        var logical = new List<(int Line, string Text)>();
         foreach (var (number, raw) in BankFile.Lines(text))
         {
-            var line = raw.TrimEnd();
-            if (line.Trim().Length == 0) continue;
+            if (raw.Trim().Length == 0) continue;
+            if (logical.Count > 0 && !StartsWithRecordCode(raw.TrimStart()) && IsOpen(logical[^1].Text))
+            {
+                logical[^1] = (logical[^1].Line, logical[^1].Text + raw);
+                continue;
+            }
+
+            logical.Add((number, raw.TrimStart()));
+        }
+
+        var physical = new List<(int Line, int Index, string Text)>();
+        foreach (var (number, line) in logical)
+        {
             var index = 1;
-            foreach (var part in SplitSeveral(line.TrimStart()))
+            foreach (var part in SplitSeveral(line.TrimEnd()))
             {
                 physical.Add((number, index++, part));
             }
@@ -178,6 +194,18 @@ public static partial class ParseBai2File
         }
 
         return result;
+    }
+
+    private static readonly string[] RecordCodes = ["01", "02", "03", "16", "49", "88", "98", "99"];
+
+    private static bool StartsWithRecordCode(string line) =>
+        line.Length >= 3 && (line[2] == ',' || line[2] == ':') && RecordCodes.Contains(line[..2], StringComparer.Ordinal);
+
+    /// <summary>Whether the last record on a logical line may go on on the next physical line.</summary>
+    private static bool IsOpen(string line)
+    {
+        var last = SplitSeveral(line.TrimEnd()).Last().TrimStart();
+        return !last.EndsWith('/') || last.StartsWith("16", StringComparison.Ordinal) || last.StartsWith("88", StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> SplitSeveral(string line)

@@ -7,12 +7,13 @@ namespace DuesPilot.Features.Intake.BankFiles;
 
 /// <summary>
 /// Reads ISO 20022 camt.053 (statement), camt.054 (debit/credit notification) and camt.052
-/// (account report) of any version (.02 to .08 and later) by element local name, into normalised
+/// (account report) of any version (.01 to .08 and later) by element local name, into normalised
 /// entries: one per transaction detail when the entry's details carry amounts that add up to it,
 /// otherwise one per entry.
 /// </summary>
 /// <remarks>
-/// Version differences handled: <c>Sts</c> as text (≤ .07) or <c>Sts/Cd</c> (.08+); party names in
+/// Version differences handled: the version-named message element and <c>Ntry/TxDtls</c> of .01;
+/// <c>Sts</c> as text (≤ .07) or <c>Sts/Cd</c> (.08+); party names in
 /// <c>Dbtr/Nm</c> (≤ .07) or <c>Dbtr/Pty/Nm</c> (.08+); <c>TxDtls/Amt</c> or
 /// <c>TxDtls/AmtDtls/TxAmt/Amt</c>; <c>BookgDt/Dt</c> or <c>BookgDt/DtTm</c>. Checked: opening
 /// balance plus booked credits minus booked debits equals the closing balance (when both balances
@@ -63,7 +64,8 @@ public static class ParseCamtFile
         var ns = root.Name.NamespaceName;
         if (root.Name.LocalName != "Document" || (ns.Length > 0 && !ns.Contains(":camt.05", StringComparison.Ordinal)))
             throw new BankFileException($"root element {{{ns}}}{root.Name.LocalName} is not a camt.052/053/054 Document", Line(root));
-        var message = root.Elements().FirstOrDefault(e => e.Name.LocalName is "BkToCstmrStmt" or "BkToCstmrDbtCdtNtfctn" or "BkToCstmrAcctRpt")
+        // Version 01 (2006-2008) names the message with its version: BkToCstmrAcctRptV01 and so on.
+        var message = root.Elements().FirstOrDefault(e => MessageName(e.Name.LocalName) is "BkToCstmrStmt" or "BkToCstmrDbtCdtNtfctn" or "BkToCstmrAcctRpt")
             ?? throw new BankFileException("the document holds no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt", Line(root));
 
         var entries = new List<BankEntry>();
@@ -107,7 +109,8 @@ public static class ParseCamtFile
             var date = ReadDate(Child(ntry, "BookgDt"), line) ?? ReadDate(Child(ntry, "ValDt"), line);
             var entryRef = Text(ntry, "AcctSvcrRef");
             var method = MethodOf(ntry);
-            var details = Children(Child(ntry, "NtryDtls"), "TxDtls").ToList();
+            // Version 01 puts TxDtls straight under Ntry; later versions under (one or more) NtryDtls.
+            var details = Children(ntry, "NtryDtls").SelectMany(d => Children(d, "TxDtls")).Concat(Children(ntry, "TxDtls")).ToList();
             var entryInfo = Text(ntry, "AddtlNtryInf");
 
             var amounts = details.Select(d => ReadAmount(Child(d, "Amt") ?? Child(Child(Child(d, "AmtDtls"), "TxAmt"), "Amt"), Line(d))).ToList();
@@ -149,7 +152,8 @@ public static class ParseCamtFile
     {
         Money? Balance(string code, out int line)
         {
-            var bal = Children(statement, "Bal").FirstOrDefault(b => Text(b, "Tp", "CdOrPrtry", "Cd") == code);
+            // Tp/CdOrPrtry/Cd from version 02 on; Tp/Cd in version 01.
+            var bal = Children(statement, "Bal").FirstOrDefault(b => (Text(b, "Tp", "CdOrPrtry", "Cd") ?? Text(b, "Tp", "Cd")) == code);
             line = bal is null ? 0 : Line(bal);
             if (bal is null) return null;
             var amt = Child(bal, "Amt");
@@ -262,6 +266,9 @@ public static class ParseCamtFile
         return dtm.Length >= 10 && DateOnly.TryParseExact(dtm[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d2) ? d2
             : throw new BankFileException($"date-time '{dtm}' is not ISO 8601", line);
     }
+
+    private static string MessageName(string local) =>
+        local.Length > 3 && local[^3] == 'V' && char.IsAsciiDigit(local[^2]) && char.IsAsciiDigit(local[^1]) ? local[..^3] : local;
 
     private static XElement? Child(XElement? e, string local) => e?.Elements().FirstOrDefault(c => c.Name.LocalName == local);
 
