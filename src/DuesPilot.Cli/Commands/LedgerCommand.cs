@@ -22,11 +22,19 @@ public static class LedgerCommand
     {
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
-        var command = new Command("balances", "Print every account's balance (debits minus credits), computed from the journal lines.") { data, db };
+        var asOf = new Option<string?>("--as-of") { Description = "Balances of the books on this day (yyyy-MM-dd): entries by their effective (accounting) date. Default: every entry." };
+        var command = new Command("balances", "Print every account's balance (debits minus credits), computed from the journal lines.") { data, db, asOf };
         command.SetAction(async (parse, ct) =>
         {
+            DateOnly? day = null;
+            if (parse.GetValue(asOf) is { } text)
+            {
+                day = DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)
+                    ? d : throw new UserInputException($"--as-of '{text}' is not a date (yyyy-MM-dd).");
+            }
+
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            await PrintBalancesAsync(new Journal(store), Out.Console, ct);
+            await PrintBalancesAsync(new Journal(store), Out.Console, day, ct);
             return 0;
         });
         return command;
@@ -81,9 +89,11 @@ public static class LedgerCommand
         return holds;
     }
 
-    public static async Task PrintBalancesAsync(Journal journal, IAnsiConsole console, CancellationToken ct)
+    public static Task PrintBalancesAsync(Journal journal, IAnsiConsole console, CancellationToken ct) => PrintBalancesAsync(journal, console, null, ct);
+
+    public static async Task PrintBalancesAsync(Journal journal, IAnsiConsole console, DateOnly? asOf, CancellationToken ct)
     {
-        var balances = await journal.TrialBalanceAsync(ct);
+        var balances = await journal.TrialBalanceAsync(asOf, ct);
         var table = new Table().Title("Trial balance").AddColumns(new TableColumn("Account"), new TableColumn("Debit").RightAligned(), new TableColumn("Credit").RightAligned());
         long debits = 0, credits = 0;
         foreach (var b in balances)

@@ -97,6 +97,13 @@ public sealed record JournalEntry
     /// <summary>SHA-256 over kind, target, release time and lines (not id or creation time).</summary>
     public string PayloadHash { get; }
 
+    /// <summary>
+    /// The accounting date: the day of the books the entry belongs to, which is not always the day it was
+    /// written (a month's recognition is written on the 1st of the next month, dated the month's last day).
+    /// Null: the day it was written (UTC). Balances, reconciliation and the month's journal go by this date.
+    /// </summary>
+    public DateOnly? EffectiveDate { get; init; }
+
     /// <summary>Total of the debit side (equal to the credit side by construction).</summary>
     public Money Total => Money.Sum(Lines.Where(l => l.IsDebit).Select(l => l.Amount), Currency);
 

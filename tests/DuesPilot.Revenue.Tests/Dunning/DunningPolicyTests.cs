@@ -47,4 +47,14 @@ public sealed class DunningPolicyTests
 
         Assert.Equal("Dear Ana, $95.00 is 12 days overdue.", text);
     }
+
+    [Fact]
+    public void DefaultPolicy_OneDayOverdue_SaysOneDay_InEveryStage()
+    {
+        var policy = DunningPolicy.Parse(DunningPolicy.DefaultJson);
+        var facts = new MessageFacts("1", "Ana", "Ana Ruiz", "REG", "INV-1", "$395.00", "$95.00", "March 1, 2027", 1, "APA", "https://x.test/pay");
+        var texts = policy.Stages.SelectMany(s => new[] { s.Subject, s.Template }).Where(t => !string.IsNullOrEmpty(t)).Select(t => MessageTemplates.Render(t, facts)).ToList();
+        Assert.Contains(texts, t => t.Contains("1 day overdue", StringComparison.Ordinal));
+        Assert.DoesNotContain(texts, t => t.Contains("1 days", StringComparison.Ordinal));
+    }
 }

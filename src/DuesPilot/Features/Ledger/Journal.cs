@@ -53,8 +53,8 @@ public sealed class Journal(Store store)
 
         await connection.ExecuteAsync(
             """
-            INSERT INTO journal_entries (entry_id, idempotency_key, kind, resolves_entry_id, currency, total_minor, created_at, release_at, memo, payload_hash)
-            VALUES (@id, @key, @kind, @resolves, @currency, @total, @created, @release, @memo, @hash)
+            INSERT INTO journal_entries (entry_id, idempotency_key, kind, resolves_entry_id, currency, total_minor, created_at, release_at, memo, payload_hash, effective_date)
+            VALUES (@id, @key, @kind, @resolves, @currency, @total, @created, @release, @memo, @hash, @effective)
             """,
             new
             {
@@ -68,6 +68,7 @@ public sealed class Journal(Store store)
                 release = DbTime.Format(entry.ReleaseAt),
                 memo = entry.Memo,
                 hash = entry.PayloadHash,
+                effective = DbTime.Format(entry.EffectiveDate ?? DateOnly.FromDateTime(entry.CreatedAt.UtcDateTime)),
             }, tx);
         return LedgerResult.Created;
     }
@@ -113,11 +114,20 @@ public sealed class Journal(Store store)
                 new { a = account.Value, c = currency.Code }, tx) ?? 0, currency), ct);
 
     /// <summary>Every account's balance, computed in SQL from the lines.</summary>
-    public Task<IReadOnlyList<AccountBalance>> TrialBalanceAsync(CancellationToken ct = default) =>
+    public Task<IReadOnlyList<AccountBalance>> TrialBalanceAsync(CancellationToken ct = default) => TrialBalanceAsync(null, ct);
+
+    /// <param name="asOf">Only entries whose effective (accounting) date is on or before this day; null: every entry.</param>
+    public Task<IReadOnlyList<AccountBalance>> TrialBalanceAsync(DateOnly? asOf, CancellationToken ct = default) =>
         store.InTransactionAsync<IReadOnlyList<AccountBalance>>(async (c, tx) =>
         {
             var rows = await c.QueryAsync<(string Account, string Currency, long Total)>(
-                "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) FROM journal_lines GROUP BY account, currency ORDER BY account, currency", transaction: tx);
+                asOf is null
+                    ? "SELECT account, currency, CAST(SUM(amount_minor) AS BIGINT) FROM journal_lines GROUP BY account, currency ORDER BY account, currency"
+                    : """
+                      SELECT l.account, l.currency, CAST(SUM(l.amount_minor) AS BIGINT) FROM journal_lines l JOIN journal_entries e ON e.entry_id = l.entry_id
+                      WHERE e.effective_date <= @asOf GROUP BY l.account, l.currency ORDER BY l.account, l.currency
+                      """,
+                new { asOf = DbTime.Format(asOf) }, tx);
             return rows.Select(r => new AccountBalance(new AccountCode(r.Account), Money.FromMinor(r.Total, Currency.Parse(r.Currency)))).ToList();
         }, ct);
 

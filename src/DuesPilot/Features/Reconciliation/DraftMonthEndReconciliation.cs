@@ -64,9 +64,9 @@ public static class DraftMonthEndReconciliation
                 """
                 SELECT e.entry_id, e.idempotency_key, e.kind, l.account, l.currency, l.amount_minor
                 FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.entry_id
-                WHERE e.created_at >= @from AND e.created_at < @to
-                ORDER BY e.created_at, e.entry_id, l.line_no
-                """, new { from, to }, tx)).ToList();
+                WHERE e.effective_date >= @firstDay AND e.effective_date <= @lastDay
+                ORDER BY e.effective_date, e.created_at, e.entry_id, l.line_no
+                """, new { firstDay = DbTime.Format(month.First), lastDay = DbTime.Format(month.Last) }, tx)).ToList();
             var currency = lines.Count > 0 ? Currency.Parse(lines[0].Currency) : Currency.USD;
             Money M(long minor) => Money.FromMinor(minor, currency);
 

@@ -17,14 +17,15 @@ namespace DuesPilot.Features.Revenue;
 /// (Dr deferred dues, Cr dues revenue) and keeps each term's share, with its tier, for the board's reports.
 /// </summary>
 /// <remarks>
-/// A month closes once, and only right after the previous one (the first close is the month the earliest
-/// term starts). Both rules are kept by the store: the month is the close table's key and the previous
+/// A month closes once per currency, and only right after that currency's previous one (the first close is
+/// the month its earliest term starts; a fresh book has none, so nothing can be closed). Both rules are kept by the store: the month is the close table's key and the previous
 /// month is unique in it, so a second run, or two instances racing, cannot close twice or skip a month.
 /// A month that has not ended by the injected clock cannot be closed yet.
 /// </remarks>
 public static class CloseRevenueMonth
 {
-    public sealed record Request(BillingMonth Month, string Actor = "duespilot");
+    /// <param name="Currency">Close only this currency's books; null: every currency the book holds terms in.</param>
+    public sealed record Request(BillingMonth Month, string Actor = "duespilot", Currency? Currency = null);
 
     public enum Result
     {
@@ -36,12 +37,16 @@ public static class CloseRevenueMonth
         OutOfOrder,
         /// <summary>The month has not ended yet.</summary>
         MonthNotEnded,
-        /// <summary>Terms in more than one currency: each currency needs its own books.</summary>
-        MixedCurrencies,
+        /// <summary>No dues term is recorded (a fresh book): no month can be closed yet.</summary>
+        NothingToClose,
     }
 
     /// <param name="ExpectedMonth">The month that can be closed next, when there is one.</param>
-    public sealed record Outcome(Result Result, BillingMonth Month, Money Recognised, int Terms, EntryId? EntryId, BillingMonth? ExpectedMonth, string? Detail = null);
+    public sealed record Outcome(Result Result, BillingMonth Month, Money Recognised, int Terms, EntryId? EntryId, BillingMonth? ExpectedMonth, string? Detail = null)
+    {
+        /// <summary>With terms in several currencies: each currency's own outcome (this one is the first that closed, else the first).</summary>
+        public IReadOnlyList<Outcome> PerCurrency { get; init; } = [];
+    }
 
     /// <summary>Rows written per INSERT statement: large enough to be fast, small enough for both engines' parameter limits.</summary>
     private const int InsertBatch = 200;
@@ -55,48 +60,88 @@ public static class CloseRevenueMonth
 
     public static async Task<BillingMonth?> NextMonthToCloseAsync(DbConnection c, DbTransaction tx)
     {
-        if (await RevenueStore.LastClosedMonthAsync(c, tx) is { } last) return last.Next();
-        var earliest = await c.ExecuteScalarAsync<string?>("SELECT MIN(service_start) FROM revenue_terms", transaction: tx);
+        BillingMonth? next = null;
+        foreach (var currency in await TermCurrenciesAsync(c, tx))
+        {
+            if (await NextMonthToCloseAsync(c, tx, currency) is { } m && (next is null || m.CompareTo(next.Value) < 0)) next = m;
+        }
+
+        return next;
+    }
+
+    /// <summary>The month that can be closed next in one currency: after its last close, or the month its earliest term starts.</summary>
+    public static async Task<BillingMonth?> NextMonthToCloseAsync(DbConnection c, DbTransaction tx, Currency currency)
+    {
+        var last = await c.ExecuteScalarAsync<string?>("SELECT MAX(month) FROM revenue_closes WHERE currency = @cur", new { cur = currency.Code }, tx);
+        if (last is not null) return BillingMonth.Parse(last).Next();
+        var earliest = await c.ExecuteScalarAsync<string?>("SELECT MIN(service_start) FROM revenue_terms WHERE currency = @cur", new { cur = currency.Code }, tx);
         return earliest is null ? null : BillingMonth.Of(DbTime.ParseDate(earliest));
     }
 
+    private static async Task<List<Currency>> TermCurrenciesAsync(DbConnection c, DbTransaction tx) =>
+        (await c.QueryAsync<string>("SELECT DISTINCT currency FROM revenue_terms ORDER BY currency", transaction: tx)).Select(Currency.Parse).ToList();
+
+    /// <summary>
+    /// Closes the month in each currency the book holds terms in (or only <see cref="Request.Currency"/>): each
+    /// currency has its own books, its own first month and its own order, so one never holds up another.
+    /// </summary>
     public static async Task<Outcome> HandleAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, Request request)
     {
-        var month = request.Month;
         await RevenueStore.LockAsync(c, tx);
-        var none = Money.Zero(Currency.USD);
+        var currencies = request.Currency is { } only ? [only] : await TermCurrenciesAsync(c, tx);
+        if (currencies.Count == 0)
+        {
+            // A fresh book has no first month: closing one would lock every month before it for good.
+            return new Outcome(Result.NothingToClose, request.Month, Money.Zero(Currency.USD), 0, null, null,
+                $"no dues term is recorded, so there is nothing to recognise in {request.Month}; the first close is the month the earliest term starts");
+        }
+
+        var outcomes = new List<Outcome>();
+        foreach (var currency in currencies) outcomes.Add(await CloseAsync(c, tx, clock, accounts, request, currency));
+        if (outcomes.Count == 1) return outcomes[0];
+        var head = outcomes.FirstOrDefault(o => o.Result == Result.Closed) ?? outcomes[0];
+        return head with
+        {
+            PerCurrency = outcomes,
+            Detail = string.Join("; ", outcomes.Select(o => $"{o.Recognised.Currency.Code}: {o.Result}{(o.Detail is null ? "" : " (" + o.Detail + ")")}")),
+        };
+    }
+
+    private static async Task<Outcome> CloseAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, Request request, Currency currency)
+    {
+        var month = request.Month;
+        var none = Money.Zero(currency);
         var existing = (await c.QueryAsync<(string Currency, long Recognised, long Terms, string? Entry)>(
-            "SELECT currency, recognised_minor, terms, entry_id FROM revenue_closes WHERE month = @m", new { m = month.ToString() }, tx)).ToList();
+            "SELECT currency, recognised_minor, terms, entry_id FROM revenue_closes WHERE month = @m AND currency = @cur", new { m = month.ToString(), cur = currency.Code }, tx)).ToList();
         if (existing.Count > 0)
         {
             var done = existing[0];
-            return new Outcome(Result.AlreadyClosed, month, Money.FromMinor(done.Recognised, Currency.Parse(done.Currency)), (int)done.Terms,
-                done.Entry is null ? null : EntryId.Parse(done.Entry), await NextMonthToCloseAsync(c, tx), $"{month} was closed before");
+            return new Outcome(Result.AlreadyClosed, month, Money.FromMinor(done.Recognised, currency), (int)done.Terms,
+                done.Entry is null ? null : EntryId.Parse(done.Entry), await NextMonthToCloseAsync(c, tx, currency), $"{month} was closed before in {currency.Code}");
         }
 
-        var expected = await NextMonthToCloseAsync(c, tx);
+        var expected = await NextMonthToCloseAsync(c, tx, currency);
+        if (expected is null)
+            return new Outcome(Result.NothingToClose, month, none, 0, null, null, $"no dues term in {currency.Code} is recorded");
         if (expected is { } exp && exp != month)
-            return new Outcome(Result.OutOfOrder, month, none, 0, null, exp, $"the next month to close is {exp}, not {month}");
+            return new Outcome(Result.OutOfOrder, month, none, 0, null, exp, $"the next month to close in {currency.Code} is {exp}, not {month}");
 
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         if (month.Last >= today)
             return new Outcome(Result.MonthNotEnded, month, none, 0, null, expected, $"{month} ends on {month.Last:yyyy-MM-dd}; it can be closed from {month.Last.AddDays(1):yyyy-MM-dd}");
 
-        var shares = await ComputeSharesAsync(c, tx, month);
-        var currencies = shares.Select(s => s.Amount.Currency).Distinct().ToList();
-        if (currencies.Count > 1)
-            return new Outcome(Result.MixedCurrencies, month, none, 0, null, expected, "terms in " + string.Join(", ", currencies.Select(x => x.Code)));
-        var currency = currencies.Count == 1 ? currencies[0] : Currency.USD;
+        var shares = (await ComputeSharesAsync(c, tx, month)).Where(s => s.Amount.Currency == currency).ToList();
         var total = Money.Sum(shares.Select(s => s.Amount), currency);
 
         EntryId? entryId = null;
         if (total.IsPositive)
         {
+            // Written now, dated the month's last day: the recognition belongs to the month it recognises.
             var entry = JournalEntry.Standard(EntryId.New(clock), $"revenue-close:{month}:{currency.Code}", clock.GetUtcNow(),
-                $"Dues revenue recognised for {month} ({shares.Count} terms)",
-                [LedgerLine.Debit(accounts.DeferredDues, total), LedgerLine.Credit(accounts.DuesRevenue, total)]);
+                $"Dues revenue recognised for {month} ({shares.Count} terms, {currency.Code})",
+                [LedgerLine.Debit(accounts.DeferredDues, total), LedgerLine.Credit(accounts.DuesRevenue, total)]) with { EffectiveDate = month.Last };
             var booked = await Journal.RecordAsync(c, tx, entry);
-            if (booked != LedgerResult.Created) throw new LedgerRuleException($"Revenue close {month}: {booked.Describe()}");
+            if (booked != LedgerResult.Created) throw new LedgerRuleException($"Revenue close {month} {currency.Code}: {booked.Describe()}");
             entryId = entry.Id;
         }
 
@@ -117,7 +162,7 @@ public static class CloseRevenueMonth
                 at = DbTime.Format(clock.GetUtcNow()),
                 by = request.Actor,
             }, tx);
-        await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.month-closed", $"revenue-month:{month}",
+        await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.month-closed", $"revenue-month:{month}:{currency.Code}",
             $"recognised {total.ToDisplayString()} over {shares.Count} terms", RuleVersion: "recognition-schedule/1"));
         return new Outcome(Result.Closed, month, total, shares.Count, entryId, month.Next());
     }

@@ -132,8 +132,8 @@ public sealed record DunningPolicy
             },
             {
               "name": "second-notice", "daysOverdue": 15, "channel": "Email",
-              "subject": "Your {{ association.name }} dues are {{ days_overdue }} days overdue",
-              "template": "Dear {{ member.first_name }},\n\nInvoice {{ invoice.id }} for {{ invoice.balance }} is now {{ days_overdue }} days overdue. If paying in one go is hard, we can split it into installments: just reply to this e-mail.\n\nPay online: {{ association.pay_url }}\n\n{{ association.name }} membership team"
+              "subject": "Your {{ association.name }} dues are {{ days_overdue_text }} overdue",
+              "template": "Dear {{ member.first_name }},\n\nInvoice {{ invoice.id }} for {{ invoice.balance }} is now {{ days_overdue_text }} overdue. If paying in one go is hard, we can split it into installments: just reply to this e-mail.\n\nPay online: {{ association.pay_url }}\n\n{{ association.name }} membership team"
             },
             {
               "name": "sms-nudge", "daysOverdue": 20, "channel": "Sms", "segments": ["Low", "Medium"],
@@ -142,7 +142,7 @@ public sealed record DunningPolicy
             {
               "name": "final-notice", "daysOverdue": 30, "channel": "Email", "segments": ["Low", "Medium"],
               "subject": "Final notice: your {{ association.name }} membership",
-              "template": "Dear {{ member.first_name }},\n\nInvoice {{ invoice.id }} for {{ invoice.balance }} is {{ days_overdue }} days overdue. Without payment or a payment plan your membership will lapse.\n\nPay online: {{ association.pay_url }}\n\n{{ association.name }} membership team"
+              "template": "Dear {{ member.first_name }},\n\nInvoice {{ invoice.id }} for {{ invoice.balance }} is {{ days_overdue_text }} overdue. Without payment or a payment plan your membership will lapse.\n\nPay online: {{ association.pay_url }}\n\n{{ association.name }} membership team"
             }
           ]
         }

@@ -16,7 +16,7 @@ public sealed partial class GovernedRephraser(GovernedModel model) : IMessageRep
     {
         if (!model.IsConfigured) return text;
         var mask = new MaskingSession(MaskingRules.Default);
-        var factText = $"member {facts.FullName}; invoice {facts.InvoiceId}; amount {facts.Amount}; balance {facts.Balance}; due {facts.DueDate}; {facts.DaysOverdue} days overdue; pay at {facts.PayUrl}";
+        var factText = $"member {facts.FullName}; invoice {facts.InvoiceId}; amount {facts.Amount}; balance {facts.Balance}; due {facts.DueDate}; {MessageTemplates.DaysText(facts.DaysOverdue)} overdue; pay at {facts.PayUrl}";
         var required = Tokens(text);
         var answer = await model.AskAsync(new ModelRequest("dunning-rephrase", new Dictionary<string, string>
         {

@@ -45,8 +45,12 @@ public static class MessageTemplates
         });
         context.SetValue("association", new Dictionary<string, object> { ["name"] = facts.AssociationName, ["pay_url"] = facts.PayUrl });
         context.SetValue("days_overdue", facts.DaysOverdue);
+        context.SetValue("days_overdue_text", DaysText(facts.DaysOverdue));
         return parsed.Render(context);
     }
+
+    /// <summary>"1 day", "12 days": the overdue period as a member reads it (templates use <c>{{ days_overdue_text }}</c>).</summary>
+    public static string DaysText(int days) => days == 1 ? "1 day" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{days} days");
 }
 
 /// <summary>
