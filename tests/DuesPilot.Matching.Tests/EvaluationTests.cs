@@ -39,6 +39,29 @@ public sealed class EvaluationTests
         }
     }
 
+    [Theory]
+    [InlineData(101)]
+    [InlineData(202)]
+    [InlineData(303)]
+    public void IndependentSet_MeetsFloors(int seed)
+    {
+        var folder = Directory.CreateTempSubdirectory("duespilot-eval-").FullName;
+        try
+        {
+            GoldenSetGenerator.Generate(folder, 3000, 1000, seed);
+            var data = GoldenDatasetFiles.Read(folder, withTruth: true);
+            var scores = EvaluateMatching.Evaluate(data, NoEmbeddings, null, baseline: true);
+            var engine = scores[0];
+            Assert.True(engine.Precision >= 0.999, $"seed {seed}: precision {engine.Precision:P2}; wrong: {string.Join(" || ", engine.WrongPostings)}");
+            Assert.True(engine.Coverage >= 0.95, $"seed {seed}: coverage {engine.Coverage:P2}");
+            Assert.True(engine.Coverage > scores[1].Coverage, "the engine must cover more than the rules-only baseline");
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
     [Fact]
     public void Generate_SameSeed_SameFiles()
     {

@@ -23,6 +23,12 @@ public sealed record MatchOptions(
     int MaxCandidates = 5,
     bool UseEmbeddings = true)
 {
+    /// <summary>The weights of the engine; their hash with these thresholds is the rule version.</summary>
+    public MatchingRules Rules { get; init; } = MatchingRules.Default;
+
+    /// <summary>The rule version written on every decision: changes whenever a weight or threshold does.</summary>
+    public string RuleVersion => Rules.Version(this);
+
     public static MatchOptions Default { get; } = new();
 
     /// <summary>Throws when a threshold is out of range: options are validated when the engine is built.</summary>

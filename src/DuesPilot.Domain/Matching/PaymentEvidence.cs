@@ -19,7 +19,16 @@ public enum ReferenceLabel
 }
 
 /// <summary>A reference token the payer wrote, normalised to upper-case letters and digits.</summary>
-public sealed record ReferenceToken(string Value, ReferenceLabel Label);
+/// <param name="Shaped">Written in an invoice number's own shape (letters and digits joined by ':' or '-', as iMIS writes <c>CASH:10185:20251201-1</c> or <c>Cash-97189</c>): no ZIP code or phone number looks like that.</param>
+public sealed record ReferenceToken(string Value, ReferenceLabel Label, bool Shaped = false);
+
+/// <summary>
+/// One line of structured remittance: an X12 820 <c>RMR</c> segment (CCD+/CTX addenda), a camt
+/// <c>RfrdDocInf/Nb</c> ("Doc:") or <c>CdtrRefInf/Ref</c> ("Ref:") as the bank-file parsers write them into the memo.
+/// </summary>
+/// <param name="References">The document numbers, normalised; one RMR sometimes lists several, comma separated, with one total.</param>
+/// <param name="Amount">The amount paid against them, when the remittance states it.</param>
+public sealed record RemittanceLine(IReadOnlyList<string> References, decimal? Amount);
 
 /// <summary>
 /// Everything a payment says about who paid and what for, pulled out once before any lookup.
@@ -36,16 +45,35 @@ public sealed record PaymentEvidence(
     IReadOnlyList<List<string>> MemoSegments,
     bool MentionsChapter)
 {
+    /// <summary>Structured remittance lines found in the memo (X12 RMR segments, camt documents).</summary>
+    public IReadOnlyList<RemittanceLine> Remittance { get; init; } = [];
+
+    /// <summary>The memo says the payment covers a family ("family dues", "both of us", "x2"); the number is how many, when stated.</summary>
+    public int? FamilyCount { get; init; }
+
+    public bool MentionsFamily { get; init; }
+
     /// <summary>NACHA keeps 22 characters of the receiver/originator name.</summary>
     public const int AchNameLength = 22;
 
-    public static readonly Regex InvoiceLabelled = new(@"\b(?:inv(?:oice)?s?)\s*(?:no\.?|nos\.?|number|num|nbr|#|:|-|\.)*\s*([a-z]{0,4}[-]?\d[\w-]*)((?:\s*(?:,|&|and|/|\+)\s*#?\d[\w-]*)*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    /// <summary>NACHA keeps 16 characters of the company name in the batch header.</summary>
+    public const int CompanyNameLength = 16;
+
+    public static readonly Regex InvoiceLabelled = new(@"\b(?:inv(?:oice)?s?)\s*(?:no\.?|nos\.?|number|num|nbr|#|:|-|\.)*\s*([a-z]{0,6}[:-]?\d[\w:-]*)((?:\s*(?:,|&|and|/|\+)\s*#?(?:[a-z]{0,6}[:-]?)\d[\w:-]*)*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
     public static readonly Regex MemberLabelled = new(@"\b(?:member(?:ship)?|mbr|memb|cust(?:omer)?|acct|account|id)\s*(?:id|no\.?|number|num|nbr|#|:|-|\.)*\s*(\d[\d-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    public static readonly Regex HashNumber = new(@"#\s*([a-z]{0,4}-?\d[\w-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    public static readonly Regex AnyNumber = new(@"(?<![\w.$])([a-z]{0,4}-?\d[\w-]*)(?![\w]|\.\d)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    public static readonly Regex HashNumber = new(@"#\s*([a-z]{0,6}[:-]?\d[\w:-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    public static readonly Regex AnyNumber = new(@"(?<![\w.$])([a-z]{0,6}[:-]?\d[\w:-]*)(?![\w]|\.\d)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
     private static readonly Regex Money = new(@"\$?\d{1,3}(?:,\d{3})*\.\d{2}\b|\$\s?\d+", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
     private static readonly Regex Date = new(@"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
     private static readonly Regex Separators = new(@"[,;/+&:()]|\band\b|\bor\b|\s-\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex ZipCode = new(@"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY])\.?,?\s+\d{5}(?:-\d{4})?\b|\b(?i:zip(?:\s*code)?)\s*:?\s*\d{5}(?:-\d{4})?\b", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex IdShape = new(@"^[a-z]{2,6}[:-]\d{3,}(?:[:-]\d+)*$|^\d{3,}(?::\d+)+(?:-\d+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex WordThenNumber = new(@"^[a-z]{2,6}:(\d{3,})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex SpacedImisId = new(@"\b([a-z]{2,6})[\s:]+(\d{3,})[\s:]+(\d{6,8}-\d{1,3})\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex RmrSegment = new(@"RMR\*([A-Z0-9]{1,3})\*([^*\\~]*)(?:\*([^*\\~]*)(?:\*([0-9]+(?:\.[0-9]{1,2})?))?)?", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex CamtDocument = new(@"\b(?:Doc|Ref|RfrdDocNb|CdtrRef)\s*:\s*([^\s|;,]+)(?:\s+(?:Amt\s*:?\s*)?(\d+\.\d{2})\b)?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex FamilyWords = new(@"\b(?:family|household|both\s+of\s+us|for\s+us|for\s+both|spouse|wife|husband|partner|x\s?(\d)|(\d)\s?x|(two|three|four)\s+(?:members|memberships))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly string[] Processors = ["PAYPAL", "SQ", "SQUARE", "SQU", "VENMO", "ZELLE", "BILL.COM", "BILLCOM", "STRIPE", "INTUIT", "CASH APP", "CASHAPP", "GOOGLE PAY", "APPLE PAY", "MELIO", "PAYONEER", "AUTHNET"];
     private static readonly Regex EmailPattern = new(@"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
 
     /// <summary>
@@ -56,8 +84,9 @@ public sealed record PaymentEvidence(
     /// </summary>
     public static PaymentEvidence Extract(Payment payment, NameLexicon lexicon)
     {
-        var payerRaw = payment.PayerName?.Trim() ?? "";
-        var truncated = payment.Channel == PaymentChannel.Ach && payerRaw.Length >= AchNameLength - 2;
+        var payerRaw = WithoutProcessor(payment.PayerName?.Trim() ?? "");
+        // NACHA cuts an individual's name at 22 characters and a company's (batch header) at 16.
+        var truncated = payment.Channel == PaymentChannel.Ach && (payerRaw.Length >= AchNameLength - 2 || payerRaw.Length == CompanyNameLength);
         var payerTokens = lexicon.PersonTokens(payerRaw);
 
         var memo = payment.Memo ?? "";
@@ -70,6 +99,14 @@ public sealed record PaymentEvidence(
         memoText = Date.Replace(memoText, " ");
 
         var references = new List<ReferenceToken>();
+        var remittance = ReadRemittance(memo, references);
+        // "CASH 10185 20251201-1": an iMIS invoice number copied with spaces for colons.
+        foreach (Match m in SpacedImisId.Matches(memoText))
+        {
+            var joined = NormalizeReference(m.Groups[1].Value + m.Groups[2].Value + m.Groups[3].Value);
+            if (!references.Any(r => r.Value == joined)) references.Add(new ReferenceToken(joined, ReferenceLabel.Invoice, Shaped: true));
+        }
+
         ReadReferences(memoText, references, allowBare: true);
         if (payment.Channel == PaymentChannel.Card && !string.IsNullOrWhiteSpace(payment.Reference))
             ReadReferences(payment.Reference, references, allowBare: false);
@@ -92,7 +129,67 @@ public sealed record PaymentEvidence(
 
         var folded = NameText.Fold(payerRaw + " " + memo);
         var mentionsChapter = folded.Contains("chapter", StringComparison.Ordinal) || folded.Contains("section", StringComparison.Ordinal);
-        return new PaymentEvidence(payerRaw, payerTokens, truncated, email, references, memoNames, mentionsChapter);
+        var family = FamilyWords.Match(memo);
+        int? familyCount = null;
+        if (family.Success)
+        {
+            var n = family.Groups[1].Success ? family.Groups[1].Value : family.Groups[2].Success ? family.Groups[2].Value : family.Groups[3].Value;
+            familyCount = n switch { "two" => 2, "three" => 3, "four" => 4, _ => int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out var k) ? k : null };
+        }
+
+        return new PaymentEvidence(payerRaw, payerTokens, truncated, email, references, memoNames, mentionsChapter)
+        {
+            Remittance = remittance,
+            MentionsFamily = family.Success,
+            FamilyCount = familyCount,
+        };
+    }
+
+    /// <summary>
+    /// "PAYPAL *JSMITH", "SQ *JANE DOE", "BILL.COM": the processor's descriptor is not the payer. What
+    /// follows the star is kept when it still reads as a name (two words or more); otherwise nothing is.
+    /// </summary>
+    public static string WithoutProcessor(string payer)
+    {
+        var upper = payer.ToUpperInvariant();
+        foreach (var p in Processors)
+        {
+            if (!upper.StartsWith(p, StringComparison.Ordinal) || (upper.Length > p.Length && char.IsLetterOrDigit(upper[p.Length]))) continue;
+            var star = payer.IndexOf('*', StringComparison.Ordinal);
+            var rest = star >= 0 ? payer[(star + 1)..].Trim() : "";
+            if (rest.Length == 0 && upper.StartsWith("ZELLE FROM ", StringComparison.Ordinal)) rest = payer[11..].Trim();
+            return rest.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 2 ? rest : "";
+        }
+
+        return payer;
+    }
+
+    /// <summary>X12 RMR segments and camt document numbers in the memo; their references are added as invoice references.</summary>
+    private static List<RemittanceLine> ReadRemittance(string memo, List<ReferenceToken> references)
+    {
+        var lines = new List<RemittanceLine>();
+        foreach (Match m in RmrSegment.Matches(memo))
+        {
+            var qualifier = m.Groups[1].Value;
+            // IV invoice, OI original invoice, IK incoming invoice, PO/ R7 and others: any document number is worth looking up.
+            var refs = m.Groups[2].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(NormalizeReference).Where(r => r.Length > 0).ToList();
+            if (refs.Count == 0) continue;
+            decimal? amount = m.Groups[4].Success && decimal.TryParse(m.Groups[4].Value, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var a) ? a : null;
+            lines.Add(new RemittanceLine(refs, amount));
+            foreach (var r in refs)
+                if (!references.Any(x => x.Value == r)) references.Add(new ReferenceToken(r, qualifier is "IV" or "OI" or "IK" or "CR" ? ReferenceLabel.Invoice : ReferenceLabel.Hash, Shaped: true));
+        }
+
+        foreach (Match m in CamtDocument.Matches(memo))
+        {
+            var r = NormalizeReference(m.Groups[1].Value);
+            if (r.Length == 0 || !r.Any(char.IsDigit)) continue;
+            decimal? amount = m.Groups[2].Success ? decimal.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+            lines.Add(new RemittanceLine([r], amount));
+            if (!references.Any(x => x.Value == r)) references.Add(new ReferenceToken(r, ReferenceLabel.Invoice, Shaped: true));
+        }
+
+        return lines;
     }
 
     private static void ReadReferences(string text, List<ReferenceToken> into, bool allowBare)
@@ -101,7 +198,7 @@ public sealed record PaymentEvidence(
         foreach (Match m in InvoiceLabelled.Matches(text))
         {
             Add(m.Groups[1].Value, ReferenceLabel.Invoice);
-            foreach (Match more in Regex.Matches(m.Groups[2].Value, @"\d[\w-]*", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))) Add(more.Value, ReferenceLabel.Invoice);
+            foreach (Match more in Regex.Matches(m.Groups[2].Value, @"(?<![\w:-])[a-z]{0,6}[:-]?\d[\w:-]*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1))) Add(more.Value, ReferenceLabel.Invoice);
             taken.Add((m.Index, m.Index + m.Length));
         }
 
@@ -120,6 +217,8 @@ public sealed record PaymentEvidence(
         }
 
         if (!allowBare) return;
+        // "Springfield IL 62704", "zip 62704": a postal code, not a reference.
+        foreach (Match m in ZipCode.Matches(text)) taken.Add((m.Index, m.Index + m.Length));
         foreach (Match m in AnyNumber.Matches(text))
         {
             if (Overlaps(m)) continue;
@@ -135,10 +234,14 @@ public sealed record PaymentEvidence(
 
         void Add(string raw, ReferenceLabel label)
         {
+            raw = raw.TrimEnd(':', '-');
             var norm = NormalizeReference(raw);
             if (norm.Length == 0 || !norm.Any(char.IsDigit)) return;
-            if (into.Any(r => r.Value == norm)) return;
-            into.Add(new ReferenceToken(norm, label));
+            var shaped = IdShape.IsMatch(raw);
+            if (!into.Any(r => r.Value == norm)) into.Add(new ReferenceToken(norm, label, shaped));
+            // "dues:928401" or "ID-928401": the number after a word is a reference of its own too.
+            var word = WordThenNumber.Match(raw);
+            if (word.Success && !into.Any(r => r.Value == word.Groups[1].Value)) into.Add(new ReferenceToken(word.Groups[1].Value, label == ReferenceLabel.Invoice ? label : ReferenceLabel.Bare));
         }
     }
 

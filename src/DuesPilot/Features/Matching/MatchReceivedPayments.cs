@@ -27,8 +27,6 @@ namespace DuesPilot.Features.Matching;
 /// </summary>
 public static class MatchReceivedPayments
 {
-    public const string RuleVersion = "matching-rules-1";
-
     public sealed record Outcome(int Decided, int Held, int ToReview, int Shadowed);
 
     public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions posting, RolloutPhases phases,
@@ -72,7 +70,7 @@ public static class MatchReceivedPayments
                 {
                     var allocations = decision.Allocations.Select(a => new Allocation(payment.Id, a.MemberId, a.InvoiceId, a.Amount)).ToList();
                     var applied = await ApplyPayment.HandleAsync(c, tx, clock, accounts, posting, new ApplyPayment.Request(
-                        payment.Id, allocations, ApplyPayment.Mode.Hold, posting.HoldWindowFor(channel, segment), "duespilot", decision.Reason, RuleVersion));
+                        payment.Id, allocations, ApplyPayment.Mode.Hold, posting.HoldWindowFor(channel, segment), "duespilot", decision.Reason, options.RuleVersion));
                     if (applied.Result == ApplyPayment.Result.Held)
                     {
                         action = "apply";
@@ -95,7 +93,7 @@ public static class MatchReceivedPayments
                 await SegmentMetrics.RecordAsync(c, tx, clock, new RecordedDecision(payment.Id.Value, channel, segment, phase,
                     engineApply ? "apply" : "review", action, decision.Confidence, decision.SuggestedMember?.Value,
                     decision.Allocations.Select(a => new Allocation(payment.Id, a.MemberId, a.InvoiceId, a.Amount)).ToList(),
-                    decision.Reason, RuleVersion, (long)sw.Elapsed.TotalMilliseconds));
+                    decision.Reason, options.RuleVersion, (long)sw.Elapsed.TotalMilliseconds));
                 return action;
             }, ct);
 

@@ -26,6 +26,7 @@ public sealed class MatchingEngine
     private const int MaxNameCandidates = 40;
 
     private readonly MatchOptions options;
+    private readonly MatchingRules rules;
     private readonly NameLexicon lexicon;
     private readonly INameEmbedder? embedder;
     private readonly Dictionary<string, Party> members = new(StringComparer.Ordinal);
@@ -50,6 +51,7 @@ public sealed class MatchingEngine
     {
         options.Validate();
         this.options = options;
+        rules = options.Rules;
         this.lexicon = lexicon;
         this.embedder = options.UseEmbeddings ? embedder : null;
         sortedSurnames = [];
@@ -152,9 +154,9 @@ public sealed class MatchingEngine
         foreach (var r in ev.References)
         {
             if (invoicesByRef.TryGetValue(r.Value, out var invs))
-                foreach (var inv in invs) Get(inv.Owner).InvoiceRefs.Add((inv, r.Label));
+                foreach (var inv in invs) Get(inv.Owner).InvoiceRefs.Add((inv, r.Shaped && r.Label == ReferenceLabel.Bare ? ReferenceLabel.Invoice : r.Label));
             var memberKey = r.Value;
-            if (membersByRef.TryGetValue(memberKey, out var ms))
+            if (membersByRef.TryGetValue(memberKey, out var ms) && !(r.Shaped && invoicesByRef.ContainsKey(r.Value)))
                 foreach (var m in ms) Get(m).MemberRef = Stronger(Get(m).MemberRef, r.Label);
         }
 
@@ -189,9 +191,18 @@ public sealed class MatchingEngine
             var sameHousehold = c.Party.Member.HouseholdId;
             // "Patty Martinez" fits Patty exactly and Patricia by nickname: both are rivals of each other.
             var band = Math.Min(c.NameScore - 0.001, 0.8);
-            c.NameRivals = named.Where(o => o.NameScore >= band && o.Party != c.Party)
+            var rivals = named.Where(o => o.NameScore >= band && o.Party != c.Party)
                 .Where(o => !(sameHousehold is { Length: > 0 } && o.Party.Member.HouseholdId == sameHousehold && o.Party.FirstKey != c.Party.FirstKey))
-                .Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
+                .ToList();
+            c.NameRivals = rivals.Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
+            // Namesakes resolved by amount: when this member owes the amount and none of the others could
+            // have meant it (nothing open fits it, exactly or within tolerance), the name points to this one.
+            if (c.NameRivals > 0 && c.NameScore >= rules.NamesakeMinNameScore && FitsAmount(c.Party, payment.Amount, exactOnly: true)
+                && rivals.All(o => !FitsAmount(o.Party, payment.Amount, exactOnly: false) && o.EmailShare == 0 && o.MemberRef is null && o.InvoiceRefs.Count == 0))
+            {
+                c.ResolvedByAmount = c.NameRivals;
+                c.NameRivals = 0;
+            }
         }
 
         // 3. Members named in the memo ("dues for Jane Doe and Bob Smith").
@@ -215,6 +226,18 @@ public sealed class MatchingEngine
 
         if (ev.MentionsChapter && !payerIdentities.Any(p => p.Party.IsChapter))
             foreach (var h in ChapterByCode(payment, ev)) hypotheses.Add(h);
+        foreach (var h in Referenced(payment, ev, cands.Values)) hypotheses.Add(h);
+
+        // The memo names a member by number: paying someone else it does not mention (a spouse, the whole staff) is not what it says.
+        var numbered = cands.Values.Where(c => c.ExplicitReference).Select(c => c.Party.Id).ToHashSet(StringComparer.Ordinal);
+        if (numbered.Count > 0)
+        {
+            foreach (var h in hypotheses.Where(h => h.OnBehalf && h.NamedCount == 0 && h.Plan is not null && !h.Plan.Lines.Any(l => numbered.Contains(l.Member.Value))))
+            {
+                h.Logit -= rules.NamedElsewherePenalty;
+                h.Against.Add("memo names a member by number whom this allocation does not pay");
+            }
+        }
 
         foreach (var c in cands.Values) hypotheses.Add(Direct(payment, c, payerIdentities, cands.Values, namedElsewhere));
 
@@ -229,18 +252,21 @@ public sealed class MatchingEngine
         // The hard remainder: a weak leader with a close second. Only there is the encoder worth its cost.
         if (embedder is not null && ranked.Count >= 2 && ranked[0].Logit < 1.0 && ranked[1].Logit >= ranked[0].Logit - 1.0 && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
         var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
-        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash).Select(c => c.Party.Id).ToList();
+        // A bare number counts as naming a member when that member owes exactly the amount (the conflict the issue describes).
+        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash || (c.MemberRef is not null && c.ExplicitReference && FitsAmount(c.Party, payment.Amount, exactOnly: true)))
+            .Select(c => c.Party.Id).ToList();
+        var explicitMembers = cands.Values.Where(c => c.ExplicitReference).Select(c => c.Party.Id).ToHashSet(StringComparer.Ordinal);
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
         // A name borne by several members still says the payer is one of them: if none of them is paid or related, the references conflict.
         var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || c.NameScore >= 0.85).Select(c => c.Party).ToList();
         // Only a memo name written out in full (given name and surname in one segment) can contradict an allocation.
         var memoNamed = cands.Values.Where(c => c.MemoNamed && ev.MemoSegments.Any(seg => seg.Contains(c.Party.FirstKey) && seg.Any(c.Party.SurnameKeys.Contains)))
             .Select(c => c.Party).ToList();
-        return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers, memoNamed);
+        return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers);
     }
 
     /// <summary>What stops a hypothesis from being applied, whatever its confidence.</summary>
-    private List<string> Blockers(Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed)
+    private List<string> Blockers(Payment payment, Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed, IReadOnlySet<string> explicitMembers)
     {
         var blockers = new List<string>();
         if (h.Plan is null)
@@ -255,12 +281,24 @@ public sealed class MatchingEngine
             if (unpaid.Count > 0) blockers.Add($"memo references {string.Join(", ", unpaid)}, which this allocation does not pay");
             var planMembers = h.Plan.Lines.Select(l => l.Member.Value).ToHashSet(StringComparer.Ordinal);
             var otherMembers = referencedMembers.Where(m => !planMembers.Contains(m) && m != h.Primary.Id).ToList();
-            if (otherMembers.Count > 0 && referencedInvoices.Count == 0) blockers.Add($"memo references member {string.Join(", ", otherMembers)}, who this allocation does not pay");
-            // The payer is clearly someone: the money must go to them or to people they are known to pay for.
+            if (otherMembers.Count > 0 && referencedInvoices.Count == 0)
+            {
+                var named = members[otherMembers[0]];
+                blockers.Add(FitsAmount(named, payment.Amount, exactOnly: false) && planMembers.Count == 1
+                    ? $"conflict: memo names {named.Member.FullName} ({named.Id}), who owes this amount too; this allocation pays {members[planMembers.First()].Member.FullName} ({planMembers.First()})"
+                    : $"memo references member {string.Join(", ", otherMembers)}, who this allocation does not pay");
+            }
+
+            // The payer is clearly someone: the money must go to them or to people they are known to pay for,
+            // unless the memo names by number whose invoices these are and the payer owes nothing of that amount.
             if (strongPayers.Count > 0 && !strongPayers.Any(sp => planMembers.Contains(sp.Id) || planMembers.All(m => Related(sp, members[m]))))
             {
                 var sp = strongPayers.First();
-                blockers.Add($"payer looks like {sp.Member.FullName} ({sp.Id}), who is neither paid nor related to those paid");
+                var owes = strongPayers.FirstOrDefault(x => FitsAmount(x, payment.Amount, exactOnly: false));
+                if (owes is not null)
+                    blockers.Add($"conflict: payer {owes.Member.FullName} ({owes.Id}) owes this amount too, and the memo names {h.Primary.Member.FullName} ({h.Primary.Id})");
+                else if (!(h.Plan.Kind == PlanKind.Exact && planMembers.All(explicitMembers.Contains)))
+                    blockers.Add($"payer looks like {sp.Member.FullName} ({sp.Id}), who is neither paid nor related to those paid");
             }
 
             // "Dues for Jane Doe" paid from Robert's e-mail to Robert's invoice: the memo says otherwise.
@@ -278,7 +316,7 @@ public sealed class MatchingEngine
         return blockers;
     }
 
-    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed)
+    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed, IReadOnlySet<string> explicitMembers)
     {
         var candidates = ranked.Take(options.MaxCandidates).Select(h => new MatchCandidate(
             new MemberId(h.Primary.Id), h.Primary.Member.FullName, Confidence(h.Logit), h.For, h.Against,
@@ -290,9 +328,9 @@ public sealed class MatchingEngine
 
         var top = ranked[0];
         var confidence = Confidence(top.Logit);
-        var blockers = Blockers(top, referencedInvoices, referencedMembers, strongPayers, memoNamed);
+        var blockers = Blockers(payment, top, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers);
         // A second allocation that is itself clean and nearly as likely makes the payment ambiguous.
-        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(h, referencedInvoices, referencedMembers, strongPayers, memoNamed).Count == 0);
+        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(payment, h, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers).Count == 0);
         if (runnerUp is not null && runnerUp.Logit >= top.Logit - (double)options.RunnerUpLogitMargin)
             blockers.Add($"{runnerUp.Primary.Member.FullName} ({runnerUp.Primary.Id}) fits almost as well");
         if (confidence < options.AutoApplyConfidence) blockers.Add($"confidence {confidence.ToString("0.00", CultureInfo.InvariantCulture)} below {options.AutoApplyConfidence.ToString("0.00", CultureInfo.InvariantCulture)}");
@@ -312,6 +350,16 @@ public sealed class MatchingEngine
                 : $"Likely {top.Primary.Member.FullName} ({top.Primary.Id}); agree the allocation with the member or hold as credit on account.";
         var reason = $"review: {string.Join("; ", blockers)}" + (evidence.Length > 0 ? $" | best: {top.Primary.Member.FullName} ({top.Primary.Id}): {evidence}" : "");
         return new MatchDecision(payment.Id, MatchAction.Review, confidence, reason, allocations, candidates, suggestion);
+    }
+
+    /// <summary>Whether the party owes this amount: one open balance or everything open, exactly (or within tolerance).</summary>
+    private bool FitsAmount(Party p, Money amount, bool exactOnly)
+    {
+        var open = p.Invoices.Where(i => i.Balance.IsPositive && i.Balance.Currency == amount.Currency).ToList();
+        if (open.Count == 0) return false;
+        if (open.Any(i => i.Balance == amount) || open.Sum(i => i.Balance.MinorUnits) == amount.MinorUnits) return true;
+        return !exactOnly && (open.Any(i => AllocationPlanner.Within(amount, i.Balance, options.VarianceTolerancePercent))
+            || AllocationPlanner.Within(amount, Money.Sum(open.Select(i => i.Balance), amount.Currency), options.VarianceTolerancePercent));
     }
 
     private static decimal Confidence(double logit) => decimal.Round((decimal)(1.0 / (1.0 + Math.Exp(-logit))), 4);
@@ -379,9 +427,19 @@ public sealed class MatchingEngine
             var other = payerIdentities.FirstOrDefault(p => p.Party != c.Party && (p.EmailShare > 0 || p.NameScore >= 0.85) && !Related(p.Party, c.Party) && p.InvoiceRefs.Count == 0);
             if (other is not null && !(c.EmailShare > 0 || c.NameScore >= 0.7))
             {
-                h.Conflict = $"payer looks like {other.Party.Member.FullName} ({other.Party.Id}), who is not related to this member";
-                h.Against.Add(h.Conflict);
-                h.Logit -= 5.0;
+                if (c.ExplicitReference && h.Plan is { Kind: PlanKind.Exact } && !FitsAmount(other.Party, payment.Amount, exactOnly: false))
+                {
+                    // Someone paying another member's invoice: the reference says whose, and the payer owes nothing of that amount.
+                    h.For.Add($"paid by {other.Party.Member.FullName} ({other.Party.Id}) for this member");
+                }
+                else
+                {
+                    h.Conflict = FitsAmount(other.Party, payment.Amount, exactOnly: false)
+                        ? $"conflict: payer {other.Party.Member.FullName} ({other.Party.Id}) owes this amount too, and the memo names {c.Party.Member.FullName} ({c.Party.Id})"
+                        : $"payer looks like {other.Party.Member.FullName} ({other.Party.Id}), who is not related to this member";
+                    h.Against.Add(h.Conflict);
+                    h.Logit -= rules.ConflictPenalty;
+                }
             }
         }
         else if (c.IdentityLogit > 0)
@@ -398,7 +456,8 @@ public sealed class MatchingEngine
         h.NameOnlyAmbiguous = c.NameRivals > 0 && c.InvoiceRefs.Count == 0 && c.MemberRef is null && c.EmailShare == 0 && !c.MemoNamed;
         // An unlabelled number (a ZIP code, a phone extension, a check number written in the memo) can equal
         // any member id or invoice id by chance: alone it never applies money.
-        var labelled = c.InvoiceRefs.Any(r => r.Label is ReferenceLabel.Invoice) || c.MemberRef is ReferenceLabel.Member;
+        var labelled = c.InvoiceRefs.Any(r => r.Label is ReferenceLabel.Invoice) || c.MemberRef is ReferenceLabel.Member
+            || (c.ExplicitReference && h.Plan is { Kind: PlanKind.Exact });
         if (!labelled && (c.InvoiceRefs.Count > 0 || c.MemberRef is not null) && c.EmailShare == 0 && c.NameScore < 0.3 && !c.MemoNamed)
         {
             h.Uncorroborated = "only an unlabelled number in the memo links the payment to this member";
@@ -432,13 +491,15 @@ public sealed class MatchingEngine
             var named = FindNamedInMemo(ev.MemoSegments, people).ToList();
             List<Party> beneficiaries;
             string basis;
+            var family = kind == "household" && named.Count == 0 && ev.MentionsFamily;
             if (named.Count > 0) { beneficiaries = named; basis = $"memo names {named.Count} {kind} member(s)"; }
+            else if (family) { beneficiaries = people; basis = "the household (memo says it pays for the family)"; }
             else if (kind == "household") { beneficiaries = people; basis = "household members (none named in memo)"; }
             else if (people.Count(m => m.HasOpen(payment.Amount.Currency)) is > 0 and <= 12) { beneficiaries = people; basis = $"all {kind} members with open invoices"; }
             else continue;
 
             // The payer's own invoices alone are the direct hypothesis; here at least one other person must be paid.
-            var items = beneficiaries.Where(b => b != p || (kind == "household" && named.Contains(p))).SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
+            var items = beneficiaries.Where(b => b != p || (kind == "household" && (named.Contains(p) || family))).SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             if (items.Count == 0) continue;
             var h = new Hypothesis(named.Count > 0 ? named[0] : p) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = -4.0 + payer.IdentityLogit;
@@ -446,23 +507,145 @@ public sealed class MatchingEngine
             h.For.Add($"paid by {p.Member.FullName} for {basis}");
             if (named.Count > 0) h.Logit += 1.5;
             var mustCover = named.Count == 0 ? null : named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
+            var owingMembers = beneficiaries.Where(b => b.HasOpen(payment.Amount.Currency)).ToList();
+            // "family dues": everyone in the household who owes; "dues x2": that many of them, and then only if exactly that many owe.
+            if (family && (ev.FamilyCount is null || ev.FamilyCount == owingMembers.Count)) mustCover = owingMembers.Select(n => new MemberId(n.Id)).ToHashSet();
+            else if (family) continue;
             var unresolved = named.Count == 0 ? null : Unresolved(ev.MemoSegments, named);
             h.CandidateItemCount = items.Count;
             var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover);
-            if (named.Count == 0 && kind != "household") plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
+            if ((named.Count == 0 && kind != "household") || family) plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
+            if (family) h.Logit += rules.GroupNamedBonus;
             Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? 1.5 : 0.0));
             if (named.Count > 0 && h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
                 h.Primary = members[h.Plan.Items[0].MemberId.Value];
             h.NameOnlyAmbiguous = payer.NameRivals > 0 && payer.EmailShare == 0 && payer.MemberRef is null && payer.InvoiceRefs.Count == 0;
             if (unresolved is not null) { h.Conflict = unresolved; h.Against.Add(unresolved); }
             // Paying a spouse's invoice without saying so may as well be an advance on one's own dues.
-            if (named.Count == 0 && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
+            if (named.Count == 0 && !family && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
             {
                 h.Conflict = "pays a household member's invoice the memo does not mention";
                 h.Logit -= 2.0;
             }
             yield return h;
         }
+    }
+
+    /// <summary>
+    /// Invoices and members the memo names by number, paid together: structured remittance (X12 RMR,
+    /// camt documents) with its per-invoice amounts as the allocation, or a list of member ids ("dues:
+    /// 928401 Kirby; 687502 Schneider") whose open balances add up to the amount. The payer need not be
+    /// related: the numbers say whose invoices these are.
+    /// </summary>
+    private IEnumerable<Hypothesis> Referenced(Payment payment, PaymentEvidence ev, ICollection<Cand> all)
+    {
+        var currency = payment.Amount.Currency;
+        if (ev.Remittance.Count > 0 && RemittanceAllocation(payment, ev) is { } remitted) yield return remitted;
+
+        var referenced = all.Where(c => c.ExplicitReference).OrderBy(c => c.Party.Id, StringComparer.Ordinal).ToList();
+        if (referenced.Count < 2) yield break;
+        var items = new List<OpenItem>();
+        var mustCover = new HashSet<MemberId>();
+        var mustPay = new HashSet<InvoiceId>();
+        foreach (var c in referenced)
+        {
+            var refInvoices = c.InvoiceRefs.Select(r => r.Invoice).Distinct().Where(i => i.Balance.IsPositive && i.Balance.Currency == currency).ToList();
+            if (refInvoices.Count > 0)
+            {
+                items.AddRange(refInvoices.Select(i => i.AsItem()));
+                foreach (var i in refInvoices) mustPay.Add(i.Id);
+            }
+            else
+            {
+                items.AddRange(c.Party.OpenItems(currency));
+            }
+
+            if (c.Party.HasOpen(currency)) mustCover.Add(new MemberId(c.Party.Id));
+        }
+
+        if (mustCover.Count < 2) yield break;
+        var primary = referenced.First(c => c.Party.HasOpen(currency)).Party;
+        var h = new Hypothesis(primary) { OnBehalf = true, NamedCount = mustCover.Count };
+        h.Logit = rules.Prior + rules.GroupReferencedIdentity;
+        h.For.Add($"memo names {mustCover.Count} members by number ({string.Join(", ", referenced.Select(c => c.Party.Id))})");
+        h.CandidateItemCount = items.Count;
+        var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover)
+            .Where(pl => mustPay.All(id => pl.Items.Any(i => i.InvoiceId == id))).ToList();
+        Score(h, plans, primary, payment, rules.GroupReferencedIdentity);
+        if (SurnameMismatch(payment.Memo ?? "", referenced) is { } mismatch) { h.Conflict = mismatch; h.Against.Add(mismatch); }
+        yield return h;
+    }
+
+    /// <summary>
+    /// Per-invoice amounts of structured remittance as the allocation. Null when the remittance does not
+    /// add up to the payment (the other hypotheses then decide); a blocked hypothesis when it names an
+    /// invoice not open here or pays more than an invoice's balance.
+    /// </summary>
+    private Hypothesis? RemittanceAllocation(Payment payment, PaymentEvidence ev)
+    {
+        var currency = payment.Amount.Currency;
+        var lines = new List<(OpenInvoice Invoice, Money Amount)>();
+        foreach (var line in ev.Remittance)
+        {
+            var invoices = new List<OpenInvoice>();
+            foreach (var r in line.References)
+            {
+                if (!invoicesByRef.TryGetValue(r, out var found) || found.Count != 1) return null;
+                invoices.Add(found[0]);
+            }
+
+            if (line.Amount is { } stated && invoices.Count == 1)
+            {
+                lines.Add((invoices[0], Money.FromDecimal(stated, currency, Rounding.HalfAwayFromZero)));
+            }
+            else
+            {
+                // Several invoices under one total (or no amount at all): each is paid in full, and the total must say so.
+                if (line.Amount is { } total && Money.Sum(invoices.Select(i => i.Balance), currency) != Money.FromDecimal(total, currency, Rounding.HalfAwayFromZero)) return null;
+                lines.AddRange(invoices.Select(i => (i, i.Balance)));
+            }
+        }
+
+        var merged = lines.GroupBy(l => l.Invoice).Select(g => (Invoice: g.Key, Amount: Money.Sum(g.Select(x => x.Amount), currency))).ToList();
+        if (merged.Count == 0 || Money.Sum(merged.Select(l => l.Amount), currency) != payment.Amount) return null;
+        var h = new Hypothesis(merged[0].Invoice.Owner) { OnBehalf = true, NamedCount = merged.Select(l => l.Invoice.Owner.Id).Distinct().Count() };
+        h.Logit = rules.Prior + rules.InvoiceRefLabelled + rules.AmountExactNatural;
+        h.For.Add("structured remittance: " + string.Join(", ", merged.Select(l => $"INV {l.Invoice.Id.Value} {l.Amount.ToPlainString()}")));
+        var over = merged.FirstOrDefault(l => l.Amount > l.Invoice.Balance);
+        if (over.Invoice is not null)
+        {
+            h.NoPlanReason = over.Invoice.Balance.IsZero
+                ? $"remittance pays INV {over.Invoice.Id.Value}, already settled" + (settledBy.TryGetValue(over.Invoice.Id.Value, out var by) ? $" by payment {by} in this run (possible duplicate)" : "")
+                : $"remittance pays {over.Amount.ToPlainString()} on INV {over.Invoice.Id.Value}, whose balance is {over.Invoice.Balance.ToPlainString()}";
+            h.Against.Add(h.NoPlanReason);
+            return h;
+        }
+
+        var items = merged.Select(l => l.Invoice.AsItem()).ToList();
+        var covered = Money.Sum(items.Select(i => i.Balance), currency);
+        var kind = covered == payment.Amount ? PlanKind.Exact : PlanKind.Underpaid;
+        h.Plan = new AllocationPlan(kind, merged.Select(l => (new MemberId(l.Invoice.Owner.Id), (InvoiceId?)l.Invoice.Id, l.Amount)).ToList(), payment.Amount - covered, 0, items);
+        h.CandidateItemCount = items.Count;
+        if (kind == PlanKind.Underpaid) h.For.Add("amounts as remitted (part of the balance)");
+        return h;
+    }
+
+    /// <summary>"928401 Kirby": a surname on file written beside a member id must be that member's.</summary>
+    private string? SurnameMismatch(string memo, List<Cand> referenced)
+    {
+        foreach (var part in memo.Split([';', ',', '|', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var words = NameText.Tokens(part);
+            foreach (var c in referenced)
+            {
+                if (c.MemberRef is null || !words.Contains(c.Party.Id.ToLowerInvariant())) continue;
+                var surnames = words.Where(w => w.Length > 2 && !w.Any(char.IsDigit) && bySurname.ContainsKey(w) && !lexicon.IsMemoFiller(w)).ToList();
+                if (surnames.Count > 0 && !surnames.Any(c.Party.SurnameKeys.Contains))
+                    return $"memo writes '{surnames[0]}' beside member id {c.Party.Id}, who is {c.Party.Member.FullName}";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -675,6 +858,17 @@ public sealed class MatchingEngine
         var core = lexicon.OrganizationCore(payerRaw);
         var result = new Dictionary<string, (Party, double, string)>(StringComparer.Ordinal);
         if (core.Length < 3) return [];
+        if (truncated)
+        {
+            // "DARE, COLLINS AN": the cut fell inside "and" or a word; the words before it are whole.
+            var words = NameText.Tokens(payerRaw);
+            if (words.Count > 2 && words[^1].Length <= 3)
+            {
+                var whole = lexicon.OrganizationCore(string.Join(' ', words.Take(words.Count - 1)));
+                if (whole.Length >= 5) foreach (var c in WithPrefix(sortedOrgCores, whole)) foreach (var o in orgsByCore[c]) result.TryAdd(o.Id, (o, 0.97, "organization name cut short"));
+            }
+        }
+
         if (orgsByCore.TryGetValue(core, out var exact))
             foreach (var o in exact) result[o.Id] = (o, 1.0, "organization name exact");
         if (truncated || result.Count == 0)
@@ -720,9 +914,23 @@ public sealed class MatchingEngine
     private IEnumerable<Party> FindNamedInMemo(IReadOnlyList<List<string>> segments, List<Party>? scope)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (scope is not null)
+        {
+            // A surname alone names someone when exactly one person of this chapter, employer or household
+            // with something open bears it ("employee dues Burns", "renewals Kirby, Schneider").
+            var owingBySurname = new Dictionary<string, List<Party>>(StringComparer.Ordinal);
+            foreach (var p in scope)
+                if (p.Member.Kind == PartyKind.Person && p.Invoices.Any(i => i.Balance.IsPositive))
+                    foreach (var k in p.SurnameKeys) AddTo(owingBySurname, k, p);
+            foreach (var seg in segments)
+                foreach (var t in seg)
+                    if (owingBySurname.TryGetValue(t, out var bearers) && bearers.Count == 1 && !seg.Any(x => x != t && IsOtherGivenName(x, bearers[0], scope)) && seen.Add(bearers[0].Id))
+                        yield return bearers[0];
+        }
+
         if (scope is not null && scope.Count > 50)
         {
-            // A chapter or a large employer: look the listed surnames up instead of reading every member.
+            // A chapter or a large employer: look the listed names up instead of reading every member.
             var inScope = scope.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var p in FindNamedInMemo(segments, null))
                 if (inScope.Contains(p.Id) && seen.Add(p.Id)) yield return p;
@@ -765,11 +973,23 @@ public sealed class MatchingEngine
         }
     }
 
+    /// <summary>A word beside a surname that is the given name (or initial) of someone in the scope other than its bearer: "J. Burns" when Burns is Karen.</summary>
+    private bool IsOtherGivenName(string token, Party bearer, List<Party> scope)
+    {
+        if (bearer.FirstKey.Length == 0 || bySurname.ContainsKey(token) && !givenNames.Contains(token)) return false;
+        if (token.Length == 1) return token[0] != bearer.FirstKey[0];
+        if (!givenNames.Contains(token)) return false;
+        return token != bearer.FirstKey && !lexicon.AreNicknames(token, bearer.FirstKey) && !bearer.OtherGivenKeys.Contains(token);
+    }
+
     /// <summary>A memo segment that reads like a full name but matches none of the members found: someone on the list would go unpaid.</summary>
     private string? Unresolved(IReadOnlyList<List<string>> segments, List<Party> named)
     {
         foreach (var seg in segments)
         {
+            // A lone surname on file that none of those found bears: a listed person did not resolve (unknown, or several fit).
+            if (seg.Count == 1 && seg[0].Length > 2 && bySurname.ContainsKey(seg[0]) && !givenNames.Contains(seg[0]) && !named.Any(p => p.SurnameKeys.Contains(seg[0])))
+                return $"memo names '{seg[0]}', who does not resolve to exactly one member with something open";
             if (seg.Count < 2) continue;
             var matched = named.Any(p => seg.Any(p.SurnameKeys.Contains) || seg.Any(t => t == p.FirstKey || (t.Length > 1 && lexicon.AreNicknames(t, p.FirstKey))));
             if (!matched) return $"memo names '{string.Join(' ', seg)}', who matches no member on the list";
@@ -866,6 +1086,17 @@ public sealed class MatchingEngine
         public int NameRivals { get; set; }
         public bool MemoNamed { get; set; }
 
+        /// <summary>Namesakes set aside because none of them owes the amount (the name alone would not have told).</summary>
+        public int ResolvedByAmount { get; set; }
+
+        /// <summary>
+        /// The memo names this member by a number that can hardly be chance: labelled, in an invoice number's
+        /// own shape, or five characters or more (a bare member id or invoice number).
+        /// </summary>
+        public bool ExplicitReference =>
+            InvoiceRefs.Any(r => r.Label is ReferenceLabel.Invoice or ReferenceLabel.Hash || PaymentEvidence.NormalizeReference(r.Invoice.Id.Value).Length >= 5)
+            || (MemberRef is { } m && (m is ReferenceLabel.Member or ReferenceLabel.Hash || Party.Id.Length >= 5));
+
         /// <summary>Log-odds that this member is who the payment is from or for, before the amount is considered.</summary>
         public double IdentityLogit
         {
@@ -893,7 +1124,8 @@ public sealed class MatchingEngine
             if (MemberRef is not null) into.Add($"memo references member id {Party.Id}");
             if (EmailShare == 1) into.Add("e-mail exact");
             else if (EmailShare > 1) into.Add($"e-mail shared by {EmailShare} members");
-            if (NameScore > 0) into.Add($"{NameKind} ({NameScore.ToString("0.00", CultureInfo.InvariantCulture)})" + (NameRivals > 0 ? $", {NameRivals} other member(s) fit the name" : ""));
+            if (NameScore > 0) into.Add($"{NameKind} ({NameScore.ToString("0.00", CultureInfo.InvariantCulture)})" + (NameRivals > 0 ? $", {NameRivals} other member(s) fit the name" : "")
+                + (ResolvedByAmount > 0 ? $", {ResolvedByAmount} namesake(s) owe no such amount" : ""));
         }
     }
 
@@ -915,6 +1147,6 @@ public sealed class MatchingEngine
 
         public string Key => Plan is null
             ? "member:" + Primary.Id
-            : string.Join('|', Plan.Lines.Select(l => $"{l.Member.Value}/{l.Invoice?.Value}/{l.Amount.MinorUnits}"));
+            : string.Join('|', Plan.Lines.Select(l => $"{l.Member.Value}/{l.Invoice?.Value}/{l.Amount.MinorUnits}").Order(StringComparer.Ordinal));
     }
 }

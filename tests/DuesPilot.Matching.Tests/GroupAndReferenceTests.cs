@@ -1,0 +1,148 @@
+using DuesPilot.Domain;
+using DuesPilot.Domain.Matching;
+using DuesPilot.Features.Matching;
+
+namespace DuesPilot.Matching.Tests;
+
+/// <summary>The case rules of issue 13: group remittances, third-party references, structured remittance, conflicts, namesakes.</summary>
+public sealed class GroupAndReferenceTests
+{
+    private static Member Person(string id, string first, string last, string? email = null, string? household = null, string? org = null, string? chapter = null) =>
+        new(new MemberId(id), PartyKind.Person, $"{first} {last}", first, last, email, "REG", MemberStatus.Active, null, null, household, org is null ? null : new MemberId(org), chapter);
+
+    private static Member Organization(string id, string name, string? chapter = null) =>
+        new(new MemberId(id), PartyKind.Organization, name, null, null, null, "CORP", MemberStatus.Active, null, null, null, null, chapter);
+
+    private static Invoice Inv(string id, string member, decimal balance, int month = 1) =>
+        Invoice.SingleLine(new InvoiceId(id), new MemberId(member), new DateOnly(2025, month, 1), new DateOnly(2025, month, 28), Money.Usd(balance), Money.Usd(balance), "DUES", "dues");
+
+    private static int paymentNumber;
+
+    private static Payment Pay(decimal amount, string? payer, string? memo = null, PaymentChannel channel = PaymentChannel.Check, string? email = null) =>
+        new(new PaymentId("G" + Interlocked.Increment(ref paymentNumber)), channel, Money.Usd(amount), DateTimeOffset.UnixEpoch, payer, email, null, memo);
+
+    private static MatchingEngine Engine(IEnumerable<Member> members, IEnumerable<Invoice> invoices) =>
+        MatchingEngine.Build(members, invoices, MatchOptions.Default with { UseEmbeddings = false });
+
+    private static string Allocations(MatchDecision d) =>
+        string.Join(", ", d.Allocations.Select(a => $"{a.MemberId.Value}/{a.InvoiceId?.Value ?? "credit"}/{a.Amount.ToPlainString()}").Order(StringComparer.Ordinal));
+
+    private static readonly Member[] People =
+    [
+        Person("10185", "Ada", "Lovelace", org: "900"), Person("10562", "Grace", "Hopper", org: "900"), Person("928401", "Tom", "Kirby", chapter: "SW"),
+        Person("687502", "Eva", "Schneider", chapter: "SW"), Person("631981", "Rosa", "Parks"), Person("500001", "William", "Jackson"),
+        Person("500002", "Gabrielle", "Roberts", household: "H7"), Person("500003", "Marcus", "Roberts", household: "H7"),
+        Person("500004", "Tyler", "Williams"), Person("500005", "Tyler", "Williams"), Person("500006", "Karen", "Burns", org: "901"), Person("500007", "Leo", "Adams", org: "901"),
+        Organization("900", "Analytical Engines Inc."), Organization("901", "Capitol Logistics LLC"),
+    ];
+
+    [Fact]
+    public void Decide_DemoCtxRemittanceListingTwoImisInvoices_AppliesBothWithTheRemittedAmounts()
+    {
+        var engine = Engine(People, [Inv("CASH:10185:20251201-1", "10185", 425m), Inv("CASH:10562:20251201-1", "10562", 255m)]);
+        var d = engine.Decide(Pay(680m, "ANALYTICAL ENGINES", "DUES RMR*IV*CASH:10185:20251201-1,CASH:10562:20251201-1**680.00\\", PaymentChannel.Ach));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("10185/CASH:10185:20251201-1/425.00, 10562/CASH:10562:20251201-1/255.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_RmrSegmentsWithPerInvoiceAmounts_AllocateAsRemitted()
+    {
+        var engine = Engine(People, [Inv("Cash-97189", "10185", 425m), Inv("77001", "10562", 255m)]);
+        var d = engine.Decide(Pay(555m, "SOMEBODY ELSE CORP", "RMR*IV*Cash-97189**300.00\\RMR*IV*77001**255.00\\", PaymentChannel.Ach));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("10185/Cash-97189/300.00, 10562/77001/255.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_CamtDocumentNumbers_PayTheNamedInvoices()
+    {
+        var engine = Engine(People, [Inv("CASH:10185:20251201-1", "10185", 425m), Inv("77001", "10562", 255m)]);
+        var d = engine.Decide(Pay(680m, "Analytical Engines Inc", "Doc: CASH:10185:20251201-1 | Doc: 77001", PaymentChannel.Wire));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("10185/CASH:10185:20251201-1/425.00, 10562/77001/255.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_ChapterListOfIdsAndSurnames_AppliesEachShare()
+    {
+        var engine = Engine(People, [Inv("1", "928401", 425m), Inv("2", "687502", 180m)]);
+        var d = engine.Decide(Pay(605m, "SW CHAPTER TREASURER", "dues: 928401 Kirby; 687502 Schneider"));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("687502/2/180.00, 928401/1/425.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_ChapterListWithASurnameThatIsNotTheMembers_GoesToReview()
+    {
+        var engine = Engine(People, [Inv("1", "928401", 425m), Inv("2", "687502", 180m)]);
+        var d = engine.Decide(Pay(605m, "SW CHAPTER TREASURER", "dues: 928401 Kirby; 687502 Parks"));
+        Assert.Equal(MatchAction.Review, d.Action);
+    }
+
+    [Fact]
+    public void Decide_EmployerNamesStaffBySurnameAlone_AppliesWhenUniqueOnTheStaff()
+    {
+        var engine = Engine(People, [Inv("1", "500006", 187.50m), Inv("2", "500007", 425m)]);
+        var d = engine.Decide(Pay(187.50m, "CAPITOL LOGISTIC", "employee dues Burns", PaymentChannel.Ach));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("500006/1/187.50", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_HouseholdFamilyDues_PaysEveryoneInTheHousehold()
+    {
+        var engine = Engine(People, [Inv("1", "500002", 395m), Inv("2", "500003", 195m)]);
+        var d = engine.Decide(Pay(590m, "GABRIELLE ROBERTS", "family dues"));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("500002/1/395.00, 500003/2/195.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_UnrelatedPayerWithMemberIdOfExactBalance_AppliesToThatMember()
+    {
+        var engine = Engine(People, [Inv("1", "631981", 525m), Inv("2", "500001", 425m)]);
+        var d = engine.Decide(Pay(525m, "william jackson", "Member #631981"));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("631981/1/525.00", Allocations(d));
+    }
+
+    [Theory]
+    [InlineData("Member #631981")]
+    [InlineData("631981")]
+    public void Decide_PayerOwesTheSameAmountAsTheMemberTheMemoNames_GoesToReviewNamingBoth(string memo)
+    {
+        var engine = Engine(People, [Inv("1", "631981", 525m), Inv("2", "500001", 525m)]);
+        var d = engine.Decide(Pay(525m, "William Jackson", memo));
+        Assert.Equal(MatchAction.Review, d.Action);
+        Assert.Contains("631981", d.Reason, StringComparison.Ordinal);
+        Assert.Contains("500001", d.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_NamesakeOwesNoSuchAmount_NameAndAmountPickTheOtherOne()
+    {
+        var engine = Engine(People, [Inv("1", "500004", 395m), Inv("2", "500005", 60m)]);
+        var d = engine.Decide(Pay(395m, "Tyler Williams", null, PaymentChannel.Card));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("500004/1/395.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_BothNamesakesOweTheAmount_GoesToReview()
+    {
+        var engine = Engine(People, [Inv("1", "500004", 395m), Inv("2", "500005", 395m)]);
+        var d = engine.Decide(Pay(395m, "Tyler Williams", null, PaymentChannel.Card));
+        Assert.Equal(MatchAction.Review, d.Action);
+    }
+
+    [Fact]
+    public void RuleVersion_ChangesWithAWeight()
+    {
+        var a = MatchOptions.Default;
+        var b = a with { Rules = a.Rules with { NameExact = 4.5 } };
+        Assert.StartsWith("matching-", a.RuleVersion, StringComparison.Ordinal);
+        Assert.NotEqual(a.RuleVersion, b.RuleVersion);
+        Assert.Equal(a.RuleVersion, (a with { }).RuleVersion);
+    }
+}
