@@ -67,12 +67,14 @@ public static class ServerHost
         if (imisConfigured) builder.Services.AddImisClient(configuration);
         AddMemberAssistant(builder.Services, configuration, options.Store);
         builder.Services.AddServiceJobs(configuration, imisConfigured);
+        builder.Services.AddServiceLimits(configuration);
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(DuesPilotMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseServiceLimits();
         app.MapGet("/health", async (Store s, CancellationToken token) =>
         {
             await using var c = await s.OpenConnectionAsync(token);
@@ -117,15 +119,7 @@ public static class ServerHost
         if (string.IsNullOrWhiteSpace(configuration["Inquiries:SigningKey"]))
         {
             var folder = Path.Combine(store.DataDirectory.Length > 0 ? store.DataDirectory : StoreOptions.DefaultDataDirectory, "secrets");
-            var file = Path.Combine(folder, "inquiries-signing.key");
-            if (!File.Exists(file))
-            {
-                Directory.CreateDirectory(folder);
-                File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            configuration["Inquiries:SigningKey"] = File.ReadAllText(file).Trim();
+            configuration["Inquiries:SigningKey"] = SecureFiles.ReadOrCreateSecret(folder, "inquiries-signing.key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
         }
 
         var inquiry = InquiryOptions.FromConfiguration(configuration);

@@ -45,6 +45,10 @@ public static class StaffUi
         configuration.GetSection("Staff").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton<StaffAccounts>();
+        var signIn = new SignInLimits();
+        configuration.GetSection("Staff:SignIn").Bind(signIn);
+        services.AddSingleton(signIn);
+        services.AddSingleton<SignInThrottle>();
         var auth = services.AddAuthentication(o =>
         {
             o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
@@ -85,18 +89,31 @@ public static class StaffUi
             o.Conventions.AuthorizeFolder("/", ReadPolicy);
             o.Conventions.AllowAnonymousToFolder("/Account");
         }).AddApplicationPart(typeof(StaffUi).Assembly); // found whatever the entry assembly is (CLI, service, tests)
-        services.AddAntiforgery(o => o.Cookie.Name = "duespilot.csrf");
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "duespilot.csrf";
+            o.HeaderName = CrossSiteGuard.TokenHeader;
+        });
         // Cookie and antiforgery keys live in the store: every instance on one database shares them.
         services.AddDataProtection().SetApplicationName("DuesPilot");
+        // Master keys are wrapped with a key-encryption key from configuration (or the data folder's secrets), never stored in plaintext.
+        var kek = KeyEncryptionKey.FromConfiguration(configuration);
+        services.AddSingleton(kek);
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new StoreXmlRepository(sp.GetRequiredService<DuesPilot.Persistence.Store>())));
+            new ConfigureOptions<KeyManagementOptions>(o =>
+            {
+                o.XmlRepository = new StoreXmlRepository(sp.GetRequiredService<DuesPilot.Persistence.Store>(), kek);
+                o.XmlEncryptor = new KeyEncryptionXmlEncryptor(kek);
+            }));
         return services;
     }
 
     public static WebApplication MapStaffUi(this WebApplication app)
     {
+        app.UseFrameProtection();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCrossSiteGuard();
         app.MapRazorPages();
         return app;
     }

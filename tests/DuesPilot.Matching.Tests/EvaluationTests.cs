@@ -63,6 +63,29 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public void DecideAll_InParallel_SameDecisionsAsOneByOne()
+    {
+        var folder = Directory.CreateTempSubdirectory("duespilot-par-").FullName;
+        try
+        {
+            // Small association, many payments: later payments often meet balances earlier ones changed.
+            GoldenSetGenerator.Generate(folder, 600, 3000, 77);
+            var data = GoldenDatasetFiles.Read(folder, withTruth: false);
+            var payments = data.PaymentsInOrder();
+            var sequential = MatchingEngine.Build(data.Members, data.Invoices.Where(i => i.IsOpen), NoEmbeddings);
+            var expected = payments.Select(sequential.Decide).ToList();
+            var parallel = MatchingEngine.Build(data.Members, data.Invoices.Where(i => i.IsOpen), NoEmbeddings).DecideAll(payments, maxDegreeOfParallelism: 4);
+            static string Show(MatchDecision d) => $"{d.PaymentId} {d.Action} {d.Confidence} {d.Reason} " + string.Join(",", d.Allocations.Select(a => $"{a.MemberId}/{a.InvoiceId}/{a.Amount.MinorUnits}"));
+            Assert.Equal(expected.Select(Show), parallel.Select(Show));
+            Assert.Contains(expected, d => d.Action == MatchAction.Apply);
+        }
+        finally
+        {
+            Directory.Delete(folder, true);
+        }
+    }
+
+    [Fact]
     public void Generate_SameSeed_SameFiles()
     {
         var a = Directory.CreateTempSubdirectory("duespilot-gen-").FullName;

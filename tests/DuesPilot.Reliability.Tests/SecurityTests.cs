@@ -149,9 +149,95 @@ public sealed class SecurityTests
             ["channel"] = "card", ["segment"] = "REG", ["phase"] = "guarded", ["reason"] = "cross-site",
         }));
 
-        Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, withoutToken.StatusCode);
         await using var c = await host.Store.OpenConnectionAsync();
         Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'rollout%'"));
+    }
+
+    /// <summary>
+    /// Security finding 2: a page on another port of the same host (or a sibling subdomain) posts with the
+    /// signed-in administrator's cookies. Every state-changing route of the built host (its endpoint data
+    /// sources, so a new route is covered) refuses: another Origin even with a valid token, Sec-Fetch-Site
+    /// same-site even as JSON, and a simple content type without the token. Routes that allow cross-site
+    /// posts must be anonymous (they never act on the cookie).
+    /// </summary>
+    [Fact]
+    public async Task EveryStateChangingRoute_CrossSitePostWithStaffCookie_Refused()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        using var admin = await host.SignedInClientAsync("ada");
+        var token = await SecurityHost.AntiforgeryTokenAsync(admin, "/Holds");
+        var evil = new UriBuilder(host.Url) { Port = host.Url.Port == 1 ? 2 : host.Url.Port - 1 }.Uri.GetLeftPart(UriPartial.Authority);
+        var failures = new List<string>();
+        var guarded = 0;
+        foreach (var endpoint in host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            // A Razor page has no method metadata: it takes POST for its handlers.
+            var methods = (endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["POST"]).Where(m => !CrossSiteGuard.IsSafe(m)).ToList();
+            if (methods.Count == 0) continue;
+            var path = "/" + System.Text.RegularExpressions.Regex.Replace(endpoint.RoutePattern.RawText ?? "", "\\{[^}]+\\}", "x").Trim('/');
+            if (endpoint.Metadata.GetMetadata<CrossSiteAllowedAttribute>() is not null)
+            {
+                if (endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is null || endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>() is not null)
+                    failures.Add($"{path} allows cross-site posts but is authorised by the staff cookie");
+                continue;
+            }
+
+            guarded++;
+            foreach (var method in methods)
+            {
+                var attempts = new (string What, Action<HttpRequestMessage> Shape)[]
+                {
+                    ("Origin on another port, with a token", r =>
+                    {
+                        r.Headers.Add("Origin", evil);
+                        r.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["reason"] = "csrf" });
+                    }),
+                    ("Sec-Fetch-Site same-site, JSON", r =>
+                    {
+                        r.Headers.Add("Sec-Fetch-Site", "same-site");
+                        r.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+                    }),
+                    ("no body, no token", _ => { }),
+                    ("text/plain, no token", r => r.Content = new StringContent("{}", Encoding.UTF8, "text/plain")),
+                };
+                foreach (var (what, shape) in attempts)
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), path + "?reason=csrf");
+                    shape(request);
+                    using var response = await admin.SendAsync(request);
+                    if (response.StatusCode != HttpStatusCode.Forbidden) failures.Add($"{method} {path} ({what}): {(int)response.StatusCode}");
+                }
+            }
+        }
+
+        Assert.True(guarded >= 5, $"only {guarded} guarded routes found");
+        Assert.Empty(failures);
+
+        // The same request from the service's own page or a script (JSON, no Origin from elsewhere) still works.
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/api/holds/none/override?reason=test") { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        own.Headers.Add("Origin", host.Url.GetLeftPart(UriPartial.Authority));
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        using var ok = await admin.SendAsync(own);
+        Assert.NotEqual(HttpStatusCode.Forbidden, ok.StatusCode);
+        using var withHeaderToken = new HttpRequestMessage(HttpMethod.Post, "/api/holds/none/override?reason=test");
+        withHeaderToken.Headers.Add(CrossSiteGuard.TokenHeader, token);
+        using var ok2 = await admin.SendAsync(withHeaderToken);
+        Assert.NotEqual(HttpStatusCode.Forbidden, ok2.StatusCode);
+    }
+
+    /// <summary>Staff pages may not be framed by another site (clickjacking).</summary>
+    [Fact]
+    public async Task StaffPages_SendFrameAncestorsNone()
+    {
+        await using var host = await SecurityHost.StartAsync();
+        using var admin = await host.SignedInClientAsync("ada");
+        foreach (var path in new[] { "/", "/Holds", "/Review", "/Account/Login" })
+        {
+            using var response = await admin.GetAsync(path);
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        }
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string method, string path, string? token)
@@ -165,5 +251,56 @@ public sealed class SecurityTests
         }
 
         return await client.SendAsync(request);
+    }
+}
+
+/// <summary>Security finding 3: files readable by the service's user only, Data Protection keys wrapped at rest.</summary>
+public sealed class DataAtRestTests
+{
+    [Fact]
+    public async Task FreshDataFolder_OwnerOnlyModes_AndDataProtectionKeysWrapped()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var root = Directory.CreateTempSubdirectory("duespilot-modes-").FullName;
+        var data = Path.Combine(root, "data");
+        try
+        {
+            var app = await ChaosHost.StartAsync(new DuesPilot.Persistence.StoreOptions(data));
+            await using (app)
+            {
+                using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = DuesPilot.Server.ServerHost.Address(app) };
+                var token = await SecurityHost.AntiforgeryTokenAsync(client, "/Account/Login");
+                using var login = await client.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["UserName"] = "admin", ["Password"] = "chaos-admin-password", ["__RequestVerificationToken"] = token,
+                }));
+                Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+                using var holds = await client.GetAsync("/Holds");
+                Assert.Equal(HttpStatusCode.OK, holds.StatusCode);
+
+                const UnixFileMode folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+                const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                Assert.Equal(folder, File.GetUnixFileMode(data));
+                Assert.Equal(folder, File.GetUnixFileMode(Path.Combine(data, "secrets")));
+                foreach (var name in new[] { "duespilot.db", "duespilot.db-wal", "duespilot.db-shm" })
+                    Assert.True(File.GetUnixFileMode(Path.Combine(data, name)) == file, $"{name}: {File.GetUnixFileMode(Path.Combine(data, name))}");
+                foreach (var secret in Directory.GetFiles(Path.Combine(data, "secrets")))
+                    Assert.True(File.GetUnixFileMode(secret) == file, $"{secret}: {File.GetUnixFileMode(secret)}");
+
+                await using var c = await app.Services.GetRequiredService<DuesPilot.Persistence.Store>().OpenConnectionAsync();
+                var keys = (await c.QueryAsync<string>("SELECT xml FROM data_protection_keys")).ToList();
+                Assert.NotEmpty(keys);
+                Assert.All(keys, k =>
+                {
+                    Assert.DoesNotContain("<masterKey", k, StringComparison.Ordinal);
+                    Assert.Contains("wrappedKey", k, StringComparison.Ordinal);
+                });
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

@@ -81,6 +81,12 @@ public sealed record MatchingRules
     /// <summary>Duplicate of a payment settled earlier in the run (raises the hypothesis so the review names the member).</summary>
     public double DuplicateBonus { get; init; } = 2.0;
 
+    /// <summary>A referenced invoice with nothing open (raises the hypothesis so the review names its owner).</summary>
+    public double ReferencedSettledBonus { get; init; } = 1.0;
+
+    /// <summary>Identity log-odds a candidate needs to count as the payer (who may pay for others).</summary>
+    public double PayerIdentityMinimum { get; init; } = 2.0;
+
     /// <summary>Lowest name score at which namesakes owing nothing of the amount are set aside.</summary>
     public double NamesakeMinNameScore { get; init; } = 0.85;
 

@@ -53,28 +53,34 @@ public sealed record PaymentEvidence(
 
     public bool MentionsFamily { get; init; }
 
+    /// <summary>
+    /// Guard against pathological input, not a latency bound: on a loaded machine a matching thread can
+    /// wait seconds for a core in the middle of a match, and a one-second limit then fails healthy input.
+    /// </summary>
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(15);
+
     /// <summary>NACHA keeps 22 characters of the receiver/originator name.</summary>
     public const int AchNameLength = 22;
 
     /// <summary>NACHA keeps 16 characters of the company name in the batch header.</summary>
     public const int CompanyNameLength = 16;
 
-    public static readonly Regex InvoiceLabelled = new(@"\b(?:inv(?:oice)?s?)\s*(?:no\.?|nos\.?|number|num|nbr|#|:|-|\.)*\s*([a-z]{0,6}[:-]?\d[\w:-]*)((?:\s*(?:,|&|and|/|\+)\s*#?(?:[a-z]{0,6}[:-]?)\d[\w:-]*)*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    public static readonly Regex MemberLabelled = new(@"\b(?:member(?:ship)?|mbr|memb|cust(?:omer)?|acct|account|id)\s*(?:id|no\.?|number|num|nbr|#|:|-|\.)*\s*(\d[\d-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    public static readonly Regex HashNumber = new(@"#\s*([a-z]{0,6}[:-]?\d[\w:-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    public static readonly Regex AnyNumber = new(@"(?<![\w.$])([a-z]{0,6}[:-]?\d[\w:-]*)(?![\w]|\.\d)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex Money = new(@"\$?\d{1,3}(?:,\d{3})*\.\d{2}\b|\$\s?\d+", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex Date = new(@"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex Separators = new(@"[,;/+&:()]|\band\b|\bor\b|\s-\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex ZipCode = new(@"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY])\.?,?\s+\d{5}(?:-\d{4})?\b|\b(?i:zip(?:\s*code)?)\s*:?\s*\d{5}(?:-\d{4})?\b", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex IdShape = new(@"^[a-z]{2,6}[:-]\d{3,}(?:[:-]\d+)*$|^\d{3,}(?::\d+)+(?:-\d+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex WordThenNumber = new(@"^[a-z]{2,6}:(\d{3,})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex SpacedImisId = new(@"\b([a-z]{2,6})[\s:]+(\d{3,})[\s:]+(\d{6,8}-\d{1,3})\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex RmrSegment = new(@"RMR\*([A-Z0-9]{1,3})\*([^*\\~]*)(?:\*([^*\\~]*)(?:\*([0-9]+(?:\.[0-9]{1,2})?))?)?", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex CamtDocument = new(@"\b(?:Doc|Ref|RfrdDocNb|CdtrRef)\s*:\s*([^\s|;,]+)(?:\s+(?:Amt\s*:?\s*)?(\d+\.\d{2})\b)?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-    private static readonly Regex FamilyWords = new(@"\b(?:family|household|both\s+of\s+us|for\s+us|for\s+both|spouse|wife|husband|partner|x\s?(\d)|(\d)\s?x|(two|three|four)\s+(?:members|memberships))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    public static readonly Regex InvoiceLabelled = new(@"\b(?:inv(?:oice)?s?)\s*(?:no\.?|nos\.?|number|num|nbr|#|:|-|\.)*\s*([a-z]{0,6}[:-]?\d[\w:-]*)((?:\s*(?:,|&|and|/|\+)\s*#?(?:[a-z]{0,6}[:-]?)\d[\w:-]*)*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    public static readonly Regex MemberLabelled = new(@"\b(?:member(?:ship)?|mbr|memb|cust(?:omer)?|acct|account|id)\s*(?:id|no\.?|number|num|nbr|#|:|-|\.)*\s*(\d[\d-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    public static readonly Regex HashNumber = new(@"#\s*([a-z]{0,6}[:-]?\d[\w:-]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    public static readonly Regex AnyNumber = new(@"(?<![\w.$])([a-z]{0,6}[:-]?\d[\w:-]*)(?![\w]|\.\d)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex Money = new(@"\$?\d{1,3}(?:,\d{3})*\.\d{2}\b|\$\s?\d+", RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex Date = new(@"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b", RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex Separators = new(@"[,;/+&:()]|\band\b|\bor\b|\s-\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex ZipCode = new(@"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY])\.?,?\s+\d{5}(?:-\d{4})?\b|\b(?i:zip(?:\s*code)?)\s*:?\s*\d{5}(?:-\d{4})?\b", RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex IdShape = new(@"^[a-z]{2,6}[:-]\d{3,}(?:[:-]\d+)*$|^\d{3,}(?::\d+)+(?:-\d+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex WordThenNumber = new(@"^[a-z]{2,6}:(\d{3,})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex SpacedImisId = new(@"\b([a-z]{2,6})[\s:]+(\d{3,})[\s:]+(\d{6,8}-\d{1,3})\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex RmrSegment = new(@"RMR\*([A-Z0-9]{1,3})\*([^*\\~]*)(?:\*([^*\\~]*)(?:\*([0-9]+(?:\.[0-9]{1,2})?))?)?", RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex CamtDocument = new(@"\b(?:Doc|Ref|RfrdDocNb|CdtrRef)\s*:\s*([^\s|;,]+)(?:\s+(?:Amt\s*:?\s*)?(\d+\.\d{2})\b)?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
+    private static readonly Regex FamilyWords = new(@"\b(?:family|household|both\s+of\s+us|for\s+us|for\s+both|spouse|wife|husband|partner|x\s?(\d)|(\d)\s?x|(two|three|four)\s+(?:members|memberships))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
     private static readonly string[] Processors = ["PAYPAL", "SQ", "SQUARE", "SQU", "VENMO", "ZELLE", "BILL.COM", "BILLCOM", "STRIPE", "INTUIT", "CASH APP", "CASHAPP", "GOOGLE PAY", "APPLE PAY", "MELIO", "PAYONEER", "AUTHNET"];
-    private static readonly Regex EmailPattern = new(@"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
+    private static readonly Regex EmailPattern = new(@"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout);
 
     /// <summary>
     /// Reads the payer name, e-mail, memo and (where the channel allows) the reference of a payment.
@@ -198,7 +204,7 @@ public sealed record PaymentEvidence(
         foreach (Match m in InvoiceLabelled.Matches(text))
         {
             Add(m.Groups[1].Value, ReferenceLabel.Invoice);
-            foreach (Match more in Regex.Matches(m.Groups[2].Value, @"(?<![\w:-])[a-z]{0,6}[:-]?\d[\w:-]*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1))) Add(more.Value, ReferenceLabel.Invoice);
+            foreach (Match more in Regex.Matches(m.Groups[2].Value, @"(?<![\w:-])[a-z]{0,6}[:-]?\d[\w:-]*", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeout)) Add(more.Value, ReferenceLabel.Invoice);
             taken.Add((m.Index, m.Index + m.Length));
         }
 

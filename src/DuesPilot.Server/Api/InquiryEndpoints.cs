@@ -2,6 +2,7 @@ using DuesPilot.Features.Inquiries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DuesPilot.Server.Api;
 
@@ -12,8 +13,12 @@ public static class InquiryEndpoints
 
     public static IEndpointRouteBuilder MapInquiries(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/inquiries", async (AnswerInquiry handler, AskRequest body, CancellationToken ct) =>
+        var limits = app.ServiceProvider.GetRequiredService<AssistantLimits>();
+        app.MapPost("/api/inquiries", async (AnswerInquiry handler, AssistantLinkLimiter perLink, AskRequest body, CancellationToken ct) =>
         {
+            // One member link may not flood staff with review items: a few questions a minute per link (and per address, below).
+            if (!perLink.TryAcquire(body.Token ?? ""))
+                return Results.Problem("Too many questions from this link; please wait a minute.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
             var outcome = await handler.HandleAsync(new AnswerInquiry.Request(body.Token ?? "", body.Question ?? ""), ct);
             return outcome.Status switch
             {
@@ -21,7 +26,10 @@ public static class InquiryEndpoints
                 InquiryStatus.Rejected => Results.Json(outcome.ToResponse(), statusCode: StatusCodes.Status400BadRequest),
                 _ => Results.Json(outcome.ToResponse()),
             };
-        }).AllowAnonymous().DisableAntiforgery();
+        }).AllowAnonymous().DisableAntiforgery()
+            .RequireRateLimiting(ServiceLimits.AssistantPerAddress)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(limits.MaxBodyBytes))
+            .WithMetadata(new DuesPilot.Web.CrossSiteAllowedAttribute("the member assistant is keyed by the signed member token in the body, not by a cookie; it is embedded on the association's site"));
         app.MapGet("/members/inquiries", (RenderInquiryPage page, Microsoft.Extensions.Configuration.IConfiguration configuration, HttpContext http, string? t) =>
         {
             var o = page.Handle(new RenderInquiryPage.Request(t));

@@ -23,7 +23,7 @@ public static class StaffApi
 
     public static IEndpointRouteBuilder MapStaffApi(this IEndpointRouteBuilder app)
     {
-        var read = app.MapGroup("/api").RequireAuthorization(StaffUi.ReadPolicy);
+        var read = app.MapGroup("/api").RequireAuthorization(StaffUi.ReadPolicy).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ServiceLimits.StaffApiMaxBodyBytes));
         read.MapGet("/review", async (Store store, string? state, string? kind, string? assignedTo, string? search, CancellationToken ct) =>
             TypedResults.Ok(await ReviewQueue.ListAsync(store, new ReviewQueueFilter(state ?? "open", kind, assignedTo, search), ct)));
         read.MapGet("/review/{id}", async Task<Results<Ok<ReviewItemView>, NotFound>> (Store store, string id, CancellationToken ct) =>
@@ -35,7 +35,7 @@ public static class StaffApi
         read.MapGet("/summary/daily", async (Store store, TimeProvider clock, DateOnly? date, CancellationToken ct) =>
             TypedResults.Ok(await DailySummary.BuildAsync(store, clock, date ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), Currency.USD, ct)));
 
-        var write = app.MapGroup("/api").RequireAuthorization(StaffUi.ResolvePolicy);
+        var write = app.MapGroup("/api").RequireAuthorization(StaffUi.ResolvePolicy).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ServiceLimits.StaffApiMaxBodyBytes));
         write.MapPost("/review/{id}/actions", async Task<Results<Ok<ActionResponse>, NotFound<ActionResponse>, Conflict<ActionResponse>, ForbidHttpResult, BadRequest<ActionResponse>>> (
             Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, HttpContext http, string id, ActionRequest body, CancellationToken ct) =>
         {
@@ -58,8 +58,8 @@ public static class StaffApi
             var response = new ActionResponse(outcome.Result.ToString(), outcome.Detail);
             return outcome.Result == OverrideHold.Result.Voided ? TypedResults.Ok(response) : TypedResults.Conflict(response);
         });
-        // API clients authenticate with the staff cookie; forms in the UI carry antiforgery tokens, and
-        // these JSON endpoints refuse cross-site requests through SameSite=Strict cookies.
+        // API clients authenticate with the staff cookie; CrossSiteGuard refuses cross-site requests to every
+        // one of these (Origin, Sec-Fetch-Site, and application/json or the antiforgery token).
         return app;
     }
 }

@@ -41,7 +41,24 @@ public static class IntakeEndpoints
 
     public static IEndpointRouteBuilder MapIntake(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/webhooks");
+        // Senders are servers proving themselves by signature or shared secret, never by the staff cookie.
+        var group = app.MapGroup("/webhooks").WithMetadata(new DuesPilot.Web.CrossSiteAllowedAttribute("webhooks authenticate by signature, not by cookie")).AllowAnonymous();
+        // Anything unexpected is still a recorded refusal, never an unrecorded 500.
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var http = context.HttpContext;
+                var source = http.Request.Path.Value?.Split('/').LastOrDefault() ?? "webhook";
+                await RecordRejectedRequest.RunAsync(http.RequestServices.GetRequiredService<Store>(), http.RequestServices.GetRequiredService<TimeProvider>(),
+                    new RejectedRequest(source, RedactCardNumbers.Run($"Error: {ex.GetType().Name}"), http.Connection.RemoteIpAddress?.ToString(), Headers(http), []), CancellationToken.None);
+                return TypedResults.Problem("The delivery could not be handled; it was recorded and was not queued. Send it again later.", statusCode: StatusCodes.Status500InternalServerError, title: "Not received");
+            }
+        });
         group.MapPost("/stripe", Stripe);
         group.MapPost("/authorizenet", AuthorizeNet);
         group.MapPost("/imis", Imis);
@@ -53,11 +70,14 @@ public static class IntakeEndpoints
         var o = options.Value;
         var secrets = o.Stripe.AllSecrets();
         if (secrets.Count == 0) return Off("Stripe", "Intake:Stripe:WebhookSecret");
-        var (body, tooLarge) = await ReadBodyAsync(http, o.MaxWebhookBodyBytes, ct);
-        if (tooLarge is not null) return tooLarge;
+        var (body, unread) = await ReadBodyAsync(http, o, ct);
+        if (unread is not null) return await RefuseAsync(http, store, clock, InboxSources.Stripe, unread, body, ct);
         if (VerifyStripeSignature.Decode(body) is not { } text) return await RejectAsync(http, store, clock, InboxSources.Stripe, SignatureVerdict.Malformed, "the body is not UTF-8 text", body, ct);
         var (verdict, eventId, detail) = VerifyStripeSignature.Run(text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
-        if (verdict != SignatureVerdict.Valid || eventId is null) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
+        if (verdict != SignatureVerdict.Valid) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
+        // Correctly signed but not an event (e.g. "{}"): a shape refusal, not "Valid".
+        if (string.IsNullOrWhiteSpace(eventId))
+            return await RefuseAsync(http, store, clock, InboxSources.Stripe, new Refusal(StatusCodes.Status400BadRequest, "Not a Stripe event", "the signed body has no event id"), body, ct);
         // The hash is of what was sent (so a redelivery is recognised); what is stored has card numbers masked.
         return await QueueAsync(http, inbox, InboxSources.Stripe, RedactCardNumbers.Run($"stripe:{eventId}"), StripePayloadHash(body), RedactCardNumbers.Run(body), ct);
     }
@@ -66,15 +86,16 @@ public static class IntakeEndpoints
     {
         var o = options.Value;
         if (string.IsNullOrWhiteSpace(o.AuthorizeNet.SignatureKey)) return Off("Authorize.Net", "Intake:AuthorizeNet:SignatureKey");
-        var (body, tooLarge) = await ReadBodyAsync(http, o.MaxWebhookBodyBytes, ct);
-        if (tooLarge is not null) return tooLarge;
+        var (body, unread) = await ReadBodyAsync(http, o, ct);
+        if (unread is not null) return await RefuseAsync(http, store, clock, InboxSources.AuthorizeNet, unread, body, ct);
         var verdict = VerifyAuthorizeNetSignature.Run(body, http.Request.Headers["X-ANET-Signature"], o.AuthorizeNet.SignatureKey);
         if (verdict != SignatureVerdict.Valid) return await RejectAsync(http, store, clock, InboxSources.AuthorizeNet, verdict, "X-ANET-Signature " + verdict.ToString().ToLowerInvariant(), body, ct);
         string? notificationId;
         try
         {
             using var doc = JsonDocument.Parse(body);
-            notificationId = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("notificationId", out var n) ? n.GetString() : null;
+            // Only a string is an id: a number, object or array is a body of the wrong shape, refused below.
+            notificationId = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("notificationId", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         }
         catch (JsonException)
         {
@@ -82,7 +103,7 @@ public static class IntakeEndpoints
         }
 
         if (string.IsNullOrWhiteSpace(notificationId))
-            return TypedResults.Problem("The signed body is not an Authorize.Net notification (no notificationId).", statusCode: StatusCodes.Status400BadRequest, title: "Not a notification");
+            return await RefuseAsync(http, store, clock, InboxSources.AuthorizeNet, new Refusal(StatusCodes.Status400BadRequest, "Not a notification", "the signed body is not an Authorize.Net notification (no notificationId text)"), body, ct);
         return await QueueAsync(http, inbox, InboxSources.AuthorizeNet, RedactCardNumbers.Run($"authorizenet:{notificationId}"), QueueInboxItem.Hash(body), RedactCardNumbers.Run(body), ct);
     }
 
@@ -90,8 +111,8 @@ public static class IntakeEndpoints
     {
         var o = options.Value;
         if (string.IsNullOrWhiteSpace(o.Imis.SharedSecret)) return Off("iMIS", "Intake:Imis:SharedSecret");
-        var (body, tooLarge) = await ReadBodyAsync(http, o.MaxWebhookBodyBytes, ct);
-        if (tooLarge is not null) return tooLarge;
+        var (body, unread) = await ReadBodyAsync(http, o, ct);
+        if (unread is not null) return await RefuseAsync(http, store, clock, InboxSources.Imis, unread, body, ct);
         var given = http.Request.Headers["X-DuesPilot-Secret"].FirstOrDefault() ?? http.Request.Query["code"].FirstOrDefault();
         if (given is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(o.Imis.SharedSecret)))
             return await RejectAsync(http, store, clock, InboxSources.Imis, given is null ? SignatureVerdict.Missing : SignatureVerdict.Invalid, "shared secret " + (given is null ? "missing" : "wrong"), body, ct);
@@ -104,7 +125,7 @@ public static class IntakeEndpoints
         }
         catch (JsonException ex)
         {
-            return TypedResults.Problem($"The body is not JSON: {ex.Message}", statusCode: StatusCodes.Status400BadRequest, title: "Not an Event Grid delivery");
+            return await RefuseAsync(http, store, clock, InboxSources.Imis, new Refusal(StatusCodes.Status400BadRequest, "Not an Event Grid delivery", $"the body is not JSON: {ex.Message}"), body, ct);
         }
 
         // Event Grid first sends a subscription validation event; echoing its code completes the handshake.
@@ -113,7 +134,7 @@ public static class IntakeEndpoints
             return TypedResults.Ok(new EventGridValidation(JsonFields.Str(validation, "data", "validationCode") ?? ""));
 
         if (events.Count == 0 || events.Any(e => JsonFields.Str(e, "id") is null))
-            return TypedResults.Problem("Every event needs an id.", statusCode: StatusCodes.Status400BadRequest, title: "Not an Event Grid delivery");
+            return await RefuseAsync(http, store, clock, InboxSources.Imis, new Refusal(StatusCodes.Status400BadRequest, "Not an Event Grid delivery", "every event needs an id"), body, ct);
         var headers = Headers(http);
         var results = await store.InTransactionAsync(async (c, tx) =>
         {
@@ -128,7 +149,7 @@ public static class IntakeEndpoints
             return list;
         }, ct);
         if (results.Any(r => r.Outcome == QueueOutcome.Conflict))
-            return TypedResults.Conflict(TypedResults.Problem("An event id was already received with different content; recorded as an alert.", statusCode: StatusCodes.Status409Conflict, title: "Duplicate id, different payload"));
+            return TypedResults.Problem("An event id was already received with different content; recorded as an alert.", statusCode: StatusCodes.Status409Conflict, title: "Duplicate id, different payload");
         return TypedResults.Ok(new Received(results[0].ItemId, results.All(r => r.Outcome == QueueOutcome.Duplicate) ? "duplicate" : "queued"));
     }
 
@@ -153,34 +174,67 @@ public static class IntakeEndpoints
         {
             QueueOutcome.Queued => TypedResults.Ok(new Received(result.ItemId, "queued")),
             QueueOutcome.Duplicate => TypedResults.Ok(new Received(result.ItemId, "duplicate")),
-            _ => TypedResults.Conflict(TypedResults.Problem($"{key} was already received with different content; recorded as an alert.", statusCode: StatusCodes.Status409Conflict, title: "Duplicate id, different payload")),
+            // A plain ProblemDetails body with status 409 (not wrapped in another object).
+            _ => TypedResults.Problem($"{key} was already received with different content; recorded as an alert.", statusCode: StatusCodes.Status409Conflict, title: "Duplicate id, different payload"),
         };
     }
 
-    private static async Task<ProblemHttpResult> RejectAsync(HttpContext http, Store store, TimeProvider clock, string source, SignatureVerdict verdict, string detail, byte[] body, CancellationToken ct)
+    private static Task<ProblemHttpResult> RejectAsync(HttpContext http, Store store, TimeProvider clock, string source, SignatureVerdict verdict, string detail, byte[] body, CancellationToken ct)
     {
-        await RecordRejectedRequest.RunAsync(store, clock, new RejectedRequest(source, RedactCardNumbers.Run($"{verdict}: {detail}"), http.Connection.RemoteIpAddress?.ToString(), Headers(http), body), ct);
         var status = verdict is SignatureVerdict.Missing or SignatureVerdict.Invalid ? StatusCodes.Status401Unauthorized : StatusCodes.Status400BadRequest;
-        return TypedResults.Problem(detail, statusCode: status, title: verdict == SignatureVerdict.Stale ? "Stale signature" : "Signature refused");
+        return RefuseAsync(http, store, clock, source, new Refusal(status, verdict == SignatureVerdict.Stale ? "Stale signature" : "Signature refused", detail, verdict.ToString()), body, ct);
     }
+
+    /// <summary>Every refusal is recorded in <c>inbox_rejections</c> with its reason (never the body or a secret), then answered as plain ProblemDetails.</summary>
+    private static async Task<ProblemHttpResult> RefuseAsync(HttpContext http, Store store, TimeProvider clock, string source, Refusal refusal, byte[] body, CancellationToken ct)
+    {
+        // Recorded even when the sender has gone (a stalled body): the refusal must not be lost with the request.
+        await RecordRejectedRequest.RunAsync(store, clock, new RejectedRequest(source, RedactCardNumbers.Run($"{refusal.Kind ?? refusal.Title}: {refusal.Detail}"), http.Connection.RemoteIpAddress?.ToString(), Headers(http), body), CancellationToken.None);
+        return TypedResults.Problem(refusal.Detail, statusCode: refusal.Status, title: refusal.Title);
+    }
+
+    /// <summary>Why a request is refused: the status, a title, the detail, and the kind recorded (the title when none).</summary>
+    public sealed record Refusal(int Status, string Title, string Detail, string? Kind = null);
 
     private static ProblemHttpResult Off(string what, string setting) =>
         TypedResults.Problem($"{what} webhooks are off: set {setting} to turn them on.", statusCode: StatusCodes.Status404NotFound, title: $"{what} intake is off");
 
-    private static async Task<(byte[] Body, ProblemHttpResult? TooLarge)> ReadBodyAsync(HttpContext http, int limit, CancellationToken ct)
+    /// <summary>
+    /// Reads the body up to the size limit and within the time limit: a larger body is 413 (as soon as it is
+    /// known), a sender that stalls is 408; the part read so far comes back for the record's hash and length.
+    /// </summary>
+    private static async Task<(byte[] Body, Refusal? Refusal)> ReadBodyAsync(HttpContext http, IntakeOptions options, CancellationToken ct)
     {
-        ProblemHttpResult Refuse() => TypedResults.Problem(string.Create(CultureInfo.InvariantCulture, $"Webhook bodies are limited to {limit:N0} bytes."), statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large");
-        if (http.Request.ContentLength > limit) return ([], Refuse());
+        var limit = options.MaxWebhookBodyBytes;
+        var tooLarge = new Refusal(StatusCodes.Status413PayloadTooLarge, "Body too large", string.Create(CultureInfo.InvariantCulture, $"webhook bodies are limited to {limit:N0} bytes"));
+        if (http.Request.ContentLength > limit) return ([], tooLarge);
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
-        int n;
-        while ((n = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.BodyTimeoutSeconds));
+        try
         {
-            if (buffer.Length + n > limit) return ([], Refuse());
-            buffer.Write(chunk, 0, n);
+            int n;
+            while ((n = await http.Request.Body.ReadAsync(chunk, timeout.Token)) > 0)
+            {
+                if (buffer.Length + n > limit) return (buffer.ToArray(), tooLarge);
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return (buffer.ToArray(), Stalled(options.BodyTimeoutSeconds));
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own limits: the minimum data rate (a stall) is 408, an oversize body 413.
+            return (buffer.ToArray(), ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? tooLarge : ex.StatusCode == StatusCodes.Status408RequestTimeout ? Stalled(options.BodyTimeoutSeconds) : new Refusal(ex.StatusCode, "Bad request", ex.Message));
         }
 
         return (buffer.ToArray(), null);
+
+        static Refusal Stalled(double seconds) =>
+            new(StatusCodes.Status408RequestTimeout, "Body stalled", string.Create(CultureInfo.InvariantCulture, $"the body did not arrive within {seconds:0.#} s"));
     }
 
     private static string Headers(HttpContext http)

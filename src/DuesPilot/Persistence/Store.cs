@@ -75,9 +75,11 @@ public sealed class Store : IAsyncDisposable
         }
         else
         {
-            Directory.CreateDirectory(options.DataDirectory);
+            SecureFiles.Folder(options.DataDirectory);
             path = Path.Combine(options.DataDirectory, StoreOptions.SqliteFileName);
         }
+
+        if (!path.Equals(":memory:", StringComparison.Ordinal) && !path.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) SecureFiles.SqliteDatabase(path);
 
         var csb = new SqliteConnectionStringBuilder
         {

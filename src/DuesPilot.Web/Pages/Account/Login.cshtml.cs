@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DuesPilot.Web.Pages.Account;
 
-public sealed class LoginModel(StaffAccounts accounts) : PageModel
+public sealed class LoginModel(StaffAccounts accounts, SignInThrottle throttle) : PageModel
 {
     [BindProperty]
     public string? UserName { get; set; }
@@ -25,12 +26,25 @@ public sealed class LoginModel(StaffAccounts accounts) : PageModel
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var account = string.IsNullOrWhiteSpace(UserName) || string.IsNullOrEmpty(Password) ? null : await accounts.VerifyAsync(UserName.Trim(), Password, ct);
+        var user = (UserName ?? "").Trim();
+        var address = HttpContext.Connection.RemoteIpAddress?.ToString();
+        if (throttle.IsLocked(user, address))
+        {
+            // Refused before the password is checked, so a locked account cannot be probed further.
+            Error = "Too many wrong passwords: sign-in is locked for a while. Try again later or ask an administrator.";
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+
+        var account = user.Length == 0 || string.IsNullOrEmpty(Password) ? null : await accounts.VerifyAsync(user, Password, ct);
         if (account is null)
         {
+            if (user.Length > 0) await throttle.FailedAsync(user, address, ct);
             Error = "The user name or password is not right.";
             return Page();
         }
+
+        throttle.Succeeded(user);
 
         var claims = new List<Claim> { new(ClaimTypes.Name, account.UserName), new("display_name", account.DisplayName) };
         claims.AddRange(account.Roles.Select(r => new Claim(ClaimTypes.Role, r)));

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DuesPilot.Web.Pages.Holds;
 
-public sealed record HoldView(string PaymentId, string MemberId, string AppliedTo, Money Amount, DateTimeOffset ReleaseAt, string Reason);
+public sealed record HoldView(string PaymentId, string MemberId, string AppliedTo, Money Amount, DateTimeOffset ReleaseAt, string Reason, string? Payer = null, string? MemberName = null, string? Channel = null, DateTimeOffset? ReceivedAt = null);
 
 public sealed class IndexModel(Store store, TimeProvider clock, PostingOptions options) : PageModel
 {
@@ -31,9 +31,17 @@ public sealed class IndexModel(Store store, TimeProvider clock, PostingOptions o
                 ORDER BY e.release_at, a.payment_id
                 LIMIT 2000
                 """, transaction: tx);
-            return rows.GroupBy(r => r.Payment).Select(g => new HoldView(g.Key, g.First().Member,
-                string.Join(", ", g.Select(r => r.Invoice is null ? "on account" : "INV " + r.Invoice)),
-                Money.FromMinor(g.Sum(r => r.Amount), Currency.Parse(g.First().Currency)), DbTime.ParseInstant(g.First().Release), g.First().Memo)).ToList();
+            var list = rows.ToList();
+            var payments = await ReviewItemDetails.PaymentsAsync(c, tx, list.Select(r => r.Payment));
+            var people = await ReviewItemDetails.PeopleAsync(c, tx, list.Select(r => r.Member));
+            return list.GroupBy(r => r.Payment).Select(g =>
+            {
+                var p = payments.GetValueOrDefault(g.Key);
+                return new HoldView(g.Key, g.First().Member,
+                    string.Join(", ", g.Select(r => r.Invoice is null ? "on account" : "INV " + r.Invoice)),
+                    Money.FromMinor(g.Sum(r => r.Amount), Currency.Parse(g.First().Currency)), DbTime.ParseInstant(g.First().Release), g.First().Memo,
+                    p?.PayerName, people.GetValueOrDefault(g.First().Member)?.Name, p?.Channel, p?.ReceivedAt);
+            }).ToList();
         }, ct);
         Total = Holds.Count == 0 ? "$0.00" : Money.Sum(Holds.Select(h => h.Amount), Holds[0].Amount.Currency).ToDisplayString();
     }

@@ -16,10 +16,21 @@ public sealed class ItemModel(Store store, TimeProvider clock, ChartOfAccounts a
     public ReviewItemView Item { get; private set; } = null!;
     public Payment? Payment { get; private set; }
     public string? PaymentState { get; private set; }
+    public IReadOnlyList<Allocation> Applied { get; private set; } = [];
+    public PersonView? Person { get; private set; }
+    public InvoiceView? Invoice { get; private set; }
+    public IReadOnlyList<FindingView> Findings { get; private set; } = [];
+    public Money? ExpectedTotal { get; private set; }
+    public PaymentEventView? PaymentEvent { get; private set; }
+    public InquiryView? Inquiry { get; private set; }
+    public string Headline { get; private set; } = "";
     public IReadOnlyList<CandidateView> Candidates { get; private set; } = [];
     public IReadOnlyList<ReviewEventView> History { get; private set; } = [];
     public IReadOnlyList<string> Colleagues { get; private set; } = [];
     public bool CanResolve { get; private set; }
+
+    /// <summary>Free-text analysis (collections history, event notes) shown as written.</summary>
+    public string? AnalysisNotes { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
     {
@@ -31,26 +42,54 @@ public sealed class ItemModel(Store store, TimeProvider clock, ChartOfAccounts a
         Colleagues = await staff.UserNamesAsync(ct);
         await store.InTransactionAsync(async (c, tx) =>
         {
-            if (item.Kind == ReviewKinds.Payment)
+            PaymentSummary? summary = null;
+            if (ReviewItemDetails.PaymentIdOf(item) is { } paymentId)
             {
-                Payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(item.SubjectId));
-                PaymentState = await c.ExecuteScalarAsync<string?>("SELECT state FROM payments WHERE payment_id = @id", new { id = item.SubjectId }, tx);
+                Payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
+                PaymentState = await c.ExecuteScalarAsync<string?>("SELECT state FROM payments WHERE payment_id = @paymentId", new { paymentId }, tx);
+                Applied = await ApplyPayment.StandingAllocationsAsync(c, tx, new PaymentId(paymentId));
+                summary = (await ReviewItemDetails.PaymentsAsync(c, tx, [paymentId])).GetValueOrDefault(paymentId);
             }
 
-            var candidates = item.Analysis?.Candidates.ToList() ?? [];
-            if (candidates.Count == 0 && item.MemberId is not null)
-                candidates.Add(new ReviewCandidate(item.MemberId, item.MemberId, 0m, ["named on the item"], [], []));
-            var views = new List<CandidateView>();
-            foreach (var cand in candidates.Take(6))
-                views.Add(new CandidateView(cand, await MemberAsync(c, tx, cand.MemberId), await OpenInvoicesAsync(c, tx, cand.MemberId), await HistoryAsync(c, tx, cand.MemberId)));
-            Candidates = views;
+            if (ReviewItemDetails.InvoiceIdOf(item) is { } invoiceId)
+                Invoice = await ReviewItemDetails.InvoiceAsync(c, tx, invoiceId);
+            var memberId = item.MemberId ?? Invoice?.MemberId ?? Applied.FirstOrDefault()?.MemberId.Value;
+            Person = (await ReviewItemDetails.PeopleAsync(c, tx, [memberId])).GetValueOrDefault(memberId ?? "");
+            if (item.Kind == ReviewKinds.Invoice)
+            {
+                Findings = ReviewItemDetails.Findings(item.AnalysisText);
+                if (Invoice is not null) ExpectedTotal = ReviewItemDetails.ExpectedTotal(Invoice, Findings);
+            }
+
+            PaymentEvent = await ReviewItemDetails.PaymentEventAsync(c, tx, item);
+            if (item.Kind == ReviewKinds.Inquiry) Inquiry = ReviewItemDetails.Inquiry(item.AnalysisText);
+            if (item.Analysis is null && Findings.Count == 0 && Inquiry is null && !string.IsNullOrWhiteSpace(item.AnalysisText) && !item.AnalysisText.TrimStart().StartsWith('{'))
+                AnalysisNotes = item.AnalysisText;
+            Headline = ReviewItemDetails.Headline(item, summary, Person, Invoice);
+
+            // Candidate members only where a payment waits to be applied.
+            if (item.Kind == ReviewKinds.Payment)
+            {
+                var candidates = item.Analysis?.Candidates.ToList() ?? [];
+                if (candidates.Count == 0 && item.MemberId is not null)
+                    candidates.Add(new ReviewCandidate(item.MemberId, Person?.Name ?? item.MemberId, 0m, ["named on the item"], [], []));
+                var views = new List<CandidateView>();
+                foreach (var cand in candidates.Take(6))
+                    views.Add(new CandidateView(cand, await MemberAsync(c, tx, cand.MemberId), await OpenInvoicesAsync(c, tx, cand.MemberId), await HistoryAsync(c, tx, cand.MemberId)));
+                Candidates = views;
+            }
         }, ct);
         return Page();
     }
 
-    public Task<IActionResult> OnPostApproveAsync(string id, CancellationToken ct) => ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Approve, User.ToActor()), ct);
+    public Task<IActionResult> OnPostAcceptAsync(string id, string reason, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.AcceptAsIs, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()), ct);
 
-    public Task<IActionResult> OnPostRejectAsync(string id, CancellationToken ct) => ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Reject, User.ToActor()), ct);
+    public Task<IActionResult> OnPostApproveAsync(string id, string? note, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Approve, User.ToActor(), Note: string.IsNullOrWhiteSpace(note) ? null : note.Trim()), ct);
+
+    public Task<IActionResult> OnPostRejectAsync(string id, string? note, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Reject, User.ToActor(), Note: string.IsNullOrWhiteSpace(note) ? null : note.Trim()), ct);
 
     public Task<IActionResult> OnPostRefundAsync(string id, CancellationToken ct) => ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Refund, User.ToActor()), ct);
 
@@ -109,15 +148,18 @@ public sealed class ItemModel(Store store, TimeProvider clock, ChartOfAccounts a
         var rows = await c.QueryAsync<(string Id, string Date, string Due, string Currency, long Amount, long Balance, string Product, string Description)>(
             "SELECT invoice_id, invoice_date, due_date, currency, amount_minor, balance_minor, product_code, description FROM invoices WHERE member_id = @memberId AND balance_minor > 0 ORDER BY due_date LIMIT 20",
             new { memberId }, tx);
-        return rows.Select(r => Invoice.SingleLine(new InvoiceId(r.Id), new MemberId(memberId), DbTime.ParseDate(r.Date), DbTime.ParseDate(r.Due),
+        return rows.Select(r => DuesPilot.Domain.Invoice.SingleLine(new InvoiceId(r.Id), new MemberId(memberId), DbTime.ParseDate(r.Date), DbTime.ParseDate(r.Due),
             Money.FromMinor(r.Amount, Currency.Parse(r.Currency)), Money.FromMinor(r.Balance, Currency.Parse(r.Currency)), r.Product, r.Description)).ToList();
     }
 
     private static async Task<IReadOnlyList<string>> HistoryAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string memberId)
     {
-        var rows = await c.QueryAsync<(string Payment, string? Invoice, string Currency, long Amount, string At)>(
-            "SELECT payment_id, invoice_id, currency, amount_minor, created_at FROM allocations WHERE member_id = @memberId AND voided_by IS NULL ORDER BY created_at DESC LIMIT 10",
+        var rows = await c.QueryAsync<(string? Payer, string Channel, string? Invoice, string Currency, long Amount, string At)>(
+            """
+            SELECT p.payer_name, p.channel, a.invoice_id, a.currency, a.amount_minor, a.created_at FROM allocations a JOIN payments p ON p.payment_id = a.payment_id
+            WHERE a.member_id = @memberId AND a.voided_by IS NULL ORDER BY a.created_at DESC LIMIT 10
+            """,
             new { memberId }, tx);
-        return rows.Select(r => $"{r.At[..10]}: {Money.FromMinor(r.Amount, Currency.Parse(r.Currency)).ToDisplayString()} from {r.Payment} to {(r.Invoice is null ? "account credit" : "INV " + r.Invoice)}").ToList();
+        return rows.Select(r => $"{r.At[..10]}: {Money.FromMinor(r.Amount, Currency.Parse(r.Currency)).ToDisplayString()} by {r.Channel} from {r.Payer ?? "an unnamed payer"} to {(r.Invoice is null ? "account credit" : "INV " + r.Invoice)}").ToList();
     }
 }

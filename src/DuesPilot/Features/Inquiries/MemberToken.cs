@@ -28,6 +28,8 @@ public sealed record TokenCheck(MemberId? MemberId, DateTimeOffset? ExpiresAt, T
 /// </summary>
 public sealed class MemberToken
 {
+    private static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
     private readonly byte[] _key;
 
     public MemberToken(string signingKey)
@@ -65,6 +67,8 @@ public sealed class MemberToken
         var parts = Encoding.UTF8.GetString(payload).Split('|');
         if (parts.Length != 3 || parts[0] != "v1" || string.IsNullOrWhiteSpace(parts[1]) || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var unix))
             return new(null, null, TokenProblem.Malformed);
+        // A signed expiry outside what a date can hold (past year 9999) is refused, never an exception.
+        if (unix > MaxUnixSeconds) return new(null, null, TokenProblem.Malformed);
         var expires = DateTimeOffset.FromUnixTimeSeconds(unix);
         if (now >= expires) return new(new MemberId(parts[1]), expires, TokenProblem.Expired);
         return new(new MemberId(parts[1]), expires, TokenProblem.None);

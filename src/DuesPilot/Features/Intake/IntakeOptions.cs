@@ -13,6 +13,9 @@ public sealed class IntakeOptions
 
     /// <summary>Largest webhook body accepted; larger ones get 413 before they are read.</summary>
     public int MaxWebhookBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Longest a webhook body may take to arrive; a sender that stalls mid-body gets 408 (recorded).</summary>
+    public double BodyTimeoutSeconds { get; set; } = 10;
 }
 
 public sealed class StripeIntakeOptions

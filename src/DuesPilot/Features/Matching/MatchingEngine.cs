@@ -45,7 +45,15 @@ public sealed class MatchingEngine
     private readonly Dictionary<string, List<Party>> byOrganization = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> byChapter = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> settledBy = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, float[]> embeddingCache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> embeddingCache = new(StringComparer.Ordinal);
+    private readonly Lock embedderLock = new();
+
+    /// <summary>
+    /// The parties whose balances the evaluation running on this thread has read (null when not tracking):
+    /// <see cref="DecideAll"/> re-evaluates a payment when a payment committed before it changed any of them.
+    /// </summary>
+    [ThreadStatic]
+    private static HashSet<Party>? reads;
 
     private MatchingEngine(MatchOptions options, NameLexicon lexicon, INameEmbedder? embedder)
     {
@@ -126,8 +134,59 @@ public sealed class MatchingEngine
     }
 
     /// <summary>Records allocations decided elsewhere (a reviewer's choice) so later payments see the balances.</summary>
-    public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations)
+    public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations) => CommitChanged(payment, allocations);
+
+    /// <summary>
+    /// Decides payments in the order given, with the same decisions as calling <see cref="Decide"/> on each
+    /// in turn. Finding candidates and scoring do not depend on earlier decisions, only the balances do: a
+    /// block of payments is evaluated in parallel against the balances at its start, then committed in
+    /// order; a payment whose evaluation read a party whose balance an earlier payment of the block changed
+    /// is evaluated again at that point, so the result is identical to the sequential run.
+    /// </summary>
+    public IReadOnlyList<MatchDecision> DecideAll(IReadOnlyList<Payment> payments, int maxDegreeOfParallelism = -1, Action<int>? progress = null)
     {
+        const int Block = 1024;
+        var results = new MatchDecision[payments.Count];
+        var readSets = new HashSet<Party>[Block];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount };
+        for (var start = 0; start < payments.Count; start += Block)
+        {
+            var n = Math.Min(Block, payments.Count - start);
+            var first = start;
+            Parallel.For(0, n, parallel, i =>
+            {
+                var set = new HashSet<Party>();
+                reads = set;
+                try
+                {
+                    results[first + i] = Evaluate(payments[first + i]);
+                }
+                finally
+                {
+                    reads = null;
+                }
+
+                readSets[i] = set;
+            });
+
+            var changed = new HashSet<Party>();
+            for (var i = 0; i < n; i++)
+            {
+                var payment = payments[start + i];
+                if (changed.Count > 0 && readSets[i].Overlaps(changed)) results[start + i] = Evaluate(payment);
+                var decision = results[start + i];
+                if (decision.Action == MatchAction.Apply) changed.UnionWith(CommitChanged(payment, decision.Allocations));
+            }
+
+            progress?.Invoke(start + n);
+        }
+
+        return results;
+    }
+
+    private List<Party> CommitChanged(Payment payment, IReadOnlyList<ProposedAllocation> allocations)
+    {
+        var changed = new List<Party>();
         foreach (var a in allocations)
         {
             if (a.InvoiceId is not { } id) continue;
@@ -136,7 +195,17 @@ public sealed class MatchingEngine
             if (inv is null) continue;
             inv.Balance = Money.Max(Money.Zero(inv.Balance.Currency), inv.Balance - a.Amount);
             if (inv.Balance.IsZero) settledBy[id.Value] = payment.Id.Value;
+            changed.Add(inv.Owner);
         }
+
+        return changed;
+    }
+
+    /// <summary>The payment that settled an invoice earlier in this run, if any (a read of the owner's state).</summary>
+    private string? SettledBy(OpenInvoice invoice)
+    {
+        reads?.Add(invoice.Owner);
+        return settledBy.GetValueOrDefault(invoice.Id.Value);
     }
 
     /// <summary>Decides without changing any balance (what-if, and the review screen's re-analysis).</summary>
@@ -146,7 +215,7 @@ public sealed class MatchingEngine
         var cands = new Dictionary<string, Cand>(StringComparer.Ordinal);
         Cand Get(Party p)
         {
-            if (!cands.TryGetValue(p.Id, out var c)) cands[p.Id] = c = new Cand(p);
+            if (!cands.TryGetValue(p.Id, out var c)) cands[p.Id] = c = new Cand(p, rules);
             return c;
         }
 
@@ -210,7 +279,7 @@ public sealed class MatchingEngine
 
         var hypotheses = new List<Hypothesis>();
         // Who paid (as opposed to whose invoice was named): payer-side evidence only.
-        var payerIdentities = cands.Values.Where(c => c.IdentityLogit >= 2.0 && (c.EmailShare > 0 || c.NameScore > 0 || c.MemberRef is not null))
+        var payerIdentities = cands.Values.Where(c => c.IdentityLogit >= rules.PayerIdentityMinimum && (c.EmailShare > 0 || c.NameScore > 0 || c.MemberRef is not null))
             .OrderByDescending(c => c.IdentityLogit).ThenBy(c => c.Party.Id, StringComparer.Ordinal).ToList();
 
         var namedElsewhere = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
@@ -368,9 +437,9 @@ public sealed class MatchingEngine
     private Hypothesis Direct(Payment payment, Cand c, List<Cand> payerIdentities, ICollection<Cand> all, Dictionary<string, HashSet<string>> namedElsewhere)
     {
         var h = new Hypothesis(c.Party);
-        h.Logit = -4.0 + c.IdentityLogit;
+        h.Logit = rules.Prior + c.IdentityLogit;
         c.Describe(h.For);
-        if (c.MemoNamed) { h.Logit += 2.0; h.For.Add("named in memo"); }
+        if (c.MemoNamed) { h.Logit += rules.MemoNamedBonus; h.For.Add("named in memo"); }
 
         var referenced = c.InvoiceRefs.Select(r => r.Invoice).Distinct().ToList();
         List<OpenItem> items;
@@ -379,10 +448,10 @@ public sealed class MatchingEngine
             items = referenced.Where(i => i.Balance.IsPositive && i.Balance.Currency == payment.Amount.Currency).Select(i => i.AsItem()).ToList();
             if (items.Count == 0)
             {
-                var settled = referenced.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
+                var settled = referenced.Select(SettledBy).FirstOrDefault(s => s is not null);
                 h.Duplicate = settled is null ? "referenced invoice has no open balance" : $"referenced invoice already settled by payment {settled} in this run (possible duplicate)";
                 h.NoPlanReason = h.Duplicate;
-                h.Logit += 1.0;
+                h.Logit += rules.ReferencedSettledBonus;
                 return h;
             }
         }
@@ -404,20 +473,20 @@ public sealed class MatchingEngine
 
 
 
-        Score(h, plans, c.Party, payment, c.IdentityLogit + (c.MemoNamed ? 2.0 : 0.0));
+        Score(h, plans, c.Party, payment, c.IdentityLogit + (c.MemoNamed ? rules.MemoNamedBonus : 0.0));
         // "dues for Joann and Owen" from Owen: paying only Owen's own invoices is not what the memo says.
         if (h.Plan is not null && namedElsewhere.TryGetValue(c.Party.Id, out var namedPlan) && !namedPlan.SetEquals(h.Plan.Items.Select(i => i.MemberId.Value)))
         {
-            h.Logit -= 3.0;
+            h.Logit -= rules.NamedElsewherePenalty;
             h.Against.Add("memo names other members this allocation does not pay");
         }
         if (h.Plan is null && c.Party.Invoices.Count > 0 && c.Party.Invoices.All(i => !i.Balance.IsPositive))
         {
-            var settled = c.Party.Invoices.Select(i => settledBy.GetValueOrDefault(i.Id.Value)).FirstOrDefault(s => s is not null);
+            var settled = c.Party.Invoices.Select(SettledBy).FirstOrDefault(s => s is not null);
             if (settled is not null)
             {
                 h.Duplicate = $"open invoices already settled by payment {settled} in this run (possible duplicate)";
-                h.Logit += 2.0;
+                h.Logit += rules.DuplicateBonus;
             }
         }
 
@@ -449,7 +518,7 @@ public sealed class MatchingEngine
             {
                 h.Conflict = $"memo references invoice of {referencedOther.Party.Member.FullName} ({referencedOther.Party.Id})";
                 h.Against.Add(h.Conflict);
-                h.Logit -= 3.0;
+                h.Logit -= rules.OtherInvoicePenalty;
             }
         }
 
@@ -502,10 +571,10 @@ public sealed class MatchingEngine
             var items = beneficiaries.Where(b => b != p || (kind == "household" && (named.Contains(p) || family))).SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             if (items.Count == 0) continue;
             var h = new Hypothesis(named.Count > 0 ? named[0] : p) { OnBehalf = true, NamedCount = named.Count };
-            h.Logit = -4.0 + payer.IdentityLogit;
+            h.Logit = rules.Prior + payer.IdentityLogit;
             payer.Describe(h.For);
             h.For.Add($"paid by {p.Member.FullName} for {basis}");
-            if (named.Count > 0) h.Logit += 1.5;
+            if (named.Count > 0) h.Logit += rules.GroupNamedBonus;
             var mustCover = named.Count == 0 ? null : named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
             var owingMembers = beneficiaries.Where(b => b.HasOpen(payment.Amount.Currency)).ToList();
             // "family dues": everyone in the household who owes; "dues x2": that many of them, and then only if exactly that many owe.
@@ -516,7 +585,7 @@ public sealed class MatchingEngine
             var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover);
             if ((named.Count == 0 && kind != "household") || family) plans = plans.Where(pl => pl.Kind == PlanKind.Exact && pl.Items.Count == items.Count).ToList();
             if (family) h.Logit += rules.GroupNamedBonus;
-            Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? 1.5 : 0.0));
+            Score(h, plans, p, payment, payer.IdentityLogit + (named.Count > 0 ? rules.GroupNamedBonus : 0.0));
             if (named.Count > 0 && h.Plan is not null && h.Plan.Items.Select(i => i.MemberId).Distinct().Count() == 1)
                 h.Primary = members[h.Plan.Items[0].MemberId.Value];
             h.NameOnlyAmbiguous = payer.NameRivals > 0 && payer.EmailShare == 0 && payer.MemberRef is null && payer.InvoiceRefs.Count == 0;
@@ -525,7 +594,7 @@ public sealed class MatchingEngine
             if (named.Count == 0 && !family && kind == "household" && h.Plan is not null && h.Plan.Items.Any(i => i.MemberId.Value != p.Id))
             {
                 h.Conflict = "pays a household member's invoice the memo does not mention";
-                h.Logit -= 2.0;
+                h.Logit -= rules.UnmentionedHouseholdPenalty;
             }
             yield return h;
         }
@@ -615,7 +684,7 @@ public sealed class MatchingEngine
         if (over.Invoice is not null)
         {
             h.NoPlanReason = over.Invoice.Balance.IsZero
-                ? $"remittance pays INV {over.Invoice.Id.Value}, already settled" + (settledBy.TryGetValue(over.Invoice.Id.Value, out var by) ? $" by payment {by} in this run (possible duplicate)" : "")
+                ? $"remittance pays INV {over.Invoice.Id.Value}, already settled" + (SettledBy(over.Invoice) is { } by ? $" by payment {by} in this run (possible duplicate)" : "")
                 : $"remittance pays {over.Amount.ToPlainString()} on INV {over.Invoice.Id.Value}, whose balance is {over.Invoice.Balance.ToPlainString()}";
             h.Against.Add(h.NoPlanReason);
             return h;
@@ -671,12 +740,12 @@ public sealed class MatchingEngine
             var named = FindNamedInMemo(ev.MemoSegments, people).ToList();
             if (named.Count == 0) continue;
             var h = new Hypothesis(named[0]) { OnBehalf = true, NamedCount = named.Count };
-            h.Logit = -4.0 + 3.0 + 1.5;
+            h.Logit = rules.Prior + rules.ChapterCodeIdentity + rules.GroupNamedBonus;
             h.For.Add($"chapter {code} named by the payer; memo names {named.Count} of its members");
             var items = named.SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             var mustCover = named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
             h.CandidateItemCount = items.Count;
-            Score(h, items.Count == 0 ? [] : AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover), named[0], payment, 4.5);
+            Score(h, items.Count == 0 ? [] : AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover), named[0], payment, rules.ChapterCodeIdentity + rules.GroupNamedBonus);
             if (Unresolved(ev.MemoSegments, named) is { } unresolved) { h.Conflict = unresolved; h.Against.Add(unresolved); }
             yield return h;
         }
@@ -686,7 +755,7 @@ public sealed class MatchingEngine
     {
         if (plans.Count == 0)
         {
-            h.Logit -= 3.0;
+            h.Logit -= rules.NoPlanPenalty;
             var open = h.OnBehalf ? null : party.OpenItems(payment.Amount.Currency);
             h.NoPlanReason = open is { Count: 0 } ? "member has no open invoice" : "amount differs from the open balances beyond tolerance";
             h.Against.Add(h.NoPlanReason);
@@ -697,18 +766,18 @@ public sealed class MatchingEngine
         h.Plan = plan;
         // An amount that fits says little about a member the name barely points to: with thousands of
         // members, many owe exactly 395.00. The bonus grows with the identity evidence it confirms.
-        var weight = Math.Clamp(identity / 3.4, 0.25, 1.0);
+        var weight = Math.Clamp(identity / rules.AmountFullWeightIdentity, rules.AmountWeightFloor, 1.0);
         // A single invoice or everything the party owes is a natural amount; a proper subset that happens
         // to add up is likelier by chance, and a near miss within tolerance a little weaker still.
         var wholeSet = plan.Items.Count == h.CandidateItemCount;
         h.Logit += weight * plan.Kind switch
         {
-            PlanKind.Exact when plan.Items.Count == 1 || wholeSet => 3.0,
-            PlanKind.Exact => 2.0,
-            _ when plan.Items.Count == 1 => 2.5,
-            _ => 2.0,
+            PlanKind.Exact when plan.Items.Count == 1 || wholeSet => rules.AmountExactNatural,
+            PlanKind.Exact => rules.AmountExactSubset,
+            _ when plan.Items.Count == 1 => rules.AmountTolerantSingle,
+            _ => rules.AmountTolerantSet,
         };
-        if (plan.IsAmbiguous) { h.Logit -= 2.0; h.Against.Add("another set of invoices fits the same amount"); }
+        if (plan.IsAmbiguous) { h.Logit -= rules.AmbiguousPlanPenalty; h.Against.Add("another set of invoices fits the same amount"); }
     }
 
     private void Rerank(PaymentEvidence ev, List<Hypothesis> ranked)
@@ -723,7 +792,7 @@ public sealed class MatchingEngine
         for (var i = 0; i < pool.Count; i++)
         {
             var cos = Cosine(vectors[0], vectors[i + 1]);
-            pool[i].Logit += 2.0 * (cos - 0.5);
+            pool[i].Logit += rules.EmbeddingWeight * (cos - 0.5);
             pool[i].For.Add($"semantic name similarity {cos.ToString("0.00", CultureInfo.InvariantCulture)}");
         }
 
@@ -735,7 +804,8 @@ public sealed class MatchingEngine
         var missing = texts.Where(t => !embeddingCache.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
-            var vectors = embedder!.Embed(missing);
+            IReadOnlyList<float[]> vectors;
+            lock (embedderLock) vectors = embedder!.Embed(missing);
             for (var i = 0; i < missing.Count; i++) embeddingCache[missing[i]] = vectors[i];
         }
 
@@ -1027,7 +1097,18 @@ public sealed class MatchingEngine
         public InvoiceId Id { get; } = id;
         public Party Owner { get; } = owner;
         public DateOnly DueDate { get; } = dueDate;
-        public Money Balance { get; set; } = balance;
+        private Money balance = balance;
+
+        public Money Balance
+        {
+            get
+            {
+                reads?.Add(Owner);
+                return balance;
+            }
+
+            set => balance = value;
+        }
         public OpenItem AsItem() => new(Id, new MemberId(Owner.Id), DueDate, Balance);
     }
 
@@ -1075,7 +1156,7 @@ public sealed class MatchingEngine
     }
 
     /// <summary>What the payment says about one member as the payer or the person paid for.</summary>
-    private sealed class Cand(Party party)
+    private sealed class Cand(Party party, MatchingRules rules)
     {
         public Party Party { get; } = party;
         public List<(OpenInvoice Invoice, ReferenceLabel Label)> InvoiceRefs { get; } = [];
@@ -1104,14 +1185,14 @@ public sealed class MatchingEngine
             {
                 var l = 0.0;
                 if (InvoiceRefs.Count > 0)
-                    l += InvoiceRefs.Min(r => r.Label) switch { ReferenceLabel.Invoice => 6.0, ReferenceLabel.Hash => 5.0, ReferenceLabel.Member => 4.0, _ => 4.5 };
-                if (MemberRef is { } m) l += m switch { ReferenceLabel.Member => 5.0, ReferenceLabel.Hash => 4.0, ReferenceLabel.Invoice => 3.0, _ => 3.5 };
-                if (EmailShare > 0) l += EmailShare == 1 ? 5.0 : 3.5;
+                    l += InvoiceRefs.Min(r => r.Label) switch { ReferenceLabel.Invoice => rules.InvoiceRefLabelled, ReferenceLabel.Hash => rules.InvoiceRefHash, ReferenceLabel.Member => rules.InvoiceRefMemberLabel, _ => rules.InvoiceRefBare };
+                if (MemberRef is { } m) l += m switch { ReferenceLabel.Member => rules.MemberRefLabelled, ReferenceLabel.Hash => rules.MemberRefHash, ReferenceLabel.Invoice => rules.MemberRefInvoiceLabel, _ => rules.MemberRefBare };
+                if (EmailShare > 0) l += EmailShare == 1 ? rules.EmailUnique : rules.EmailShared;
                 if (NameScore > 0)
                 {
-                    var name = NameScore switch { >= 0.99 => 4.0, >= 0.89 => 3.4, >= 0.84 => 2.8, >= 0.69 => 2.0, >= 0.5 => 1.5, _ => 0.5 };
-                    if (NameScore < 0.99 && NameScore >= 0.5) name = Math.Max(name, 4.0 * NameScore - 0.6);
-                    l += name - 1.2 * Math.Log(1 + NameRivals);
+                    var name = NameScore switch { >= 0.99 => rules.NameExact, >= 0.89 => rules.NameNickname, >= 0.84 => rules.NameMiddle, >= 0.69 => rules.NameInitial, >= 0.5 => rules.NameWeak, _ => rules.NameSurnameOnly };
+                    if (NameScore < 0.99 && NameScore >= 0.5) name = Math.Max(name, rules.NameExact * NameScore - 0.6);
+                    l += name - rules.NameRivalPenalty * Math.Log(1 + NameRivals);
                 }
 
                 return l;

@@ -13,7 +13,8 @@ public sealed record ChannelLine(string Channel, int Received, Money ReceivedTot
 /// <summary>Money by member segment (tier) for the day.</summary>
 public sealed record SegmentLine(string Segment, int AutoApplied, Money AutoAppliedTotal);
 
-public sealed record HeldLine(string PaymentId, Money Amount, DateTimeOffset ReleaseAt);
+/// <summary>A held payment: who paid (payer as the bank or card processor named them), for which member, how and when it posts.</summary>
+public sealed record HeldLine(string PaymentId, Money Amount, DateTimeOffset ReleaseAt, string? Payer = null, string? Member = null, string? Channel = null);
 
 public sealed record DayPoint(DateOnly Day, Money Received, Money AutoApplied);
 
@@ -80,13 +81,16 @@ public static class DailySummary
             var appliedPayments = standing.Select(a => a.Payment).ToHashSet();
             var inReview = M(payments.Where(p => !WentBack(p.State) && !appliedPayments.Contains(p.Id)).Sum(p => p.Amount));
 
-            var held = (await c.QueryAsync<(string Payment, long Amount, string Release)>(
+            var held = (await c.QueryAsync<(string Payment, long Amount, string Release, string? Payer, string Channel, string? Member)>(
                 """
-                SELECT DISTINCT a.payment_id, e.total_minor, e.release_at FROM journal_entries e
+                SELECT a.payment_id, e.total_minor, e.release_at, p.payer_name, p.channel, MIN(m.full_name) FROM journal_entries e
                 JOIN allocations a ON a.entry_id = e.entry_id
+                JOIN payments p ON p.payment_id = a.payment_id
+                LEFT JOIN members m ON m.member_id = a.member_id
                 WHERE e.kind = 'Pending' AND e.currency = @cur AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.resolves_entry_id = e.entry_id)
-                ORDER BY e.release_at
-                """, new { cur }, tx)).Select(h => new HeldLine(h.Payment, M(h.Amount), DbTime.ParseInstant(h.Release))).ToList();
+                GROUP BY a.payment_id, e.total_minor, e.release_at, p.payer_name, p.channel
+                ORDER BY e.release_at, a.payment_id
+                """, new { cur }, tx)).Select(h => new HeldLine(h.Payment, M(h.Amount), DbTime.ParseInstant(h.Release), h.Payer, h.Member, h.Channel)).ToList();
 
             var openReview = (await c.QueryAsync<string>("SELECT created_at FROM review_items WHERE state IN ('open', 'assigned')", transaction: tx)).ToList();
             TimeSpan? oldest = openReview.Count == 0 ? null : clock.GetUtcNow() - openReview.Select(DbTime.ParseInstant).Min();
@@ -136,27 +140,35 @@ public static class DailySummary
         return sb.ToString();
     }
 
-    /// <summary>A self-contained HTML page (no scripts, inline CSS and SVG) that can be e-mailed as is.</summary>
+    /// <summary>
+    /// A self-contained HTML page (no scripts, inline CSS and SVG) that can be e-mailed as is. It is laid out
+    /// for a mail client's reading pane (600 px): one column, compact tables, payments named by payer and
+    /// member, never by their internal keys.
+    /// </summary>
     public static string ToHtml(DailySummaryReport r)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>DuesPilot daily summary {r.Date:yyyy-MM-dd}</title>");
-        sb.Append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#1d2733}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccd;padding:.3em .7em;text-align:left}td.n{text-align:right}h1{font-size:1.4em}.ok{color:#116611}.bad{color:#aa1111}</style></head><body>");
+        sb.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>DuesPilot daily summary {r.Date:yyyy-MM-dd}</title>");
+        sb.Append("<style>body{font-family:system-ui,sans-serif;margin:0 auto;padding:12px;max-width:600px;color:#1d2733;font-size:14px}table{border-collapse:collapse;margin:.6em 0;width:100%}td,th{border:1px solid #ccd;padding:.25em .4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}td.n,th.n{text-align:right;white-space:nowrap}h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.2em}.ok{color:#116611}.bad{color:#aa1111}.muted{color:#4f5e6e}svg{max-width:100%;height:auto}</style></head><body><main>");
         sb.Append(CultureInfo.InvariantCulture, $"<h1>Daily summary — {r.Date:dddd d MMMM yyyy}</h1>");
         var t = r.Totals;
         sb.Append(CultureInfo.InvariantCulture, $"<p class=\"{(t.Reconciles ? "ok" : "bad")}\">Received {E(t.Received.ToDisplayString())} = applied {E(t.Applied.ToDisplayString())} + on account {E(t.OnAccount.ToDisplayString())} + in review {E(t.InReview.ToDisplayString())} + refunded {E(t.Refunded.ToDisplayString())} — {(t.Reconciles ? "reconciles" : "DOES NOT RECONCILE")}</p>");
-        sb.Append("<h2>By channel</h2><table><tr><th>Channel</th><th>Received</th><th>Amount</th><th>Auto-applied</th><th>Amount</th><th>In review</th></tr>");
+        sb.Append("<h2>By channel</h2><table><tr><th>Channel</th><th class=n>Received</th><th class=n>Auto-applied</th><th class=n>In review</th></tr>");
         foreach (var ch in r.Channels)
-            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(ch.Channel)}</td><td class=n>{ch.Received}</td><td class=n>{E(ch.ReceivedTotal.ToDisplayString())}</td><td class=n>{ch.AutoApplied}</td><td class=n>{E(ch.AutoAppliedTotal.ToDisplayString())}</td><td class=n>{ch.InReview}</td></tr>");
-        sb.Append("</table><h2>Auto-applied by segment</h2><table><tr><th>Segment</th><th>Payments</th><th>Amount</th></tr>");
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(ch.Channel)}</td><td class=n>{ch.Received} · {E(ch.ReceivedTotal.ToDisplayString())}</td><td class=n>{ch.AutoApplied} · {E(ch.AutoAppliedTotal.ToDisplayString())}</td><td class=n>{ch.InReview}</td></tr>");
+        sb.Append("</table><h2>Auto-applied by segment</h2><table><tr><th>Segment</th><th class=n>Payments</th><th class=n>Amount</th></tr>");
         foreach (var s in r.Segments) sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(s.Segment)}</td><td class=n>{s.AutoApplied}</td><td class=n>{E(s.AutoAppliedTotal.ToDisplayString())}</td></tr>");
-        sb.Append(CultureInfo.InvariantCulture, $"</table><h2>Held in GL_AI_Hold ({r.Held.Count})</h2><table><tr><th>Payment</th><th>Amount</th><th>Posts at (UTC)</th></tr>");
-        foreach (var h in r.Held.Take(200)) sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(h.PaymentId)}</td><td class=n>{E(h.Amount.ToDisplayString())}</td><td>{h.ReleaseAt:yyyy-MM-dd HH:mm}</td></tr>");
+        sb.Append(CultureInfo.InvariantCulture, $"</table><h2>Held in GL_AI_Hold ({r.Held.Count})</h2><table><tr><th>Payer</th><th>Member</th><th class=n>Amount</th><th>Posts (UTC)</th></tr>");
+        foreach (var h in r.Held.Take(200))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(h.Payer ?? "unnamed payer")}{(h.Channel is null ? "" : $" <span class=muted>({E(h.Channel)})</span>")}</td><td>{E(h.Member ?? "")}</td><td class=n>{E(h.Amount.ToDisplayString())}</td><td class=n>{h.ReleaseAt:MM-dd HH:mm}</td></tr>");
+        }
+
         sb.Append(CultureInfo.InvariantCulture, $"</table><h2>Review</h2><p>{r.ReviewOpen} open item(s)");
         if (r.OldestReviewAge is { } age) sb.Append(CultureInfo.InvariantCulture, $", the oldest waiting {FormatAge(age)}");
         sb.Append(CultureInfo.InvariantCulture, $". Overrides today: {r.Overrides}. Exceptions (dead letters): {r.Exceptions}.</p>");
-        sb.Append("<h2>Last 30 days</h2>").Append(ChartSvg(r.Last30Days)).Append("</body></html>");
+        sb.Append("<h2>Last 30 days</h2>").Append(ChartSvg(r.Last30Days)).Append("</main></body></html>");
         return sb.ToString();
     }
 
@@ -169,7 +181,7 @@ public static class DailySummary
         var max = Math.Max(1, points.Count == 0 ? 1 : points.Max(p => p.Received.MinorUnits));
         var bar = (width - 2 * pad) / Math.Max(1, points.Count);
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + 40}\" role=\"img\" aria-label=\"Money received and auto-applied, last 30 days\">");
+        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + 40}\" viewBox=\"0 0 {width} {height + 40}\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"Money received and auto-applied, last 30 days\">");
         for (var i = 0; i < points.Count; i++)
         {
             var p = points[i];

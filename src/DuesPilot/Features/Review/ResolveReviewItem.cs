@@ -30,6 +30,8 @@ public enum ReviewAction
     Assign,
     /// <summary>Add a note.</summary>
     Comment,
+    /// <summary>Keep an invoice as billed despite its findings; the note gives the reason and is required.</summary>
+    AcceptAsIs,
 }
 
 /// <summary>
@@ -87,7 +89,15 @@ public static class ResolveReviewItem
 
         if (item.Kind != ReviewKinds.Payment)
         {
-            var resolution = request.Action == ReviewAction.Approve ? "confirmed" : request.Action == ReviewAction.Reject ? "dismissed" : null;
+            if (request.Action == ReviewAction.AcceptAsIs && item.Kind != ReviewKinds.Invoice) return new Outcome(Result.Invalid, "only an invoice can be accepted as is");
+            if (request.Action == ReviewAction.AcceptAsIs && string.IsNullOrWhiteSpace(request.Note)) return new Outcome(Result.Invalid, "say why the invoice stands as billed");
+            var resolution = request.Action switch
+            {
+                ReviewAction.Approve => "confirmed",
+                ReviewAction.Reject => "dismissed",
+                ReviewAction.AcceptAsIs => "accepted as is",
+                _ => null,
+            };
             if (resolution is null) return new Outcome(Result.Invalid, $"{request.Action} applies to payments only");
             await CloseAsync(c, tx, clock, item, request.Actor.UserName, resolution + (request.Note is null ? "" : $": {request.Note}"));
             return new Outcome(Result.Done, resolution);

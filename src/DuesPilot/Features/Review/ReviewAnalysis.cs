@@ -15,8 +15,34 @@ public static class ReviewKinds
     public const string Adjustment = "adjustment";
     /// <summary>A member's billing question that needs staff (subject: inquiry id).</summary>
     public const string Inquiry = "inquiry";
-    /// <summary>An overdue account escalated instead of dunned (subject: member id).</summary>
+    /// <summary>An overdue account escalated instead of dunned (subject: invoice id and dunning cycle, <c>INV#1</c>).</summary>
     public const string Collections = "collections";
+
+    /// <summary>
+    /// Prefix of <c>payment-refund</c>, <c>payment-ach-return</c>, …: a payment already applied to invoices was
+    /// then refunded, returned or disputed, so its application must be reversed (subject: payment id).
+    /// </summary>
+    public const string AppliedPaymentEventPrefix = "payment-";
+
+    /// <summary>
+    /// Prefix of <c>unmatched-refund</c>, <c>unmatched-dispute</c>, …: a refund, return or dispute that names no
+    /// payment we know, or several (subject: the payment event id).
+    /// </summary>
+    public const string UnmatchedPaymentEventPrefix = "unmatched-";
+
+    /// <summary>Every kind the code opens, so the staff UI and its tests can cover each one.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Payment, Invoice, Adjustment, Inquiry, Collections,
+        .. Enum.GetValues<Intake.PaymentEventKind>().Select(k => AppliedPaymentEventPrefix + Intake.RecordPaymentEvent.KindCode(k)),
+        .. Enum.GetValues<Intake.PaymentEventKind>().Select(k => UnmatchedPaymentEventPrefix + Intake.RecordPaymentEvent.KindCode(k)),
+    ];
+
+    /// <summary>The payment event code of an <see cref="AppliedPaymentEventPrefix"/> or <see cref="UnmatchedPaymentEventPrefix"/> kind (e.g. <c>refund</c>), else null.</summary>
+    public static string? PaymentEventCode(string kind) =>
+        kind.StartsWith(AppliedPaymentEventPrefix, StringComparison.Ordinal) ? kind[AppliedPaymentEventPrefix.Length..]
+        : kind.StartsWith(UnmatchedPaymentEventPrefix, StringComparison.Ordinal) ? kind[UnmatchedPaymentEventPrefix.Length..]
+        : null;
 }
 
 /// <summary>Queue order: money at stake first, so the worst cases are seen first.</summary>
@@ -61,7 +87,9 @@ public sealed record ReviewAnalysis(
         if (string.IsNullOrWhiteSpace(json) || !json.TrimStart().StartsWith('{')) return null;
         try
         {
-            return JsonSerializer.Deserialize<ReviewAnalysis>(json, Json);
+            // Other kinds store their own JSON (invoice findings, inquiry drafts): without candidates it is not a payment analysis.
+            var analysis = JsonSerializer.Deserialize<ReviewAnalysis>(json, Json);
+            return analysis is { Candidates: not null, Reason: not null, SuggestedAction: not null } ? analysis : null;
         }
         catch (JsonException)
         {

@@ -21,7 +21,8 @@ public sealed record ReviewItemView(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? ResolvedAt,
-    string? Resolution);
+    string? Resolution,
+    string? AnalysisText = null);
 
 public sealed record ReviewEventView(string Actor, string Action, string? Detail, DateTimeOffset At);
 
@@ -89,7 +90,7 @@ public static class ReviewQueue
             confidence is null ? null : decimal.Parse(confidence, System.Globalization.CultureInfo.InvariantCulture),
             suggested_action, reason, ReviewAnalysis.FromJson(analysis),
             amount_minor is { } a && currency is { } cur ? Money.FromMinor(a, Currency.Parse(cur)) : null,
-            assigned_to, DbTime.ParseInstant(created_at), DbTime.ParseInstant(updated_at), DbTime.ParseInstantOrNull(resolved_at), resolution);
+            assigned_to, DbTime.ParseInstant(created_at), DbTime.ParseInstant(updated_at), DbTime.ParseInstantOrNull(resolved_at), resolution, analysis);
     }
 #pragma warning restore IDE1006, CA1812
 }

@@ -21,6 +21,9 @@ namespace DuesPilot.Features.Intake.BankFiles;
 /// </remarks>
 public static class ParseCamtFile
 {
+    /// <summary>Deepest element nesting accepted; real camt.052/053/054 documents stay well under 20.</summary>
+    public const int MaxDepth = 64;
+
     public static ParsedBankFile Parse(ReadOnlySpan<byte> content, List<string>? warnings = null)
     {
         BankFile.RequireSize(content);
@@ -28,14 +31,27 @@ public static class ParseCamtFile
         XDocument doc;
         try
         {
-            using var stream = new MemoryStream(content.ToArray(), writable: false);
-            using var reader = XmlReader.Create(stream, new XmlReaderSettings
+            var bytes = content.ToArray();
+            var settings = new XmlReaderSettings
             {
                 DtdProcessing = DtdProcessing.Prohibit,
                 XmlResolver = null,
                 MaxCharactersInDocument = BankFile.MaxBytes,
+                MaxCharactersFromEntities = 0,
                 IgnoreComments = true,
-            });
+            };
+            // A hostile file nests elements deeply to make loading slow (time grows with the square of the depth):
+            // one streaming pass refuses anything deeper than a camt document can be before it is loaded.
+            using (var scan = XmlReader.Create(new MemoryStream(bytes, writable: false), settings))
+            {
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxDepth)
+                        throw new BankFileException($"elements nested deeper than {MaxDepth} levels: not a camt document", ((IXmlLineInfo)scan).LineNumber);
+                }
+            }
+
+            using var reader = XmlReader.Create(new MemoryStream(bytes, writable: false), settings);
             doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
         catch (XmlException ex)
