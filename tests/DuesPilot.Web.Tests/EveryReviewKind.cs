@@ -59,7 +59,7 @@ public static class EveryReviewKind
                 if (!applied.Changed) throw new InvalidOperationException($"seed payment for {kind} not applied: {applied.Detail}");
             }
 
-            var (outcome, _) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PaymentEventRequest(eventKind, [reference], Money.Usd(120m + n), "seeded " + code, reference, inbox,
+            var (outcome, _) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PostingBooks(new ChartOfAccounts(), new PostingOptions()), new PaymentEventRequest(eventKind, [reference], Money.Usd(120m + n), "seeded " + code, reference, inbox,
                 eventKind switch
                 {
                     PaymentEventKind.Refund => PaymentEvent.Refund,

@@ -50,7 +50,7 @@ public class AcceptedControlMismatchTests
 
     private async Task<string> ProcessAndMatchAsync(Store store)
     {
-        await new ProcessInbox(store, _clock, new InboxWorkerOptions(), null, "test").RunOnceAsync();
+        await new ProcessInbox(store, _clock, new InboxWorkerOptions(), new PostingBooks(_accounts, new PostingOptions()), null, "test").RunOnceAsync();
         await MatchReceivedPayments.HandleAsync(store, _clock, _accounts, new PostingOptions(), new RolloutPhases(store, _clock, new RolloutOptions { DefaultPhase = RolloutPhase.Guarded }),
             new MatchOptions(UseEmbeddings: false), embedder: null);
         return await store.InTransactionAsync(async (c, tx) => await c.ExecuteScalarAsync<string>("SELECT state FROM payments", transaction: tx) ?? "");
