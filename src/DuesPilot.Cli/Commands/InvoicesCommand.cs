@@ -115,7 +115,7 @@ public static class InvoicesCommand
 
             if (!parse.GetValue(noRecord) && report.Flagged.Count > 0)
             {
-                await using var s = await CommonOptions.OpenStoreAsync(parse.GetValue(store), parse.GetValue(db), ct);
+                await using var s = await CommonOptions.OpenStoreAsync(parse.GetValue(store), parse.GetValue(db), ct, create: true);
                 var recorded = await RecordInvoiceFindings.HandleAsync(s, TimeProvider.System, p.Name, report.Flagged, ct);
                 console.MarkupLine($"Review items: {recorded.Created} created, {recorded.Updated} updated, {recorded.Unchanged} unchanged ({Markup.Escape(s.Description)}).");
             }

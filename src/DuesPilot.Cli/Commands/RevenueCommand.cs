@@ -73,7 +73,7 @@ public static class RevenueCommand
                 parse.GetValue(method) == "days" ? RecognitionMethod.Days : RecognitionMethod.StraightLineMonths,
                 new DuesEvent(Enum.Parse<DuesEventKind>(parse.GetValue(kind)!, ignoreCase: true), Date(parse.GetValue(date)!, "--date"), parse.GetValue(tier)!, money),
                 Environment.UserName);
-            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
             var outcome = await RecordDuesEvent.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, request, ct);
             Out.Console.MarkupLine($"{outcome.Result}{(outcome.Detail is null ? "" : ": " + Markup.Escape(outcome.Detail))}");
             return outcome.IsRecorded ? 0 : 3;
