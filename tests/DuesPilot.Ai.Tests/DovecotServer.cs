@@ -106,7 +106,7 @@ public sealed class DovecotServer : IAsyncDisposable
         File.WriteAllText(conf, config);
         var process = Process.Start(new ProcessStartInfo(Binary, ["-F", "-c", conf]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
         var server = new DovecotServer(process, folder, port, user, password);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(60);
         while (true)
         {
             try
@@ -120,7 +120,7 @@ public sealed class DovecotServer : IAsyncDisposable
             }
             catch (Exception ex) when (ex is SocketException or IOException or ImapProtocolException or ImapCommandException or AuthenticationException or TimeoutException)
             {
-                if (process.HasExited || DateTime.UtcNow > deadline)
+                if (process.HasExited || TimeProvider.System.GetUtcNow() > deadline)
                 {
                     var log = server.Log;
                     await server.DisposeAsync();

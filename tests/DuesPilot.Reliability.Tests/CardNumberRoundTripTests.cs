@@ -55,7 +55,7 @@ public sealed partial class CardNumberRoundTripTests
             var body = e.Body.Replace("\"DESCRIPTION\"", $"\"{JsonVariants(i)}\"", StringComparison.Ordinal)
                 .Replace("\"Payer 0\"", $"\"{JsonVariants(i + 1)}\"", StringComparison.Ordinal);
             using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/stripe") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            request.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign(body, ChaosWebhooks.Secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+            request.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign(body, ChaosWebhooks.Secret, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds()));
             request.Headers.TryAddWithoutValidation("User-Agent", "agent 4111 1111 1111 1111");
             using var response = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -234,8 +234,8 @@ public sealed partial class CardNumberRoundTripTests
 
     private static async Task<bool> WaitAsync(Store store, TimeSpan timeout)
     {
-        var until = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < until)
+        var until = TimeProvider.System.GetUtcNow() + timeout;
+        while (TimeProvider.System.GetUtcNow() < until)
         {
             await using var c = await store.OpenConnectionAsync();
             if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox WHERE state = 'pending'") == 0) return true;

@@ -51,7 +51,7 @@ public sealed class RefusalTests
         // Size.
         using (var r = await PostAsync(http, "/webhooks/stripe", big)) statuses.Add((int)r.StatusCode);
         // Shape: a correctly signed Stripe body that is not an event.
-        using (var r = await PostAsync(http, "/webhooks/stripe", "{}", q => q.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign("{}", ChaosWebhooks.Secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds())))) statuses.Add((int)r.StatusCode);
+        using (var r = await PostAsync(http, "/webhooks/stripe", "{}", q => q.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign("{}", ChaosWebhooks.Secret, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds())))) statuses.Add((int)r.StatusCode);
         // Signature.
         using (var r = await PostAsync(http, "/webhooks/authorizenet", "{\"notificationId\":\"n1\"}", q => q.Headers.TryAddWithoutValidation("X-ANET-Signature", "sha512=" + new string('0', 128)))) statuses.Add((int)r.StatusCode);
         // Not an Event Grid delivery (right secret, not JSON; JSON without ids).
@@ -77,7 +77,7 @@ public sealed class RefusalTests
         Assert.Equal(200, (await ChaosWebhooks.SendAsync(http, e, TimeProvider.System, CancellationToken.None)).Status);
         var altered = e with { Body = e.Body.Replace("Membership dues", "Changed dues", StringComparison.Ordinal) };
 
-        using var response = await PostAsync(http, "/webhooks/stripe", altered.Body, q => q.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign(altered.Body, ChaosWebhooks.Secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds())));
+        using var response = await PostAsync(http, "/webhooks/stripe", altered.Body, q => q.Headers.Add("Stripe-Signature", VerifyStripeSignature.Sign(altered.Body, ChaosWebhooks.Secret, TimeProvider.System.GetUtcNow().ToUnixTimeSeconds())));
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -112,7 +112,7 @@ public sealed class RefusalTests
         var payload = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"v1|10231|{long.MaxValue / 2}"));
         var token = B64(payload) + "." + B64(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), payload));
 
-        Assert.Equal(TokenProblem.Malformed, new MemberToken(key).Check(token, DateTimeOffset.UtcNow).Problem);
+        Assert.Equal(TokenProblem.Malformed, new MemberToken(key).Check(token, TimeProvider.System.GetUtcNow()).Problem);
         using var http = host.Client();
         using var response = await http.PostAsync("/api/inquiries", new StringContent($"{{\"token\":\"{token}\",\"question\":\"What do I owe?\"}}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -141,7 +141,7 @@ public sealed class LimitTests
     public async Task Assistant_OneLinkAskingTwentyTimes_LimitedPerLink()
     {
         await using var host = await SecurityHost.StartAsync();
-        var token = new MemberToken(host.App.Configuration["Inquiries:SigningKey"]!).Issue(new DuesPilot.Domain.MemberId("10231"), DateTimeOffset.UtcNow.AddDays(1));
+        var token = new MemberToken(host.App.Configuration["Inquiries:SigningKey"]!).Issue(new DuesPilot.Domain.MemberId("10231"), TimeProvider.System.GetUtcNow().AddDays(1));
         using var http = host.Client();
         var statuses = new List<int>();
         for (var i = 0; i < 20; i++)
@@ -165,7 +165,7 @@ public sealed class LimitTests
         var statuses = new List<int>();
         for (var i = 0; i < 6; i++)
         {
-            var token = issuer.Issue(new DuesPilot.Domain.MemberId($"m{i}"), DateTimeOffset.UtcNow.AddDays(1));
+            var token = issuer.Issue(new DuesPilot.Domain.MemberId($"m{i}"), TimeProvider.System.GetUtcNow().AddDays(1));
             using var r = await http.PostAsync("/api/inquiries", new StringContent($"{{\"token\":\"{token}\",\"question\":\"What do I owe?\"}}", Encoding.UTF8, "application/json"));
             statuses.Add((int)r.StatusCode);
         }
