@@ -5,6 +5,7 @@ using DuesPilot.Domain;
 using DuesPilot.Features.Inquiries;
 using DuesPilot.Persistence;
 using DuesPilot.TestSupport;
+using DuesPilot.Tooling.Ai;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
 using DuesPilot.Ai;
 using DuesPilot.Features.Inquiries;
+using DuesPilot.Tooling.Ai;
 
 namespace DuesPilot.Ai.Tests;
 

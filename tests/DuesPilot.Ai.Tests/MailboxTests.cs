@@ -5,6 +5,8 @@ using DuesPilot.Features.Inquiries;
 using DuesPilot.Features.Inquiries.Mail;
 using DuesPilot.Persistence;
 using DuesPilot.TestSupport;
+using DuesPilot.Tooling.Ai;
+using DuesPilot.Tooling.Mail;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
 

@@ -1,5 +1,6 @@
 using Dapper;
 using DuesPilot.Features.Inquiries;
+using DuesPilot.Tooling.Ai;
 using Spectre.Console.Testing;
 
 namespace DuesPilot.Ai.Tests;

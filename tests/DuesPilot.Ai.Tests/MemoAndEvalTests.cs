@@ -2,6 +2,7 @@ using System.Text.Json;
 using DuesPilot.Ai;
 using DuesPilot.Cli;
 using DuesPilot.Cli.Commands;
+using DuesPilot.Tooling.Ai;
 using Spectre.Console.Testing;
 
 namespace DuesPilot.Ai.Tests;

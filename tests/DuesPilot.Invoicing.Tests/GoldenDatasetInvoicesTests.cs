@@ -1,5 +1,6 @@
 using DuesPilot.Domain;
 using DuesPilot.Features.Invoicing;
+using DuesPilot.Tooling.Invoicing;
 
 namespace DuesPilot.Invoicing.Tests;
 

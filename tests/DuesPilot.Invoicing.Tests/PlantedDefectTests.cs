@@ -1,5 +1,6 @@
 using DuesPilot.Domain.Proration;
 using DuesPilot.Features.Invoicing;
+using DuesPilot.Tooling.Invoicing;
 using static DuesPilot.Invoicing.Tests.TestPolicies;
 
 namespace DuesPilot.Invoicing.Tests;

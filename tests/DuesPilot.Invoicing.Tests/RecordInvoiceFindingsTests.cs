@@ -6,6 +6,7 @@ using DuesPilot.Features.Invoicing;
 using DuesPilot.Features.Ledger;
 using DuesPilot.Persistence;
 using DuesPilot.TestSupport;
+using DuesPilot.Tooling.Invoicing;
 using Microsoft.Extensions.Time.Testing;
 using static DuesPilot.Invoicing.Tests.TestPolicies;
 

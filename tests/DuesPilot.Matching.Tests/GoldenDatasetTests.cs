@@ -1,5 +1,6 @@
 using DuesPilot.Domain.Matching;
 using DuesPilot.Features.Matching;
+using DuesPilot.Tooling.Golden;
 
 namespace DuesPilot.Matching.Tests;
 

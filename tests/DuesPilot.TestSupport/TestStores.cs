@@ -1,5 +1,6 @@
 using Dapper;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Persistence;
 using Npgsql;
 
 namespace DuesPilot.TestSupport;

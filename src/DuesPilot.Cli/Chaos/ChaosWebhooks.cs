@@ -7,6 +7,7 @@ using Dapper;
 using DuesPilot.Features.Intake;
 using DuesPilot.Features.Ledger;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Demo;
 
 namespace DuesPilot.Cli.Chaos;
 
@@ -15,7 +16,7 @@ public sealed record ChaosEvent(string EventId, string PaymentIntent, long Amoun
 
 /// <summary>
 /// The webhook traffic the chaos scenarios replay: seeded <c>charge.succeeded</c> events shaped like
-/// <see cref="Features.Demo.GenerateDemoDay"/>'s, signed at send time the way Stripe signs, and posted to
+/// <see cref="GenerateDemoDay"/>'s, signed at send time the way Stripe signs, and posted to
 /// <c>/webhooks/stripe</c>. A 200 is an acknowledgement (queued or duplicate); anything else is not.
 /// </summary>
 public static class ChaosWebhooks

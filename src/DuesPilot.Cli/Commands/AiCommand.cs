@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DuesPilot.Ai;
+using DuesPilot.Tooling.Ai;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 

@@ -7,6 +7,7 @@ using DuesPilot.Domain;
 using DuesPilot.Features.Inquiries;
 using DuesPilot.Features.Invoicing;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Ai;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

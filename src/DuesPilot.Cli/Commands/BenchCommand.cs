@@ -5,6 +5,7 @@ using DuesPilot.Domain;
 using DuesPilot.Domain.Ledger;
 using DuesPilot.Features.Ledger;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Persistence;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

@@ -8,6 +8,7 @@ using DuesPilot.Features.Intake.BankFiles;
 using DuesPilot.Persistence;
 using DuesPilot.Server;
 using Dapper;
+using DuesPilot.Tooling.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Spectre.Console;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DuesPilot.Features.Invoicing;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Invoicing;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

@@ -7,6 +7,7 @@ using DuesPilot.Domain.Revenue;
 using DuesPilot.Features.Posting;
 using DuesPilot.Features.Revenue;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Persistence;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text;
 using DuesPilot.Cli.Chaos;
 using DuesPilot.Domain;
-using DuesPilot.Features.Demo;
+using DuesPilot.Tooling.Demo;
+using DuesPilot.Tooling.Persistence;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
@@ -90,7 +91,7 @@ public static class ChaosCommand
                 throw new UserInputException("--payments must be at least 1, --serve-kills and --sandbox-kills at least 0, --instances 1 or 2, --hold-seconds 0–3600, --timeout at least 10.");
             var s = parse.GetValue(seed);
             var connection = parse.GetValue(db);
-            using var server = connection is null && i > 1 ? Persistence.TemporaryPostgres.Start(durable: true) : null;
+            using var server = connection is null && i > 1 ? TemporaryPostgres.Start(durable: true) : null;
             if (server is not null)
             {
                 await using var admin = new Npgsql.NpgsqlConnection(server.ConnectionString());
@@ -142,7 +143,7 @@ public static class ChaosCommand
         {
             var s = parse.GetValue(seed);
             var connection = parse.GetValue(db);
-            using var server = connection is null ? Persistence.TemporaryPostgres.Start() : null;
+            using var server = connection is null ? TemporaryPostgres.Start() : null;
             if (server is not null)
             {
                 await using var admin = new Npgsql.NpgsqlConnection(server.ConnectionString());

@@ -5,6 +5,7 @@ using DuesPilot.Domain.Collections;
 using DuesPilot.Features.Collections;
 using DuesPilot.Features.Collections.Risk;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Collections;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

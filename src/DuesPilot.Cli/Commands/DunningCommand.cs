@@ -3,6 +3,7 @@ using DuesPilot.Features.Collections;
 using DuesPilot.Features.Collections.Dunning;
 using DuesPilot.Features.Collections.Risk;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Mail;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

@@ -5,6 +5,7 @@ using DuesPilot.Features.Invoicing;
 using DuesPilot.Imis;
 using DuesPilot.ImisSandbox;
 using DuesPilot.Persistence;
+using DuesPilot.Tooling.Invoicing;
 using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;

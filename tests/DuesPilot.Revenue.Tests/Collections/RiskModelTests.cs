@@ -1,6 +1,7 @@
 using DuesPilot.Features.Collections.Risk;
 using DuesPilot.Persistence;
 using DuesPilot.TestSupport;
+using DuesPilot.Tooling.Collections;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 

@@ -9,6 +9,7 @@ using DuesPilot.Features.Posting;
 using DuesPilot.Persistence;
 using DuesPilot.Revenue.Tests.Collections;
 using DuesPilot.TestSupport;
+using DuesPilot.Tooling.Mail;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DuesPilot.Revenue.Tests.Dunning;

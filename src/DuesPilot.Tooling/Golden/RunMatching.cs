@@ -1,7 +1,8 @@
 using DuesPilot.Domain;
 using DuesPilot.Domain.Matching;
+using DuesPilot.Features.Matching;
 
-namespace DuesPilot.Features.Matching;
+namespace DuesPilot.Tooling.Golden;
 
 /// <summary>Runs a matcher over a dataset's payments in received order.</summary>
 public static class RunMatching

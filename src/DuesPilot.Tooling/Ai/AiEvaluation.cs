@@ -8,8 +8,9 @@ using DuesPilot.Features.Inquiries;
 using DuesPilot.Features.Members;
 using DuesPilot.Persistence;
 using Microsoft.Extensions.AI;
+using DuesPilot.Ai;
 
-namespace DuesPilot.Ai;
+namespace DuesPilot.Tooling.Ai;
 
 /// <summary>The golden association (<c>association.json</c>): members, invoices with lines, payments with allocations, and the moment "now".</summary>
 public sealed record GoldenAssociation(DateTimeOffset Today, IReadOnlyList<GoldenAssociation.GMember> Members, IReadOnlyList<GoldenAssociation.GInvoice> Invoices, IReadOnlyList<GoldenAssociation.GPayment> Payments)

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using DuesPilot.Domain;
 
-namespace DuesPilot.Features.Demo;
+namespace DuesPilot.Tooling.Demo;
 
 /// <summary>The files and deliveries of one business day, as the payment channels would send them.</summary>
 /// <param name="StripeEvents">charge.succeeded event bodies (to be signed and POSTed to /webhooks/stripe).</param>

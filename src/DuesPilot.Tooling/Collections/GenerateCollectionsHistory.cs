@@ -2,8 +2,9 @@ using Dapper;
 using DuesPilot.Domain;
 using DuesPilot.Features.Members;
 using DuesPilot.Persistence;
+using DuesPilot.Features.Collections.Risk;
 
-namespace DuesPilot.Features.Collections.Risk;
+namespace DuesPilot.Tooling.Collections;
 
 /// <summary>
 /// Writes a year of realistic, seeded collections history into the store (members, dues and event invoices,

@@ -2,8 +2,9 @@ using System.Globalization;
 using CsvHelper;
 using DuesPilot.Domain;
 using DuesPilot.Domain.Matching;
+using DuesPilot.Features.Matching;
 
-namespace DuesPilot.Features.Matching;
+namespace DuesPilot.Tooling.Golden;
 
 /// <summary>A row of truth.csv: the outcome a careful clerk would choose.</summary>
 /// <param name="Case">The generator's scenario name (optional extra column <c>case</c>), used to report coverage per case.</param>

@@ -8,8 +8,9 @@ using DuesPilot.Features.Inquiries.Mail;
 using DuesPilot.Persistence;
 using Microsoft.Extensions.AI;
 using MimeKit;
+using DuesPilot.Ai;
 
-namespace DuesPilot.Ai;
+namespace DuesPilot.Tooling.Ai;
 
 /// <summary>One case of <c>tests/golden/inquiries/cases.json</c>: a member's message and what a careful billing clerk would do with it.</summary>
 /// <param name="Expect"><c>answer</c> or <c>staff</c>.</param>

@@ -2,12 +2,13 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using DuesPilot.Features.Collections.Dunning;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
-namespace DuesPilot.Features.Collections.Dunning;
+namespace DuesPilot.Tooling.Mail;
 
 /// <summary>
 /// An in-process SMTP server on 127.0.0.1 that keeps every message it receives, for the demo and the tests:

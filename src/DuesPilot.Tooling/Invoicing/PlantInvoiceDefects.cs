@@ -1,7 +1,8 @@
 using DuesPilot.Domain;
 using DuesPilot.Domain.Proration;
+using DuesPilot.Features.Invoicing;
 
-namespace DuesPilot.Features.Invoicing;
+namespace DuesPilot.Tooling.Invoicing;
 
 /// <summary>One defect planted on purpose: validation must report <paramref name="Kind"/> on <paramref name="InvoiceId"/>.</summary>
 public sealed record PlantedDefect(InvoiceId InvoiceId, FindingKind Kind, string Description);

@@ -1,8 +1,9 @@
 using System.Globalization;
 using DuesPilot.Domain;
 using DuesPilot.Domain.Proration;
+using DuesPilot.Features.Invoicing;
 
-namespace DuesPilot.Features.Invoicing;
+namespace DuesPilot.Tooling.Invoicing;
 
 /// <summary>
 /// Makes a realistic, clean batch of dues invoices from a billing policy: renewals billed ahead of the

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace DuesPilot.Persistence;
+namespace DuesPilot.Tooling.Persistence;
 
 /// <summary>
 /// A throwaway PostgreSQL server in a temp folder on a free loopback port, for tests and benchmarks.
