@@ -133,6 +133,8 @@ public static class CollectionsCommand
             var outcome = await CreatePaymentPlan.HandleAsync(store, CommonOptions.Clock(), new CreatePaymentPlan.Request(
                 $"cli:{memberId}:{day:yyyyMMdd}", memberId, [], day, policy, parse.GetValue(installments), Preview: !parse.GetValue(create), Actor: Environment.UserName), ct);
             Out.Console.MarkupLine($"{outcome.Result}: {Markup.Escape(outcome.Detail)}");
+            if (outcome.Result == CreatePaymentPlan.Result.Created)
+                Out.Console.MarkupLine($"Plan {Markup.Escape(outcome.PlanId!)}: a payment naming it in the memo, or equal to the next installment and from the member, is credited to it when it posts.");
             if (outcome.Proposal is { IsProposed: true } p)
             {
                 var table = new Table().AddColumns("#", "Due", "Amount");

@@ -151,6 +151,8 @@ public static class ApplyPayment
         }
 
         var newState = (await PaymentStates.TransitionAsync(c, tx, payment.Id, state, @event)).To.Code;
+        // A direct application is final now: money to a payment plan's invoices counts against its installments (a hold's counts when it posts).
+        if (request.Mode == Mode.Direct) await Collections.CreditPlanInstallments.HandleAsync(c, tx, clock, payment.Id, request.Actor);
 
         var summary = Describe(request.Allocations);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor,

@@ -67,6 +67,8 @@ public static class ReleaseExpiredHolds
             var onlyCredit = allocations.All(a => a.InvoiceId is null);
             var moved = await PaymentStates.TransitionAsync(c, tx, new PaymentId(paymentId), state!, onlyCredit ? PaymentEvent.PutOnAccount : PaymentEvent.Post);
             if (!moved.IsAllowed) throw new PaymentStateConflictException($"hold {hold.Id} of payment {paymentId} is due but the payment is {state!.Code}: {moved.Reason}");
+            // Money that reached a payment plan's invoices now counts against the plan's installments.
+            if (!onlyCredit) await Collections.CreditPlanInstallments.HandleAsync(c, tx, clock, new PaymentId(paymentId));
             var payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
             if (payment is not null && allocations.Count > 0 && options.WriteToImis == ImisWriteTiming.AfterWindow)
                 await ApplyPayment.EnqueueImisWriteAsync(c, tx, clock, payment, allocations, accounts.DuesReceivable, hold.Id);
