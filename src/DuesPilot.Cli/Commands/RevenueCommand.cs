@@ -74,7 +74,7 @@ public static class RevenueCommand
                 new DuesEvent(Enum.Parse<DuesEventKind>(parse.GetValue(kind)!, ignoreCase: true), Date(parse.GetValue(date)!, "--date"), parse.GetValue(tier)!, money),
                 Environment.UserName);
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
-            var outcome = await RecordDuesEvent.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, request, ct);
+            var outcome = await RecordDuesEvent.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, request, ct);
             Out.Console.MarkupLine($"{outcome.Result}{(outcome.Detail is null ? "" : ": " + Markup.Escape(outcome.Detail))}");
             return outcome.IsRecorded ? 0 : 3;
         });
@@ -96,7 +96,7 @@ public static class RevenueCommand
                 target = await CloseRevenueMonth.NextMonthToCloseAsync(store, ct) ?? throw new UserInputException("Nothing to close: no dues terms are recorded; give --month.");
             else if (!BillingMonth.TryParse(text, out target))
                 throw new UserInputException($"--month '{text}' is not a month (expected yyyy-MM, e.g. 2027-03).");
-            var outcome = await CloseRevenueMonth.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, new CloseRevenueMonth.Request(target, Environment.UserName), ct);
+            var outcome = await CloseRevenueMonth.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, new CloseRevenueMonth.Request(target, Environment.UserName), ct);
             switch (outcome.Result)
             {
                 case CloseRevenueMonth.Result.Closed:

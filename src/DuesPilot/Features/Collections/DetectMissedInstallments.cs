@@ -7,6 +7,8 @@ namespace DuesPilot.Features.Collections;
 /// <summary>
 /// Ends every active plan with an installment still unpaid after its due date plus the plan's grace days:
 /// the plan becomes <c>Defaulted</c>, so its invoices re-enter dunning in a new cycle (see <c>RunDunning</c>).
+/// Installments paid by real payments are credited when the payment posts (<see cref="CreditPlanInstallments"/>); money still
+/// in its hold window on the plan's invoices counts as paid here, so a payment made on time is never a default.
 /// Bounded per run; running it twice changes nothing more.
 /// </summary>
 public static class DetectMissedInstallments
@@ -16,7 +18,7 @@ public static class DetectMissedInstallments
     public static Task<IReadOnlyList<Defaulted>> HandleAsync(Store store, TimeProvider clock, int limit = 1000, CancellationToken ct = default) =>
         store.InTransactionAsync<IReadOnlyList<Defaulted>>(async (c, tx) =>
         {
-            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            var today = Domain.BusinessClock.Of(clock).Today;
             var candidates = await c.QueryAsync<Row>(
                 """
                 SELECT p.plan_id, p.member_id, CAST(p.grace_days AS BIGINT) AS grace_days, CAST(i.number AS BIGINT) AS number, i.due_date
@@ -25,9 +27,14 @@ public static class DetectMissedInstallments
                 ORDER BY p.plan_id, i.number
                 """, new { today = DbTime.Format(today) }, tx);
             var result = new List<Defaulted>();
+            // Money applied to the plan's invoices and still in its hold window counts: it is on its way, not missing.
+            var open = (await OpenPaymentPlans.LoadAsync(c, tx)).ToDictionary(p => p.PlanId, StringComparer.Ordinal);
             foreach (var plan in candidates.GroupBy(r => r.plan_id))
             {
-                var missed = plan.FirstOrDefault(r => DbTime.ParseDate(r.due_date).AddDays((int)r.grace_days) < today);
+                var covered = open.TryGetValue(plan.Key, out var progress)
+                    ? progress.Installments.Where(i => !i.Outstanding.IsPositive).Select(i => i.Number).ToHashSet()
+                    : new HashSet<int>();
+                var missed = plan.FirstOrDefault(r => !covered.Contains((int)r.number) && DbTime.ParseDate(r.due_date).AddDays((int)r.grace_days) < today);
                 if (missed is null) continue;
                 await c.ExecuteAsync("UPDATE payment_plans SET state = 'Defaulted', updated_at = @now WHERE plan_id = @id AND state = 'Active'",
                     new { now = DbTime.Format(clock.GetUtcNow()), id = missed.plan_id }, tx);

@@ -3,6 +3,7 @@ using Dapper;
 using DuesPilot.Ai;
 using DuesPilot.Domain;
 using DuesPilot.Domain.Matching;
+using DuesPilot.Features.Collections;
 using DuesPilot.Features.Jobs;
 using DuesPilot.Features.Members;
 using DuesPilot.Features.Payments;
@@ -32,24 +33,26 @@ public static class MatchReceivedPayments
     public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions posting, RolloutPhases phases,
         MatchOptions options, INameEmbedder? embedder, IMemoInterpreter? memo = null, int batchSize = 2000, CancellationToken ct = default)
     {
-        var (payments, members, invoices) = await store.InTransactionAsync(async (c, tx) =>
+        var (payments, members, invoices, plans) = await store.InTransactionAsync(async (c, tx) =>
         {
             var rows = (await c.QueryAsync<ReceivePayment.PaymentRow>(
                 "SELECT * FROM payments WHERE state = 'received' ORDER BY received_at, created_at, payment_id LIMIT @batchSize", new { batchSize }, tx)).ToList();
-            if (rows.Count == 0) return ([], [], []);
-            return (rows.Select(r => r.ToPayment()).ToList(), await MemberCache.AllMembersAsync(c, tx), await MemberCache.AllInvoicesAsync(c, tx, openOnly: true));
+            if (rows.Count == 0) return ([], [], [], []);
+            return (rows.Select(r => r.ToPayment()).ToList(), await MemberCache.AllMembersAsync(c, tx), await MemberCache.AllInvoicesAsync(c, tx, openOnly: true),
+                await OpenPaymentPlans.LoadAsync(c, tx));
         }, ct);
         if (payments.Count == 0) return new Outcome(0, 0, 0, 0);
 
         var tiers = members.ToDictionary(m => m.Id, m => m.Tier);
         var known = tiers.Keys.ToHashSet();
         var engine = MatchingEngine.Build(members, invoices.Where(i => known.Contains(i.MemberId)), options, embedder);
+        var planStage = new MatchPlanInstallments(plans, members, engine.BalanceOf);
         int held = 0, review = 0, shadow = 0;
         foreach (var payment in payments)
         {
             ct.ThrowIfCancellationRequested();
             var sw = Stopwatch.StartNew();
-            var decision = engine.Evaluate(payment);
+            var decision = planStage.Refine(payment, engine.Evaluate(payment));
             sw.Stop();
             DuesPilotMetrics.MatchingLatency.Record(sw.Elapsed.TotalMilliseconds);
             var channel = Payment.ChannelCode(payment.Channel);
@@ -107,6 +110,7 @@ public static class MatchReceivedPayments
             if (taken == "apply")
             {
                 engine.Commit(payment, decision.Allocations);
+                planStage.Commit(decision.Allocations);
                 held++;
             }
             else if (taken == "skipped")

@@ -114,12 +114,12 @@ public static class ApplyPayment
         {
             releaseAt = now + request.HoldWindow;
             entry = JournalEntry.Pending(EntryId.New(clock), $"payment:{payment.Id}:hold{suffix}", now, releaseAt.Value, request.Reason,
-                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.Hold, payment.Amount)]);
+                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.Hold, payment.Amount)]).OnBusinessDay(clock);
         }
         else
         {
             entry = JournalEntry.Standard(EntryId.New(clock), $"payment:{payment.Id}:apply{suffix}", now, request.Reason,
-                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), .. FinalCredits(accounts, request.Allocations)]);
+                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), .. FinalCredits(accounts, request.Allocations)]).OnBusinessDay(clock);
         }
 
         var recorded = await Journal.RecordAsync(c, tx, entry);
@@ -151,6 +151,8 @@ public static class ApplyPayment
         }
 
         var newState = (await PaymentStates.TransitionAsync(c, tx, payment.Id, state, @event)).To.Code;
+        // A direct application is final now: money to a payment plan's invoices counts against its installments (a hold's counts when it posts).
+        if (request.Mode == Mode.Direct) await Collections.CreditPlanInstallments.HandleAsync(c, tx, clock, payment.Id, request.Actor);
 
         var summary = Describe(request.Allocations);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor,

@@ -56,7 +56,7 @@ public static class ReleaseExpiredHolds
         var credits = allocations.Count == 0
             ? [LedgerLine.Credit(accounts.UnappliedCash, hold.HeldAmount)]
             : ApplyPayment.FinalCredits(accounts, allocations).ToList();
-        var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits);
+        var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits).OnBusinessDay(clock);
         var r = await Journal.RecordAsync(c, tx, post);
         if (r != LedgerResult.Created) return r;
         Hosting.DuesPilotMetrics.HoldsPosted.Add(1);
@@ -67,6 +67,8 @@ public static class ReleaseExpiredHolds
             var onlyCredit = allocations.All(a => a.InvoiceId is null);
             var moved = await PaymentStates.TransitionAsync(c, tx, new PaymentId(paymentId), state!, onlyCredit ? PaymentEvent.PutOnAccount : PaymentEvent.Post);
             if (!moved.IsAllowed) throw new PaymentStateConflictException($"hold {hold.Id} of payment {paymentId} is due but the payment is {state!.Code}: {moved.Reason}");
+            // Money that reached a payment plan's invoices now counts against the plan's installments.
+            if (!onlyCredit) await Collections.CreditPlanInstallments.HandleAsync(c, tx, clock, new PaymentId(paymentId));
             var payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(paymentId));
             if (payment is not null && allocations.Count > 0 && options.WriteToImis == ImisWriteTiming.AfterWindow)
                 await ApplyPayment.EnqueueImisWriteAsync(c, tx, clock, payment, allocations, accounts.DuesReceivable, hold.Id);

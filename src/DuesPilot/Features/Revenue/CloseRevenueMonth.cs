@@ -126,7 +126,7 @@ public static class CloseRevenueMonth
         if (expected is { } exp && exp != month)
             return new Outcome(Result.OutOfOrder, month, none, 0, null, exp, $"the next month to close in {currency.Code} is {exp}, not {month}");
 
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var today = Domain.BusinessClock.Of(clock).Today;
         if (month.Last >= today)
             return new Outcome(Result.MonthNotEnded, month, none, 0, null, expected, $"{month} ends on {month.Last:yyyy-MM-dd}; it can be closed from {month.Last.AddDays(1):yyyy-MM-dd}");
 
