@@ -66,7 +66,7 @@ internal static class Catalog
         return o;
     }
 
-    private static JsonNode Subscription(IDictionary<string, object?> r)
+    internal static JsonNode Subscription(IDictionary<string, object?> r)
     {
         var o = Wire.Obj(Wire.Commerce + "SubscriptionData" + Wire.Asm);
         o["PartyId"] = S(r, "party_id");

@@ -32,6 +32,13 @@ public sealed class ImisSandboxOptions
     /// </summary>
     public int PlantedDefects { get; set; } = 3;
 
+    /// <summary>
+    /// Bill dues on the accrual basis: invoices get iMIS's numeric invoice ids (like "10938", [DEV-INSTAL]) and can be reversed
+    /// through <c>POST /api/Invoice/_execute</c> (<c>CanInvoiceBeReversed</c>, <c>ProcessAccrualReversal</c>). False (the default):
+    /// cash-basis subscription invoices with ids like "CASH:23373:20220615-1" [DEV-ALLOC], corrected through <c>PUT /api/Subscription</c>.
+    /// </summary>
+    public bool AccrualInvoices { get; set; }
+
     /// <summary>Percent of persons who live in Ontario and pay 13 % HST on dues (as the example billing policy says): their invoices carry a tax line.</summary>
     public int TaxedMembersPercent { get; set; } = 5;
 

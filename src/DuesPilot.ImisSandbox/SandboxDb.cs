@@ -72,6 +72,11 @@ internal sealed class SandboxDb
               bill_begin TEXT, bill_through TEXT, billed_cents INTEGER NOT NULL, balance_cents INTEGER NOT NULL,
               invoice_id TEXT, bill_to TEXT NOT NULL, updated_on TEXT NOT NULL,
               PRIMARY KEY (party_id, item_id));
+            CREATE TABLE IF NOT EXISTS subscription_adjustments (
+              adjustment_id INTEGER PRIMARY KEY AUTOINCREMENT, party_id TEXT NOT NULL, item_id TEXT NOT NULL, invoice_id TEXT,
+              old_cents INTEGER NOT NULL, new_cents INTEGER NOT NULL, reason TEXT, adjusted_on TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS invoice_reversals (
+              invoice_id TEXT PRIMARY KEY, reversed_cents INTEGER NOT NULL, adjustment_date TEXT, reason TEXT, reversed_on TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS receipts (
               receipt_id INTEGER PRIMARY KEY AUTOINCREMENT, reference_number TEXT, payor_party_id TEXT NOT NULL,
               method_id TEXT NOT NULL, amount_cents INTEGER NOT NULL, receipt_date TEXT NOT NULL,

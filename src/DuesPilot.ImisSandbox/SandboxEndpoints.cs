@@ -20,6 +20,7 @@ internal static class SandboxEndpoints
         Parties.Map(app);
         Invoices.Map(app);
         Catalog.Map(app);
+        InvoiceAdjustments.Map(app);
         Commerce.Map(app);
         Notes.Map(app);
         CustomObjects.Map(app);

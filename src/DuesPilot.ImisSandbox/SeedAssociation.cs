@@ -153,7 +153,7 @@ internal static class SeedAssociation
                 var begin = joinedThisYear ? new DateOnly(year, join.Month, 1) : new DateOnly(year, 1, 1);
                 var end = new DateOnly(year, 12, 31);
                 var months = 12 - begin.Month + 1;
-                var invoiceId = $"CASH:{party.PartyId}:{invoiceDate:yyyyMMdd}-1";
+                var invoiceId = options.AccrualInvoices ? (invoiceNumber + 1).ToString(CultureInfo.InvariantCulture) : $"CASH:{party.PartyId}:{invoiceDate:yyyyMMdd}-1";
                 var description = joinedThisYear
                     ? $"Membership Join {year.ToString(CultureInfo.InvariantCulture)}" + (months < 12 ? $" (prorated {months.ToString(CultureInfo.InvariantCulture)}/12)" : "")
                     : $"Membership Renewal {year.ToString(CultureInfo.InvariantCulture)}";
@@ -325,7 +325,7 @@ internal static class SeedAssociation
         {
             var date = DateOnly.ParseExact(inv.InvoiceDate, "O", CultureInfo.InvariantCulture).AddDays(3);
             var stamp = Wire.Instant(new DateTimeOffset(date.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));
-            var copyId = $"CASH:{inv.SoldTo}:{date:yyyyMMdd}-2";
+            var copyId = inv.InvoiceId.StartsWith("CASH:", StringComparison.Ordinal) ? $"CASH:{inv.SoldTo}:{date:yyyyMMdd}-2" : (invoiceNumber + 1).ToString(CultureInfo.InvariantCulture);
             invoices.Add(inv with
             {
                 InvoiceId = copyId, InvoiceNumber = ++invoiceNumber, InvoiceDate = date.ToString("O", CultureInfo.InvariantCulture),

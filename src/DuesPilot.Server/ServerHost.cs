@@ -44,7 +44,8 @@ public static class ServerHost
 
     public static async Task<WebApplication> BuildAsync(ServerHostOptions options, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = options.Args ?? [], ContentRootPath = Directory.GetCurrentDirectory() });
+        // appsettings files are read once at start: nothing reloads them, so no file watchers (decision 0171).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. options.Args ?? []], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddEnvironmentVariables();
         if (options.Settings is not null) builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.WebHost.UseUrls(options.Urls);

@@ -17,7 +17,7 @@ public static class AuditCommand
         verify.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var result = await new AuditTrail(store, TimeProvider.System).VerifyAsync(ct);
+            var result = await new AuditTrail(store, CommonOptions.Clock()).VerifyAsync(ct);
             if (result.IsIntact)
             {
                 Out.Console.MarkupLine($"[green]Audit log intact[/]: {result.Rows} row(s), every hash matches its content and its predecessor.");
@@ -36,7 +36,7 @@ public static class AuditCommand
         list.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data2), parse.GetValue(db2), ct);
-            var rows = await new AuditTrail(store, TimeProvider.System).ListAsync(parse.GetValue(subject), parse.GetValue(limit), ct);
+            var rows = await new AuditTrail(store, CommonOptions.Clock()).ListAsync(parse.GetValue(subject), parse.GetValue(limit), ct);
             var table = new Table().AddColumns("#", "When (UTC)", "Actor", "Action", "Subject", "Outcome");
             foreach (var r in rows)
                 table.AddRow(r.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), r.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),

@@ -30,7 +30,7 @@ public static class BillingSetupCommand
             var profile = new NewMemberProfile(new MemberId(parse.GetValue(member)!), parse.GetValue(organization) ? PartyKind.Organization : PartyKind.Person, parse.GetValue(tier),
                 parse.GetValue(student), parse.GetValue(retired), parse.GetValue(employer) is { } e ? new MemberId(e) : null, parse.GetValue(household), domain);
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var s = await SuggestBillingPackage.HandleAsync(store, TimeProvider.System, profile, ct);
+            var s = await SuggestBillingPackage.HandleAsync(store, CommonOptions.Clock(), profile, ct);
             var table = new Table().Title($"Suggested billing package for {Markup.Escape(profile.MemberId.Value)}").AddColumns("Part", "Suggestion", "Why");
             table.AddRow("Tier", Markup.Escape(s.Tier), Markup.Escape(s.TierReason));
             table.AddRow("Chapter", Markup.Escape(s.Chapter ?? "-"), Markup.Escape(s.ChapterReason));

@@ -42,9 +42,9 @@ public static class CollectionsCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var outcome = await GenerateCollectionsHistory.HandleAsync(store, TimeProvider.System,
+            var outcome = await GenerateCollectionsHistory.HandleAsync(store, CommonOptions.Clock(),
                 new GenerateCollectionsHistory.Request(parse.GetValue(members),
-                    parse.GetValue(start) is { } text ? Date(text, "--start") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime).AddDays(-364), parse.GetValue(seed)), ct);
+                    parse.GetValue(start) is { } text ? Date(text, "--start") : CommonOptions.Clock().Today.AddDays(-364), parse.GetValue(seed)), ct);
             Out.Console.MarkupLine($"Generated {outcome.Members} members, {outcome.Invoices} invoices, {outcome.Payments} payments, {outcome.DunningMessages} dunning messages (history to {outcome.AsOf:yyyy-MM-dd}).");
             return 0;
         });
@@ -62,9 +62,9 @@ public static class CollectionsCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+            var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : CommonOptions.Clock().Today;
             var path = ModelPath(parse.GetValue(data), parse.GetValue(model));
-            var outcome = await TrainRiskModel.HandleAsync(store, TimeProvider.System, new TrainRiskModel.Request(day, path, parse.GetValue(seed)), ct);
+            var outcome = await TrainRiskModel.HandleAsync(store, CommonOptions.Clock(), new TrainRiskModel.Request(day, path, parse.GetValue(seed)), ct);
             if (outcome.Card is not { } card)
             {
                 Out.Console.MarkupLine($"[yellow]Not trained:[/] {Markup.Escape(outcome.Detail)}");
@@ -94,7 +94,7 @@ public static class CollectionsCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+            var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : CommonOptions.Clock().Today;
             var scorer = ScoreOverdueAccounts.ScorerFrom(ModelPath(parse.GetValue(data), parse.GetValue(model)));
             var scored = await ScoreOverdueAccounts.HandleAsync(store, scorer, day, ct: ct);
             var table = new Table().Title($"Overdue accounts on {day:yyyy-MM-dd} ({scorer.Version})").AddColumns("Member", "Invoice", "Days", "Amount", "P(pay ≤ 30 d)", "Segment");
@@ -127,10 +127,10 @@ public static class CollectionsCommand
             if (!Money.TryParse(parse.GetValue(min), Currency.USD, out var minimum) || !minimum.IsPositive) throw new UserInputException($"--minimum '{parse.GetValue(min)}' is not a positive amount.");
             var policy = new PaymentPlanPolicy(2, Math.Max(2, parse.GetValue(max)), minimum, Enum.Parse<InstallmentCadence>(parse.GetValue(cadence)!, true),
                 parse.GetValue(remainder) == "last" ? RemainderPlacement.Last : RemainderPlacement.First);
-            var day = parse.GetValue(start) is { } text ? Date(text, "--start") : DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+            var day = parse.GetValue(start) is { } text ? Date(text, "--start") : CommonOptions.Clock().Today;
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var memberId = new MemberId(parse.GetValue(member)!);
-            var outcome = await CreatePaymentPlan.HandleAsync(store, TimeProvider.System, new CreatePaymentPlan.Request(
+            var outcome = await CreatePaymentPlan.HandleAsync(store, CommonOptions.Clock(), new CreatePaymentPlan.Request(
                 $"cli:{memberId}:{day:yyyyMMdd}", memberId, [], day, policy, parse.GetValue(installments), Preview: !parse.GetValue(create), Actor: Environment.UserName), ct);
             Out.Console.MarkupLine($"{outcome.Result}: {Markup.Escape(outcome.Detail)}");
             if (outcome.Result == CreatePaymentPlan.Result.Created)

@@ -24,13 +24,13 @@ public static class CollectionsStopsCommand
             var id = new InvoiceId(parse.GetValue(invoice)!);
             if (parse.GetValue(resolve))
             {
-                await RecordCollectionsStops.ResolveDisputeAsync(store, TimeProvider.System, id, parse.GetValue(note)!, Environment.UserName, ct);
+                await RecordCollectionsStops.ResolveDisputeAsync(store, CommonOptions.Clock(), id, parse.GetValue(note)!, Environment.UserName, ct);
                 Out.Console.MarkupLine("Dispute resolved; dunning resumes on the next pass.");
                 return 0;
             }
 
             var m = parse.GetValue(member) ?? throw new UserInputException("--member is required to open a dispute.");
-            await RecordCollectionsStops.OpenDisputeAsync(store, TimeProvider.System, id, new MemberId(m), parse.GetValue(note)!, Environment.UserName, ct);
+            await RecordCollectionsStops.OpenDisputeAsync(store, CommonOptions.Clock(), id, new MemberId(m), parse.GetValue(note)!, Environment.UserName, ct);
             Out.Console.MarkupLine("Dispute opened; no dunning for this invoice until it is resolved.");
             return 0;
         });
@@ -48,7 +48,7 @@ public static class CollectionsStopsCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            await RecordCollectionsStops.OptOutAsync(store, TimeProvider.System, new MemberId(parse.GetValue(member)!), parse.GetValue(channel)!, Environment.UserName, ct);
+            await RecordCollectionsStops.OptOutAsync(store, CommonOptions.Clock(), new MemberId(parse.GetValue(member)!), parse.GetValue(channel)!, Environment.UserName, ct);
             Out.Console.MarkupLine("Opt-out recorded.");
             return 0;
         });
@@ -68,7 +68,7 @@ public static class CollectionsStopsCommand
             var number = parse.GetValue(phone)!;
             if (number.Length is < 8 or > 16 || number[0] != '+' || !number[1..].All(char.IsAsciiDigit)) throw new UserInputException($"--phone '{number}' is not an E.164 number (+ and 7–15 digits).");
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            await RecordCollectionsStops.SetSmsContactAsync(store, TimeProvider.System, new MemberId(parse.GetValue(member)!), number, !parse.GetValue(withdraw), Environment.UserName, ct);
+            await RecordCollectionsStops.SetSmsContactAsync(store, CommonOptions.Clock(), new MemberId(parse.GetValue(member)!), number, !parse.GetValue(withdraw), Environment.UserName, ct);
             Out.Console.MarkupLine(parse.GetValue(withdraw) ? "SMS consent withdrawn." : "SMS contact recorded.");
             return 0;
         });

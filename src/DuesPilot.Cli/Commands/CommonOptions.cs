@@ -59,6 +59,12 @@ public static class CommonOptions
         return await Store.OpenAsync(options, ct);
     }
 
+    /// <summary>
+    /// The association's clock (<c>Association:TimeZone</c>), built by the same registration as the service: every
+    /// command's "today", month and date range is the association's, not UTC's.
+    /// </summary>
+    public static DuesPilot.Domain.BusinessClock Clock() => CoreServices.BusinessClockFrom(Configuration(), TimeProvider.System);
+
     /// <summary>The chart of accounts and posting controls, bound and validated by the same registration as the service.</summary>
     public static PostingBooks Books()
     {

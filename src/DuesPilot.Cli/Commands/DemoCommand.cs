@@ -52,7 +52,7 @@ public static class DemoCommand
 
     public static async Task RunAsync(StoreOptions options, int port, int memberCount, bool serve, IAnsiConsole console, CancellationToken ct)
     {
-        var clock = TimeProvider.System;
+        var clock = CommonOptions.Clock();
         Directory.CreateDirectory(options.DataDirectory);
         console.MarkupLine($"[bold]DuesPilot demo[/] — data folder [blue]{Markup.Escape(options.DataDirectory)}[/]");
 
@@ -93,7 +93,7 @@ public static class DemoCommand
             console.MarkupLine($"Read from iMIS: {sync.Members} member(s), {sync.Invoices} invoice(s) ({sync.NewInvoices} new, {sync.Flagged} flagged by invoice validation).");
 
             // 2. A day of payments through the real doors.
-            var day = await DemoDayFilesAsync(store, options.DataDirectory, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct);
+            var day = await DemoDayFilesAsync(store, options.DataDirectory, Domain.BusinessClock.Of(clock).Today, ct);
             console.MarkupLine($"The day's files are in [blue]{Markup.Escape(Path.Combine(options.DataDirectory, "demo", day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}[/] (Stripe events, lockbox CSV, NACHA file).");
             using var http = new HttpClient { BaseAddress = url };
             var accepted = 0;

@@ -70,13 +70,13 @@ public static class DunningCommand
             }
 
             var scorer = ScoreOverdueAccounts.ScorerFrom(CollectionsCommand.ModelPath(parse.GetValue(data), parse.GetValue(model)));
-            var defaulted = await DetectMissedInstallments.HandleAsync(store, TimeProvider.System, ct: ct);
+            var defaulted = await DetectMissedInstallments.HandleAsync(store, CommonOptions.Clock(), ct: ct);
             // Wording by a model only when one is configured (Ai:*), and only through the governed gateway.
             var ai = DuesPilot.Ai.AiOptions.FromConfiguration(AiCommand.Configuration());
             IMessageRephraser rephraser = ai.IsEnabled
-                ? new GovernedRephraser(new DuesPilot.Ai.GovernedModel(store, TimeProvider.System, ai, DuesPilot.Ai.AiChatClient.Create(ai), DuesPilot.Ai.PromptRegistry.Embedded()))
+                ? new GovernedRephraser(new DuesPilot.Ai.GovernedModel(store, CommonOptions.Clock(), ai, DuesPilot.Ai.AiChatClient.Create(ai), DuesPilot.Ai.PromptRegistry.Embedded()))
                 : new TemplateTextAsIs();
-            var outcome = await RunDunning.HandleAsync(store, TimeProvider.System, new RunDunning.Context(rules, scorer, senders, rephraser), ct: ct);
+            var outcome = await RunDunning.HandleAsync(store, CommonOptions.Clock(), new RunDunning.Context(rules, scorer, senders, rephraser), ct: ct);
             Out.Console.MarkupLine($"{defaulted.Count} payment plan(s) defaulted. Risk by {Markup.Escape(scorer.Version)}; policy {Markup.Escape(rules.Version)}.");
             var table = new Table().AddColumns("Outcome", "Invoices");
             foreach (var group in outcome.Actions.GroupBy(a => a.Kind).OrderBy(g => g.Key)) table.AddRow(group.Key.ToString(), group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture));

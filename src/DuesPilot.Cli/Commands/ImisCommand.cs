@@ -42,11 +42,11 @@ public static class ImisCommand
                 throw new UserInputException(ex.Message);
             }
 
-            using var client = ImisClient.Create(options, TimeProvider.System);
+            using var client = ImisClient.Create(options, CommonOptions.Clock());
             IReadOnlyList<ImisFinding> findings;
             try
             {
-                findings = await ImisProbe.RunAsync(client, TimeProvider.System, ct);
+                findings = await ImisProbe.RunAsync(client, CommonOptions.Clock(), ct);
             }
             catch (ImisRequestException ex)
             {
@@ -54,7 +54,7 @@ public static class ImisCommand
             }
 
             await using var store = await Store.OpenAsync(CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db)), ct);
-            await ImisProbeFindings.SaveAsync(store, options.BaseUrl, findings, TimeProvider.System, ct);
+            await ImisProbeFindings.SaveAsync(store, options.BaseUrl, findings, CommonOptions.Clock(), ct);
             var table = new Table().AddColumns("Point", "Assumption", "Verdict", "Evidence");
             foreach (var f in findings)
             {
@@ -101,7 +101,7 @@ public static class ImisCommand
                 throw new UserInputException(ex.Message);
             }
 
-            using var client = ImisClient.Create(options, TimeProvider.System);
+            using var client = ImisClient.Create(options, CommonOptions.Clock());
             var table = new Table().AddColumns("What", "Query", "Count");
             try
             {

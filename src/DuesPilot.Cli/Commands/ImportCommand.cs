@@ -53,12 +53,12 @@ public static class ImportCommand
                 ImportResult result;
                 if (request.DryRun)
                 {
-                    result = await ImportBankFile.RunAsync(null, TimeProvider.System, request, ct);
+                    result = await ImportBankFile.RunAsync(null, CommonOptions.Clock(), request, ct);
                 }
                 else
                 {
                     await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
-                    result = await ImportBankFile.RunAsync(store, TimeProvider.System, request, ct);
+                    result = await ImportBankFile.RunAsync(store, CommonOptions.Clock(), request, ct);
                 }
 
                 Print(result, Path.GetFileName(path), request.DryRun, parse.GetValue(all) ? int.MaxValue : Math.Max(0, parse.GetValue(rows)));

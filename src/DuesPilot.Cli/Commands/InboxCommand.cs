@@ -107,7 +107,7 @@ public static class InboxCommand
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var outcome = await RetryInboxItem.RunAsync(store, TimeProvider.System, parse.GetValue(id)!, Environment.UserName, ct);
+            var outcome = await RetryInboxItem.RunAsync(store, CommonOptions.Clock(), parse.GetValue(id)!, Environment.UserName, ct);
             switch (outcome)
             {
                 case RetryOutcome.NotFound: throw new UserInputException($"no inbox item {parse.GetValue(id)}");
@@ -139,7 +139,7 @@ public static class InboxCommand
             };
             if (Environment.GetEnvironmentVariable("Intake__AuthorizeNet__ApiUrl") is { Length: > 0 } url) anet.ApiUrl = url;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-            var handler = new ProcessInbox(store, TimeProvider.System, options, CommonOptions.Books(), anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}");
+            var handler = new ProcessInbox(store, CommonOptions.Clock(), options, CommonOptions.Books(), anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}");
             var r = await handler.DrainAsync(ct);
             Out.Console.MarkupLine($"Processed {r.Processed}, failed {r.Failed} (will retry), dead-lettered {r.DeadLettered}.");
             return r.DeadLettered > 0 ? 3 : 0;

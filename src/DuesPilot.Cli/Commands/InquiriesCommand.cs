@@ -43,7 +43,7 @@ public static class InquiriesCommand
         command.SetAction(parse =>
         {
             if (!Uri.TryCreate(parse.GetValue(baseUrl), UriKind.Absolute, out var url)) throw new UserInputException("--base-url must be an absolute URL");
-            var o = new IssueMemberLink(Options(AiCommand.Configuration(), parse.GetValue(data)), TimeProvider.System).Handle(new IssueMemberLink.Request(new MemberId(parse.GetValue(member)!), url));
+            var o = new IssueMemberLink(Options(AiCommand.Configuration(), parse.GetValue(data)), CommonOptions.Clock()).Handle(new IssueMemberLink.Request(new MemberId(parse.GetValue(member)!), url));
             // Written past Spectre's line wrapping: a wrapped token or snippet would not work when pasted.
             var writer = Out.Console.Profile.Out.Writer;
             writer.WriteLine($"Link (valid until {DbTime.Format(o.ExpiresAt)}):");
@@ -66,7 +66,7 @@ public static class InquiriesCommand
         {
             var configuration = AiCommand.Configuration();
             var options = Options(configuration, parse.GetValue(data));
-            var clock = TimeProvider.System;
+            var clock = CommonOptions.Clock();
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
             var ai = AiOptions.FromConfiguration(configuration);
             var model = new GovernedModel(store, clock, ai, AiChatClient.Create(ai), PromptRegistry.Embedded());

@@ -64,7 +64,7 @@ public static class InvoicesCommand
                 : null;
             if (sandbox is not null) console.MarkupLine($"Started the bundled iMIS sandbox at [blue]{sandbox.BaseUrl}[/] (admin/admin).");
             using var client = folder is null ? ImisClient.Create(ImisOptionsFrom(url ?? sandbox!.BaseUrl, url is null ? "admin" : parse.GetValue(imisUser),
-                url is null ? "admin" : parse.GetValue(imisPassword) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD")), TimeProvider.System) : null;
+                url is null ? "admin" : parse.GetValue(imisPassword) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD")), CommonOptions.Clock()) : null;
 
             batch = null!;
             var started = System.Diagnostics.Stopwatch.StartNew();
@@ -117,7 +117,7 @@ public static class InvoicesCommand
             if (!parse.GetValue(noRecord) && report.Flagged.Count > 0)
             {
                 await using var s = await CommonOptions.OpenStoreAsync(parse.GetValue(store), parse.GetValue(db), ct, create: true);
-                var recorded = await RecordInvoiceFindings.HandleAsync(s, TimeProvider.System, p.Name, report.Flagged, ct);
+                var recorded = await RecordInvoiceFindings.HandleAsync(s, CommonOptions.Clock(), p.Name, report.Flagged, ct);
                 console.MarkupLine($"Review items: {recorded.Created} created, {recorded.Updated} updated, {recorded.Unchanged} unchanged ({Markup.Escape(s.Description)}).");
             }
 

@@ -80,7 +80,7 @@ public static class LedgerCommand
         release.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data2), parse.GetValue(db2), ct);
-            var outcome = await ReleaseExpiredHolds.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, CommonOptions.Books().Options, dryRun: parse.GetValue(dryRun), ct: ct);
+            var outcome = await ReleaseExpiredHolds.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, CommonOptions.Books().Options, dryRun: parse.GetValue(dryRun), ct: ct);
             Out.Console.MarkupLine($"{(parse.GetValue(dryRun) ? "Would post" : "Posted")} {outcome.Posted} hold(s), {Markup.Escape(outcome.TotalPosted.ToDisplayString())}; {outcome.AlreadyResolved} already resolved.");
             return 0;
         });

@@ -50,7 +50,7 @@ public static class ProrateCommand
             ProrationOutcome outcome;
             try
             {
-                outcome = PriceMembershipEvent.Handle(p, request, CommonOptions.Books().Accounts, TimeProvider.System);
+                outcome = PriceMembershipEvent.Handle(p, request, CommonOptions.Books().Accounts, CommonOptions.Clock());
             }
             catch (ProrationException ex)
             {

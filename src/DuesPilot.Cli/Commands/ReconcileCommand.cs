@@ -36,7 +36,7 @@ public static class ReconcileCommand
             }
 
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var draft = await DraftMonthEndReconciliation.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, new DraftMonthEndReconciliation.Request(m, external, Environment.UserName), ct);
+            var draft = await DraftMonthEndReconciliation.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, new DraftMonthEndReconciliation.Request(m, external, Environment.UserName), ct);
             var table = new Table().Title($"Month-end draft {m} (not posted)").AddColumns("Category", "Account", "Debit", "Credit");
             foreach (var l in draft.Lines) table.AddRow(Markup.Escape(l.Category), Markup.Escape(l.Account.Value), l.Debit.ToDisplayString(), l.Credit.ToDisplayString());
             Out.Console.Write(table);

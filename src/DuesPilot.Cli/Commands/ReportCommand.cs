@@ -21,9 +21,9 @@ public static class ReportCommand
         daily.SetAction(async (parse, ct) =>
         {
             var options = CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db));
-            var day = ParseDate(parse.GetValue(date)) ?? DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+            var day = ParseDate(parse.GetValue(date)) ?? CommonOptions.Clock().Today;
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var report = await DailySummary.BuildAsync(store, TimeProvider.System, day, Currency.USD, ct);
+            var report = await DailySummary.BuildAsync(store, CommonOptions.Clock(), day, Currency.USD, ct);
             Print(report, Out.Console);
             var folder = parse.GetValue(output) ?? Path.Combine(options.DataDirectory, "reports");
             var (html, csv) = await WriteAsync(report, folder, ct);

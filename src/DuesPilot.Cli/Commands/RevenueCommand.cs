@@ -75,7 +75,7 @@ public static class RevenueCommand
                 new DuesEvent(Enum.Parse<DuesEventKind>(parse.GetValue(kind)!, ignoreCase: true), Date(parse.GetValue(date)!, "--date"), parse.GetValue(tier)!, money),
                 Environment.UserName);
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
-            var outcome = await RecordDuesEvent.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts, request, ct);
+            var outcome = await RecordDuesEvent.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, request, ct);
             Out.Console.MarkupLine($"{outcome.Result}{(outcome.Detail is null ? "" : ": " + Markup.Escape(outcome.Detail))}");
             return outcome.IsRecorded ? 0 : 3;
         });
@@ -105,7 +105,7 @@ public static class RevenueCommand
                 target = await CloseRevenueMonth.NextMonthToCloseAsync(store, ct) ?? throw new UserInputException("Nothing to close: no dues terms are recorded; give --month.");
             else if (!BillingMonth.TryParse(text, out target))
                 throw new UserInputException($"{(openingText is null ? "--month" : "--opening-month")} '{text}' is not a month (expected yyyy-MM, e.g. 2027-03).");
-            var outcome = await CloseRevenueMonth.HandleAsync(store, TimeProvider.System, CommonOptions.Books().Accounts,
+            var outcome = await CloseRevenueMonth.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts,
                 new CloseRevenueMonth.Request(target, Environment.UserName, OpeningReason: openingText is null ? null : why), ct);
             switch (outcome.Result)
             {
@@ -136,7 +136,7 @@ public static class RevenueCommand
             if (!BillingMonth.TryParse(parse.GetValue(month), out var target)) throw new UserInputException($"--month '{parse.GetValue(month)}' is not a month (expected yyyy-MM).");
             var only = parse.GetValue(currency) is { } code ? Currency.Parse(code) : (Currency?)null;
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var outcome = await ReopenRevenueMonth.HandleAsync(store, TimeProvider.System, new ReopenRevenueMonth.Request(target, parse.GetValue(reason)!, parse.GetValue(actor)!, only), ct);
+            var outcome = await ReopenRevenueMonth.HandleAsync(store, CommonOptions.Clock(), new ReopenRevenueMonth.Request(target, parse.GetValue(reason)!, parse.GetValue(actor)!, only), ct);
             if (outcome.Result != ReopenRevenueMonth.Result.Reopened) throw new UserInputException($"Cannot reopen {target}: {outcome.Detail}", 3);
             Out.Console.MarkupLine(Markup.Escape($"Reopened: {outcome.Detail}."));
             return 0;

@@ -28,7 +28,7 @@ public static class ServeCommand
             {
                 await app.StartAsync(ct);
                 var store = app.Services.GetRequiredService<DuesPilot.Persistence.Store>();
-                Out.Console.MarkupLine($"DuesPilot listening on {ServerHost.Address(app)}, store {Markup.Escape(store.Description)} — Ctrl+C to stop.");
+                Out.Console.MarkupLine($"DuesPilot listening on {ServerHost.Address(app)}, store {Markup.Escape(store.Description)}, {Markup.Escape(app.Services.GetRequiredService<DuesPilot.Domain.BusinessClock>().ToString())} — Ctrl+C to stop.");
                 if (app.Configuration[ServerHost.InitialAdminPasswordKey] is { } password)
                     Out.Console.MarkupLine($"First start: created staff account [bold]admin[/] with password [bold]{Markup.Escape(password)}[/] (shown once; add colleagues with duespilot staff add).");
                 await app.WaitForShutdownAsync(ct);

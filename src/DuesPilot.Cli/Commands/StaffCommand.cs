@@ -27,7 +27,7 @@ public static class StaffCommand
             try
             {
                 var who = parse.GetValue(user)!;
-                await new StaffAccounts(store, TimeProvider.System).SaveAsync(who, parse.GetValue(name) ?? who, secret, parse.GetValue(roles)!, ct);
+                await new StaffAccounts(store, CommonOptions.Clock()).SaveAsync(who, parse.GetValue(name) ?? who, secret, parse.GetValue(roles)!, ct);
             }
             catch (ArgumentException ex)
             {

@@ -100,9 +100,14 @@ public sealed record JournalEntry
     /// <summary>
     /// The accounting date: the day of the books the entry belongs to, which is not always the day it was
     /// written (a month's recognition is written on the 1st of the next month, dated the month's last day).
-    /// Null: the day it was written (UTC). Balances, reconciliation and the month's journal go by this date.
+    /// Handlers date every entry (<see cref="OnBusinessDay"/>): the association's day it was written. Null (an entry
+    /// built bare, e.g. in a unit test): the UTC day it was written. Balances, reconciliation and the month's journal
+    /// go by this date.
     /// </summary>
     public DateOnly? EffectiveDate { get; init; }
+
+    /// <summary>This entry dated on the association's day of its creation (<see cref="BusinessClock"/>), unless it already carries a date.</summary>
+    public JournalEntry OnBusinessDay(TimeProvider clock) => EffectiveDate is not null ? this : this with { EffectiveDate = BusinessClock.Of(clock).DateOf(CreatedAt) };
 
     /// <summary>Total of the debit side (equal to the credit side by construction).</summary>
     public Money Total => Money.Sum(Lines.Where(l => l.IsDebit).Select(l => l.Amount), Currency);

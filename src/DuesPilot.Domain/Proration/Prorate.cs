@@ -131,7 +131,7 @@ public static class Prorate
             var kept = lines.Where(l => !l.Amount.IsZero).Select(l => l with { Account = Acc.Resolve(l.Account, accounts) }).ToArray();
             if (kept.Length < 2) continue;
             var key = $"prorate:{request.Subject}:{request.Event.ToString().ToLowerInvariant()}:{request.Tier}:{request.ToTier ?? "-"}:{request.Date:yyyy-MM-dd}:{n++}";
-            entries.Add(JournalEntry.Standard(EntryId.New(clock), key[..Math.Min(200, key.Length)], clock.GetUtcNow(), memo, kept));
+            entries.Add(JournalEntry.Standard(EntryId.New(clock), key[..Math.Min(200, key.Length)], clock.GetUtcNow(), memo, kept).OnBusinessDay(clock));
         }
 
         var currency = policy.Currency;

@@ -73,13 +73,14 @@ public static class IntakeEndpoints
         var (body, unread) = await ReadBodyAsync(http, o, ct);
         if (unread is not null) return await RefuseAsync(http, store, clock, InboxSources.Stripe, unread, body, ct);
         if (VerifyStripeSignature.Decode(body) is not { } text) return await RejectAsync(http, store, clock, InboxSources.Stripe, SignatureVerdict.Malformed, "the body is not UTF-8 text", body, ct);
-        var (verdict, eventId, detail) = VerifyStripeSignature.Run(text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
-        if (verdict != SignatureVerdict.Valid) return await RejectAsync(http, store, clock, InboxSources.Stripe, verdict, detail, body, ct);
+        // Verified, then parsed once: event id, payload hash and card-number masking all come from one parse.
+        var delivery = VerifyStripeSignature.Read(body, text, http.Request.Headers["Stripe-Signature"], secrets, o.Stripe.ToleranceSeconds, clock);
+        if (delivery.Verdict != SignatureVerdict.Valid) return await RejectAsync(http, store, clock, InboxSources.Stripe, delivery.Verdict, delivery.Detail, body, ct);
         // Correctly signed but not an event (e.g. "{}"): a shape refusal, not "Valid".
-        if (string.IsNullOrWhiteSpace(eventId))
+        if (string.IsNullOrWhiteSpace(delivery.EventId))
             return await RefuseAsync(http, store, clock, InboxSources.Stripe, new Refusal(StatusCodes.Status400BadRequest, "Not a Stripe event", "the signed body has no event id"), body, ct);
         // The hash is of what was sent (so a redelivery is recognised); what is stored has card numbers masked.
-        return await QueueAsync(http, inbox, InboxSources.Stripe, RedactCardNumbers.Run($"stripe:{eventId}"), StripePayloadHash(body), RedactCardNumbers.Run(body), ct);
+        return await QueueAsync(http, inbox, InboxSources.Stripe, RedactCardNumbers.Run($"stripe:{delivery.EventId}"), delivery.PayloadHash!, delivery.Stored!, ct);
     }
 
     public static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> AuthorizeNet(HttpContext http, Store store, InboxWriter inbox, TimeProvider clock, IOptions<IntakeOptions> options, CancellationToken ct)
@@ -153,18 +154,11 @@ public static class IntakeEndpoints
         return TypedResults.Ok(new Received(results[0].ItemId, results.All(r => r.Outcome == QueueOutcome.Duplicate) ? "duplicate" : "queued"));
     }
 
-    /// <summary>
-    /// Stripe may redeliver an event with a different <c>pending_webhooks</c> count, so the payload hash
-    /// covers what the event says (id, type, created, data), not the raw bytes.
-    /// </summary>
+    /// <summary>The payload hash of a Stripe body (see <see cref="VerifyStripeSignature.PayloadHash"/>): what the event says, not the raw bytes.</summary>
     public static string StripePayloadHash(byte[] body)
     {
         using var doc = JsonDocument.Parse(body);
-        var r = doc.RootElement;
-        var canonical = $"{Raw(r, "id")}|{Raw(r, "type")}|{Raw(r, "created")}|{Raw(r, "data")}";
-        return QueueInboxItem.Hash(Encoding.UTF8.GetBytes(canonical));
-
-        static string Raw(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetRawText() : "";
+        return VerifyStripeSignature.PayloadHash(doc.RootElement);
     }
 
     private static async Task<Results<Ok<Received>, Conflict<ProblemHttpResult>, ProblemHttpResult>> QueueAsync(HttpContext http, InboxWriter inbox, string source, string key, string hash, byte[] body, CancellationToken ct)
@@ -208,10 +202,32 @@ public static class IntakeEndpoints
         var limit = options.MaxWebhookBodyBytes;
         var tooLarge = new Refusal(StatusCodes.Status413PayloadTooLarge, "Body too large", string.Create(CultureInfo.InvariantCulture, $"webhook bodies are limited to {limit:N0} bytes"));
         if (http.Request.ContentLength > limit) return ([], tooLarge);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.BodyTimeoutSeconds));
+        if (http.Request.ContentLength is { } declared)
+        {
+            // The usual case (webhook senders state the length): read straight into an array of that size.
+            var exact = new byte[declared];
+            var read = 0;
+            try
+            {
+                int got;
+                while (read < exact.Length && (got = await http.Request.Body.ReadAsync(exact.AsMemory(read), timeout.Token)) > 0) read += got;
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                return (exact[..read], Stalled(options.BodyTimeoutSeconds));
+            }
+            catch (BadHttpRequestException ex)
+            {
+                return (exact[..read], ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? tooLarge : ex.StatusCode == StatusCodes.Status408RequestTimeout ? Stalled(options.BodyTimeoutSeconds) : new Refusal(ex.StatusCode, "Bad request", ex.Message));
+            }
+
+            return (read == exact.Length ? exact : exact[..read], null);
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
         try
         {
             int n;

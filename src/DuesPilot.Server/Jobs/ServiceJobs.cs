@@ -84,7 +84,7 @@ public static class ServiceJobs
             var report = ValidateInvoices.Run(policy, batch with { Invoices = batch.Invoices.Where(i => i.IsOpen).ToList() });
             var recorded = await RecordInvoiceFindings.HandleAsync(store, clock, policy.Name, report.Flagged, ct);
             counts["invoices_flagged"] = report.Flagged.Count;
-            var summary = await DailySummary.BuildAsync(store, clock, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1), Domain.Currency.USD, ct);
+            var summary = await DailySummary.BuildAsync(store, clock, Domain.BusinessClock.Of(clock).Today.AddDays(-1), Domain.Currency.USD, ct);
             var folder = Path.Combine(configuration["DataDirectory"] ?? StoreOptions.DefaultDataDirectory, "reports");
             Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, $"daily-summary-{summary.Date:yyyy-MM-dd}.html"), DailySummary.ToHtml(summary), ct);

@@ -64,7 +64,7 @@ public sealed class GovernedModel(Store store, TimeProvider clock, AiOptions opt
     public Task<(long Tokens, long CostMicroUsd)> UsageTodayAsync(CancellationToken ct = default) =>
         store.InTransactionAsync(async (c, tx) =>
         {
-            var day = DbTime.Format(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+            var day = DbTime.Format(Domain.BusinessClock.Of(clock).Today);
             var row = await c.QuerySingleAsync<(long, long)>(
                 "SELECT CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT), CAST(COALESCE(SUM(cost_micro_usd), 0) AS BIGINT) FROM ai_calls WHERE usage_day = @day",
                 new { day }, tx);
@@ -175,7 +175,7 @@ public sealed class GovernedModel(Store store, TimeProvider clock, AiOptions opt
                 """,
                 new
                 {
-                    id = Guid.CreateVersion7(now).ToString("D"), at = DbTime.Format(now), day = DbTime.Format(DateOnly.FromDateTime(now.UtcDateTime)),
+                    id = Guid.CreateVersion7(now).ToString("D"), at = DbTime.Format(now), day = DbTime.Format(Domain.BusinessClock.Of(clock).DateOf(now)),
                     pid = prompt.Id, pver = prompt.Version, phash = prompt.ContentHash, model = options.Model ?? "", subject = request.Subject, outcome, attempts,
                     inTokens, outTokens, costMicro, ms = (long)elapsed.TotalMilliseconds,
                 }, tx);

@@ -17,7 +17,9 @@ public static class CoreServices
     public static IServiceCollection AddDuesPilotCore(this IServiceCollection services, IConfiguration configuration, Store store, TimeProvider? clock = null)
     {
         services.AddSingleton(store);
-        services.AddSingleton(clock ?? TimeProvider.System);
+        var business = BusinessClockFrom(configuration, clock ?? TimeProvider.System);
+        services.AddSingleton(business);
+        services.AddSingleton<TimeProvider>(business);
         services.AddDuesPilotSettings(configuration);
         services.AddSingleton<Features.Jobs.JobRuns>();
         services.AddSingleton(RolloutFrom(configuration.GetSection("Rollout")));
@@ -37,6 +39,28 @@ public static class CoreServices
         services.AddSettings<PostingOptions>(configuration, "Posting");
         services.AddSingleton(sp => new PostingBooks(sp.GetRequiredService<ChartOfAccounts>(), sp.GetRequiredService<PostingOptions>()));
         return services;
+    }
+
+    /// <summary>
+    /// The association's clock: <paramref name="time"/> read in <c>Association:TimeZone</c> (IANA id, default UTC).
+    /// Every business date (today, month close, the daily summary, hold and entry dates) comes from it. An unknown
+    /// zone or a misspelt <c>Association:*</c> key stops the start with one line naming the key.
+    /// </summary>
+    public static BusinessClock BusinessClockFrom(IConfiguration configuration, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (!string.IsNullOrWhiteSpace(configuration["Jobs:TimeZone"]))
+            throw new SettingsException("Jobs:TimeZone is not a setting any more: the jobs' schedules are read in Association:TimeZone");
+        var association = new AssociationOptions();
+        Settings.Bind(configuration, AssociationOptions.SectionName, association);
+        try
+        {
+            return BusinessClock.Create(time, association.TimeZone);
+        }
+        catch (TimeZoneNotFoundException ex)
+        {
+            throw new SettingsException($"{AssociationOptions.SectionName}:{nameof(AssociationOptions.TimeZone)}: {ex.Message}");
+        }
     }
 
     /// <summary>The rollout rules; with no <c>Rollout</c> section, the pilot (card × REG guarded, the rest in shadow).</summary>

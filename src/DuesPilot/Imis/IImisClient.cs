@@ -42,6 +42,12 @@ public interface IImisClient
     /// <summary>Applies a payment to existing invoices through ComboOrder (<c>_validate</c>, then POST), never twice: an unanswered attempt is read back before any retry.</summary>
     Task<ImisPaymentOutcome> ApplyPaymentAsync(ImisPaymentRequest request, CancellationToken ct = default);
 
+    /// <summary>Brings a billed invoice to the expected amount through the subscription that bills it (<c>PUT /api/Subscription</c>, <c>BilledAmount</c> + <c>AdjustmentReason</c>); reads first, so never twice.</summary>
+    Task<ImisInvoiceChangeOutcome> CorrectInvoiceAsync(ImisInvoiceCorrection request, CancellationToken ct = default);
+
+    /// <summary>Voids what an invoice still owes: <c>POST /api/Invoice/_execute</c> <c>CanInvoiceBeReversed</c> then <c>ProcessAccrualReversal</c> (numeric ids), or its subscription's <c>BilledAmount</c> (cash invoices).</summary>
+    Task<ImisInvoiceChangeOutcome> VoidInvoiceAsync(ImisInvoiceVoid request, bool earlierAttemptMayHaveLanded = false, CancellationToken ct = default);
+
     Task<ImisPartyNote> AddPartyNoteAsync(MemberId party, string purpose, string text, CancellationToken ct = default);
 
     Task<IReadOnlyList<ImisPartyNote>> ListPartyNotesAsync(MemberId party, CancellationToken ct = default);

@@ -194,6 +194,21 @@ public sealed class Store : IAsyncDisposable
     }
 
     /// <summary>
+    /// A SQLite connection opened synchronously with the same settings as <see cref="OpenConnectionAsync"/>:
+    /// for the inbox's dedicated writer thread, which keeps it open and its statements prepared.
+    /// </summary>
+    internal SqliteConnection OpenSqliteConnection()
+    {
+        if (_postgres is not null) throw new InvalidOperationException("not a SQLite store");
+        var connection = new SqliteConnection(_sqliteConnectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>
     /// Runs one unit of work in one transaction. A unique-key conflict or a serialization failure
     /// rolls back and runs the work again (at most twice more), so its own idempotency checks see the
     /// row the winner committed: that is how "processed twice = processed once" holds under races.

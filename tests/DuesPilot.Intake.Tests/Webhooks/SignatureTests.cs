@@ -80,6 +80,42 @@ public sealed class SignatureTests
     [InlineData("t=abc,v1=00", SignatureVerdict.Invalid)]
     public void Stripe_BadHeader_Refused(string header, SignatureVerdict expected) => Assert.Equal(expected, Verify(Event(), header, Secret).Verdict);
 
+    [Fact]
+    public void Stripe_Read_ParsesOnceAndStoresTheReceivedBytes()
+    {
+        var text = """{"id":"evt_000000000000000000000000","object":"event","type":"payment_intent.succeeded","created":1767614400,"data":{"object":{"id":"pi_1","amount":2000,"currency":"usd"}}}""";
+        var body = Encoding.UTF8.GetBytes(text);
+        var d = VerifyStripeSignature.Read(body, text, VerifyStripeSignature.Sign(text, Secret, Now.ToUnixTimeSeconds()), [Secret], 300, new FakeTimeProvider(Now));
+        Assert.Equal(SignatureVerdict.Valid, d.Verdict);
+        Assert.Equal("evt_000000000000000000000000", d.EventId);
+        Assert.Equal(DuesPilot.Server.Intake.IntakeEndpoints.StripePayloadHash(body), d.PayloadHash);
+        // Nothing to mask: the very bytes received are stored, not a re-serialisation.
+        Assert.Same(body, d.Stored);
+    }
+
+    [Fact]
+    public void Stripe_Read_CardNumberMaskedAndHashOfWhatWasSent()
+    {
+        var text = """{"id":"evt_card","type":"charge.succeeded","created":1,"data":{"object":{"description":"card 4111 1111 1111 1111"}}}""";
+        var body = Encoding.UTF8.GetBytes(text);
+        var d = VerifyStripeSignature.Read(body, text, VerifyStripeSignature.Sign(text, Secret, Now.ToUnixTimeSeconds()), [Secret], 300, new FakeTimeProvider(Now));
+        Assert.Equal(SignatureVerdict.Valid, d.Verdict);
+        var stored = Encoding.UTF8.GetString(d.Stored!);
+        Assert.DoesNotContain("4111 1111 1111 1111", stored, StringComparison.Ordinal);
+        Assert.Contains("**** **** **** 1111", stored, StringComparison.Ordinal);
+        Assert.Equal(DuesPilot.Server.Intake.IntakeEndpoints.StripePayloadHash(body), d.PayloadHash);
+    }
+
+    [Theory]
+    [InlineData("[1,2]")]
+    [InlineData("{\"id\":")]
+    public void Stripe_Read_SignedButNotAnEventObject_Malformed(string text)
+    {
+        var d = VerifyStripeSignature.Read(Encoding.UTF8.GetBytes(text), text, VerifyStripeSignature.Sign(text, Secret, Now.ToUnixTimeSeconds()), [Secret], 300, new FakeTimeProvider(Now));
+        Assert.Equal(SignatureVerdict.Malformed, d.Verdict);
+        Assert.Null(d.Stored);
+    }
+
     private static (string Key, string Header, byte[] Body) AnetVector()
     {
         var lines = Fixture.Text("authorizenet/authnetjson__webhook.authcapture.created.signature.txt").Split('\n');

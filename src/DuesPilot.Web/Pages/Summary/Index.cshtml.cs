@@ -25,5 +25,5 @@ public sealed class IndexModel(Store store, TimeProvider clock) : PageModel
         Content(DailySummary.ToHtml(await BuildAsync(ct)), "text/html");
 
     private Task<DailySummaryReport> BuildAsync(CancellationToken ct) =>
-        DailySummary.BuildAsync(store, clock, Date ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), Currency.USD, ct);
+        DailySummary.BuildAsync(store, clock, Date ?? Domain.BusinessClock.Of(clock).Today, Currency.USD, ct);
 }

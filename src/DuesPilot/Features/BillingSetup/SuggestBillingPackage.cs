@@ -103,7 +103,7 @@ public static class SuggestBillingPackage
             {
                 // Parameters spelled out: a list parameter expands on SQLite but becomes an array on PostgreSQL.
                 var args = new DynamicParameters();
-                args.Add("since", DbTime.Format(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-365)));
+                args.Add("since", DbTime.Format(Domain.BusinessClock.Of(clock).Today.AddDays(-365)));
                 for (var i = 0; i < ids.Count; i++) args.Add("m" + i.ToString(CultureInfo.InvariantCulture), ids[i]);
                 var inList = string.Join(", ", ids.Select((_, i) => "@m" + i.ToString(CultureInfo.InvariantCulture)));
                 lines = (await c.QueryAsync<(string Member, string Product, string Due)>(

@@ -18,7 +18,7 @@ public static class DetectMissedInstallments
     public static Task<IReadOnlyList<Defaulted>> HandleAsync(Store store, TimeProvider clock, int limit = 1000, CancellationToken ct = default) =>
         store.InTransactionAsync<IReadOnlyList<Defaulted>>(async (c, tx) =>
         {
-            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            var today = Domain.BusinessClock.Of(clock).Today;
             var candidates = await c.QueryAsync<Row>(
                 """
                 SELECT p.plan_id, p.member_id, CAST(p.grace_days AS BIGINT) AS grace_days, CAST(i.number AS BIGINT) AS number, i.due_date

@@ -119,12 +119,12 @@ public sealed partial class AnswerInquiry
         }
 
         var since = Today.AddYears(-1);
-        return (s.Payments.Where(p => DateOnly.FromDateTime(p.ReceivedAt.UtcDateTime) > since).OrderByDescending(p => p.ReceivedAt).Take(6).ToList(), "in the last twelve months");
+        return (s.Payments.Where(p => Day(p.ReceivedAt) > since).OrderByDescending(p => p.ReceivedAt).Take(6).ToList(), "in the last twelve months");
     }
 
     private static int PeriodYear(Invoice i) => i.Lines.Select(l => l.PeriodStart).FirstOrDefault(d => d is not null)?.Year ?? i.InvoiceDate.Year;
 
-    private static string PaymentLine(MemberStatement s, StatementPayment p)
+    private string PaymentLine(MemberStatement s, StatementPayment p)
     {
         var applied = p.Allocations.Count == 0
             ? "being applied"
@@ -281,7 +281,7 @@ public sealed partial class AnswerInquiry
     }
 
     /// <summary>What staff see about the member next to a handed-over question.</summary>
-    private static object MemberContext(MemberStatement s) => new
+    private object MemberContext(MemberStatement s) => new
     {
         id = s.Member.Id.Value,
         name = s.Member.FullName,
@@ -290,6 +290,6 @@ public sealed partial class AnswerInquiry
         paid_through = s.Member.PaidThrough?.ToString("yyyy-MM-dd", Inv),
         household = s.Household.Select(h => h.Id.Value),
         open_invoices = s.Invoices.Where(i => i.IsOpen).Select(i => $"{i.Id} {i.Balance.ToDisplayString()} due {i.DueDate.ToString("yyyy-MM-dd", Inv)}"),
-        recent_payments = s.Payments.OrderByDescending(p => p.ReceivedAt).Take(5).Select(p => $"{p.Id} {p.VisibleAmount.ToDisplayString()} {p.ReceivedAt.ToString("yyyy-MM-dd", Inv)} {p.State}"),
+        recent_payments = s.Payments.OrderByDescending(p => p.ReceivedAt).Take(5).Select(p => $"{p.Id} {p.VisibleAmount.ToDisplayString()} {Day(p.ReceivedAt).ToString("yyyy-MM-dd", Inv)} {p.State}"),
     };
 }

@@ -310,7 +310,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         var sb = new StringBuilder();
         var latest = payments.Max(p => p.ReceivedAt);
         // "I mailed it last week" and the newest payment is months old: that is not the one they mean.
-        if (clues.Amounts.Count == 0 && clues.Month is null && (Today.DayNumber - DateOnly.FromDateTime(latest.UtcDateTime).DayNumber > 45 || InquiryIntents.SaysRecently(question) && Today.DayNumber - DateOnly.FromDateTime(latest.UtcDateTime).DayNumber > 10))
+        if (clues.Amounts.Count == 0 && clues.Month is null && (Today.DayNumber - Day(latest).DayNumber > 45 || InquiryIntents.SaysRecently(question) && Today.DayNumber - Day(latest).DayNumber > 10))
         {
             var last = payments.OrderByDescending(p => p.ReceivedAt).First();
             facts.Add(PaymentFact(s, last));
@@ -376,7 +376,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         if (lastDues is not null)
         {
             facts.Add(PaymentFact(s, lastDues));
-            var days = Today.DayNumber - DateOnly.FromDateTime(lastDues.ReceivedAt.UtcDateTime).DayNumber;
+            var days = Today.DayNumber - Day(lastDues.ReceivedAt).DayNumber;
             sb.Append(Ci, $"Your last dues payment was {lastDues.VisibleAmount.ToDisplayString()} on {D(lastDues.ReceivedAt)}, {days} days ago; ");
             sb.Append(days <= 30
                 ? "because that is within 30 days, cancelling now refunds the dues for the full months remaining in the year, less a $25.00 processing fee. "
@@ -612,7 +612,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
 
     // ---- lookups and wording ----------------------------------------------------------------------
 
-    private DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+    private DateOnly Today => Domain.BusinessClock.Of(clock).Today;
 
     private static List<Invoice> MentionedInvoices(MemberStatement s, QuestionClues clues) =>
         s.Invoices.Where(i => clues.Numbers.Any(n => string.Equals(n.Trim('.', ',', '?', ':'), i.Id.Value, StringComparison.OrdinalIgnoreCase))).ToList();
@@ -653,14 +653,14 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
     private static List<Invoice> InvoicesOf(MemberStatement s, StatementPayment p) =>
         p.Allocations.Where(a => a.InvoiceId is not null).Select(a => s.Invoices.FirstOrDefault(i => i.Id == a.InvoiceId)).OfType<Invoice>().Distinct().ToList();
 
-    private static Money CreditOnAccount(MemberStatement s, List<InquiryCitation> facts)
+    private Money CreditOnAccount(MemberStatement s, List<InquiryCitation> facts)
     {
         var credits = s.Payments.Where(p => p.Allocations.Any(a => a.IsCreditOnAccount)).ToList();
         foreach (var p in credits) facts.Add(PaymentFact(s, p));
         return Money.Sum(credits.SelectMany(p => p.Allocations.Where(a => a.IsCreditOnAccount).Select(a => a.Amount)), Currency.USD);
     }
 
-    private static string PaidStatus(MemberStatement s, Invoice invoice, List<InquiryCitation> facts)
+    private string PaidStatus(MemberStatement s, Invoice invoice, List<InquiryCitation> facts)
     {
         var paidBy = s.Payments.Where(p => p.Allocations.Any(a => a.InvoiceId == invoice.Id)).OrderBy(p => p.ReceivedAt).ToList();
         foreach (var p in paidBy)
@@ -684,7 +684,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
     private static InquiryCitation InvoiceFact(Invoice i) =>
         new($"invoice:{i.Id}", $"Invoice {i.Id} dated {D(i.InvoiceDate)}, {i.Description}, amount {i.Amount.ToDisplayString()}, balance {i.Balance.ToDisplayString()}, due {D(i.DueDate)}");
 
-    private static InquiryCitation PaymentFact(MemberStatement s, StatementPayment p) =>
+    private InquiryCitation PaymentFact(MemberStatement s, StatementPayment p) =>
         new($"payment:{p.Id}", $"{ChannelWord(p.Channel)}{Ref(p)} received {D(p.ReceivedAt)} for {p.VisibleAmount.ToDisplayString()}; {Applied(s, p)}");
 
     private static string Summary(Invoice i) => $"{i.Id} dated {D(i.InvoiceDate)} for {i.Amount.ToDisplayString()} ({(i.IsOpen ? $"{i.Balance.ToDisplayString()} open" : "paid")})";
@@ -710,7 +710,10 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
 
     private static string D(DateOnly d) => d.ToString("MMMM d, yyyy", Ci);
 
-    private static string D(DateTimeOffset t) => D(DateOnly.FromDateTime(t.UtcDateTime));
+    private string D(DateTimeOffset t) => D(Day(t));
+
+    /// <summary>The association's date of an instant (a payment received late in the evening is that evening's).</summary>
+    private DateOnly Day(DateTimeOffset t) => Domain.BusinessClock.Of(clock).DateOf(t);
 
     private List<PolicyParagraph> Policy(params string[] citations) => citations.Select(policies.Find).OfType<PolicyParagraph>().ToList();
 }

@@ -203,7 +203,7 @@ public static class ProcessBankEntry
             switch (kind)
             {
                 case BankEntryKind.Payment:
-                    var received = date is { } d ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : clock.GetUtcNow();
+                    var received = date is { } d ? BusinessClock.Of(clock).StartOf(d) : clock.GetUtcNow();
                     var payment = new IncomingPayment($"{m.Format}:{m.Position}", Payment.ParseChannel(m.Method), amount, received, date, m.PayerName, null,
                         m.Reference, Join(m.Memo, m.PayerId is null ? null : $"id {m.PayerId}"), m.Format, m.Position, item.ItemId, [m.Reference])
                     {

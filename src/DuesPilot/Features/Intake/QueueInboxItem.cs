@@ -93,54 +93,6 @@ public static class QueueInboxItem
             tx);
         return new QueueResult(QueueOutcome.Conflict, existing.ItemId);
     }
-    /// <summary>
-    /// Queues many items in one statement (one round trip on PostgreSQL, one statement on SQLite) with the
-    /// same outcome per item as <see cref="RunAsync(DbConnection, DbTransaction, TimeProvider, InboxItem)"/>
-    /// run one after another: the first of two items with one key is queued, the next is a duplicate or a conflict.
-    /// </summary>
-    public static async Task<IReadOnlyList<QueueResult>> RunBatchAsync(DbConnection connection, DbTransaction tx, TimeProvider clock, IReadOnlyList<InboxItem> items)
-    {
-        if (items.Count == 0) return [];
-        var now = clock.GetUtcNow();
-        var at = DbTime.Format(now);
-        var ids = items.Select(_ => Guid.CreateVersion7(now).ToString("D")).ToArray();
-        var sql = new System.Text.StringBuilder(
-            "INSERT INTO inbox (item_id, source, idempotency_key, payload_hash, content_type, headers, body, state, attempts, received_at, amount_minor, currency) VALUES ");
-        var parameters = new DynamicParameters();
-        parameters.Add("at", at);
-        for (var i = 0; i < items.Count; i++)
-        {
-            var item = items[i];
-            if (i > 0) sql.Append(',');
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"(@id{i}, @s{i}, @k{i}, @h{i}, @ct{i}, @hd{i}, @b{i}, 'pending', 0, @at, @am{i}, @cu{i})");
-            parameters.Add($"id{i}", ids[i]);
-            parameters.Add($"s{i}", item.Source);
-            parameters.Add($"k{i}", item.IdempotencyKey);
-            parameters.Add($"h{i}", item.PayloadHash);
-            parameters.Add($"ct{i}", item.ContentType);
-            parameters.Add($"hd{i}", item.Headers);
-            parameters.Add($"b{i}", item.Body);
-            parameters.Add($"am{i}", item.AmountMinor);
-            parameters.Add($"cu{i}", item.Currency);
-        }
-
-        sql.Append(" ON CONFLICT (idempotency_key) DO NOTHING RETURNING item_id");
-        var inserted = (await connection.QueryAsync<string>(sql.ToString(), parameters, tx)).ToHashSet(StringComparer.Ordinal);
-        var results = new QueueResult[items.Count];
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (inserted.Contains(ids[i])) results[i] = new QueueResult(QueueOutcome.Queued, ids[i]);
-        }
-
-        if (inserted.Count == items.Count) return results;
-        for (var i = 0; i < items.Count; i++)
-        {
-            // Not inserted: the key was already there (before this batch or earlier in it); compare as one item would.
-            if (results[i] is null) results[i] = await RunAsync(connection, tx, clock, items[i]);
-        }
-
-        return results;
-    }
 }
 
 /// <summary>A request refused at the door (bad or stale signature, wrong secret): recorded without its body or any secret.</summary>

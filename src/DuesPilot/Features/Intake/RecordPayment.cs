@@ -203,7 +203,7 @@ public static class RecordPaymentEvent
                 if ((wanted < left ? wanted : left) is { IsPositive: true } out_)
                 {
                     var entry = Domain.Ledger.JournalEntry.Standard(Domain.EntryId.New(clock), $"payment:{paymentId}:{kind}:{eventId}", now, $"{kind} of payment {paymentId} ({e.Reason})",
-                        [Domain.Ledger.LedgerLine.Debit(accounts.UnappliedCash, out_), Domain.Ledger.LedgerLine.Credit(accounts.Cash, out_)]);
+                        [Domain.Ledger.LedgerLine.Debit(accounts.UnappliedCash, out_), Domain.Ledger.LedgerLine.Credit(accounts.Cash, out_)]).OnBusinessDay(clock);
                     await Ledger.Journal.RecordAsync(c, tx, entry);
                 }
             }

@@ -153,12 +153,21 @@ public static class RedactCardNumbers
 
         using (doc)
         {
-            if (!NeedsMasking(doc.RootElement)) return true;
-            var buffer = new ArrayBufferWriter<byte>(body.Length + 16);
-            using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) Write(writer, doc.RootElement);
-            masked = buffer.WrittenSpan.ToArray();
+            masked = MaskJson(doc.RootElement, body.Length);
             return true;
         }
+    }
+
+    /// <summary>
+    /// A parsed JSON document re-written with its card numbers masked, or null when nothing needs masking
+    /// (the common case: the caller stores the bytes it parsed, with no re-serialisation).
+    /// </summary>
+    public static byte[]? MaskJson(JsonElement root, int sizeHint)
+    {
+        if (!NeedsMasking(root)) return null;
+        var buffer = new ArrayBufferWriter<byte>(sizeHint + 16);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) Write(writer, root);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static bool NeedsMasking(JsonElement e) => e.ValueKind switch

@@ -7,12 +7,10 @@ namespace DuesPilot.Features.Jobs;
 /// <summary>A job the service runs on a cron schedule; the same handler is callable from the CLI.</summary>
 public sealed record ScheduledJob(string Name, string Cron, Func<IServiceProvider, CancellationToken, Task<JobResult>> Handler);
 
-/// <summary>Configuration section <c>Jobs</c>: a cron expression per job name (empty = off).</summary>
+/// <summary>Configuration section <c>Jobs</c>: a cron expression per job name (empty = off), read in the association's time zone (<c>Association:TimeZone</c>).</summary>
 public sealed class JobScheduleOptions
 {
     public Dictionary<string, string> Schedules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-    /// <summary>The time zone cron expressions are read in (IANA id), e.g. America/Chicago.</summary>
-    public string TimeZone { get; set; } = "UTC";
 
     /// <summary>Seconds a job run's lease lasts; its heartbeat renews it every third. A run of a killed instance is marked abandoned once its lease lapses.</summary>
     [System.ComponentModel.DataAnnotations.Range(3, 3600)]
@@ -44,7 +42,8 @@ public sealed class ScheduledJobRunner(IEnumerable<ScheduledJob> jobs, JobRuns r
             log.LogWarning(ex, "Could not mark abandoned job runs");
         }
 
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(options.TimeZone);
+        // Cron expressions are read in the association's zone: "0 7 * * *" is 07:00 where the association is.
+        var zone = Domain.BusinessClock.Of(clock).Zone;
         var loops = new List<Task>();
         foreach (var job in jobs)
         {

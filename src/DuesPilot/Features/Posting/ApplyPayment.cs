@@ -114,12 +114,12 @@ public static class ApplyPayment
         {
             releaseAt = now + request.HoldWindow;
             entry = JournalEntry.Pending(EntryId.New(clock), $"payment:{payment.Id}:hold{suffix}", now, releaseAt.Value, request.Reason,
-                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.Hold, payment.Amount)]);
+                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), LedgerLine.Credit(accounts.Hold, payment.Amount)]).OnBusinessDay(clock);
         }
         else
         {
             entry = JournalEntry.Standard(EntryId.New(clock), $"payment:{payment.Id}:apply{suffix}", now, request.Reason,
-                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), .. FinalCredits(accounts, request.Allocations)]);
+                [LedgerLine.Debit(accounts.UnappliedCash, payment.Amount), .. FinalCredits(accounts, request.Allocations)]).OnBusinessDay(clock);
         }
 
         var recorded = await Journal.RecordAsync(c, tx, entry);

@@ -41,7 +41,7 @@ public static class OverrideHold
             return new Outcome(Result.AlreadyPosted, resolution.Kind == EntryKind.Post ? "the hold window had ended and the payment was posted" : "the hold was already voided", null);
 
         var now = clock.GetUtcNow();
-        var voidEntry = JournalEntry.Void(EntryId.New(clock), pending.IdempotencyKey + ":void", pending, now, $"Override by {actor}: {reason}");
+        var voidEntry = JournalEntry.Void(EntryId.New(clock), pending.IdempotencyKey + ":void", pending, now, $"Override by {actor}: {reason}").OnBusinessDay(clock);
         var recorded = await Journal.RecordAsync(c, tx, voidEntry);
         if (recorded != LedgerResult.Created) return new Outcome(Result.AlreadyPosted, recorded.Describe(), null);
 

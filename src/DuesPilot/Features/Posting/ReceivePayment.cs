@@ -61,7 +61,7 @@ public static class ReceivePayment
     public static async Task BookReceiptAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PaymentId id, Money amount, string source)
     {
         var receipt = JournalEntry.Standard(EntryId.New(clock), ReceiptKey(id), clock.GetUtcNow(), $"Payment {id} received ({source})",
-            [LedgerLine.Debit(accounts.Cash, amount), LedgerLine.Credit(accounts.UnappliedCash, amount)]);
+            [LedgerLine.Debit(accounts.Cash, amount), LedgerLine.Credit(accounts.UnappliedCash, amount)]).OnBusinessDay(clock);
         var result = await Journal.RecordAsync(c, tx, receipt);
         if (!result.IsRecorded()) throw new LedgerRuleException($"Receipt for {id}: {result.Describe()}");
     }

@@ -56,7 +56,7 @@ public static class ReleaseExpiredHolds
         var credits = allocations.Count == 0
             ? [LedgerLine.Credit(accounts.UnappliedCash, hold.HeldAmount)]
             : ApplyPayment.FinalCredits(accounts, allocations).ToList();
-        var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits);
+        var post = JournalEntry.Post(EntryId.New(clock), hold.IdempotencyKey + ":post", hold, clock.GetUtcNow(), "Hold window ended", credits).OnBusinessDay(clock);
         var r = await Journal.RecordAsync(c, tx, post);
         if (r != LedgerResult.Created) return r;
         Hosting.DuesPilotMetrics.HoldsPosted.Add(1);

@@ -58,8 +58,10 @@ public static class DraftMonthEndReconciliation
         store.InTransactionAsync(async (c, tx) =>
         {
             var month = request.Month;
-            var from = DbTime.Format(new DateTimeOffset(month.First.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
-            var to = DbTime.Format(new DateTimeOffset(month.Next().First.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+            // The month's instants in the association's zone (Association:TimeZone).
+            var range = BusinessClock.Of(clock).RangeOf(month);
+            var from = DbTime.Format(range.From);
+            var to = DbTime.Format(range.To);
             var lines = (await c.QueryAsync<(string Entry, string Key, string Kind, string Account, string Currency, long Amount)>(
                 """
                 SELECT e.entry_id, e.idempotency_key, e.kind, l.account, l.currency, l.amount_minor

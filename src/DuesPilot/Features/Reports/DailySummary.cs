@@ -46,8 +46,10 @@ public static class DailySummary
     public static Task<DailySummaryReport> BuildAsync(Store store, TimeProvider clock, DateOnly date, Currency currency, CancellationToken ct = default) =>
         store.InTransactionAsync(async (c, tx) =>
         {
-            var from = DbTime.Format(new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
-            var to = DbTime.Format(new DateTimeOffset(date.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+            // The day is the association's day (Association:TimeZone), not the UTC day.
+            var business = BusinessClock.Of(clock);
+            var from = DbTime.Format(business.StartOf(date));
+            var to = DbTime.Format(business.EndOf(date));
             var cur = currency.Code;
 
             var payments = (await c.QueryAsync<(string Id, string Channel, long Amount, string State)>(
@@ -97,20 +99,18 @@ public static class DailySummary
             var overrides = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action = 'hold.overridden' AND occurred_at >= @from AND occurred_at < @to", new { from, to }, tx);
             var exceptions = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM inbox WHERE state IN ('dead', 'failed')", transaction: tx);
 
-            var since = DbTime.Format(new DateTimeOffset(date.AddDays(-29).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
-            var daily = (await c.QueryAsync<(string Day, long Received)>(
-                "SELECT SUBSTR(received_at, 1, 10), CAST(SUM(amount_minor) AS BIGINT) FROM payments WHERE received_at >= @since AND received_at < @to AND currency = @cur GROUP BY SUBSTR(received_at, 1, 10)",
-                new { since, to, cur }, tx)).ToDictionary(d => d.Day, d => d.Received);
-            var dailyAuto = (await c.QueryAsync<(string Day, long Amount)>(
+            var since = DbTime.Format(business.StartOf(date.AddDays(-29)));
+            // Bucketed by the association's day of each instant (a UTC prefix of received_at would be the UTC day).
+            var daily = (await c.QueryAsync<(string At, long Amount)>(
+                "SELECT received_at, amount_minor FROM payments WHERE received_at >= @since AND received_at < @to AND currency = @cur",
+                new { since, to, cur }, tx)).GroupBy(d => business.DateOf(DbTime.ParseInstant(d.At))).ToDictionary(g => g.Key, g => g.Sum(d => d.Amount));
+            var dailyAuto = (await c.QueryAsync<(string At, long Amount)>(
                 """
-                SELECT SUBSTR(p.received_at, 1, 10), CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a JOIN payments p ON p.payment_id = a.payment_id
-                WHERE a.mode = 'hold' AND a.voided_by IS NULL AND p.received_at >= @since AND p.received_at < @to AND p.currency = @cur GROUP BY SUBSTR(p.received_at, 1, 10)
-                """, new { since, to, cur }, tx)).ToDictionary(d => d.Day, d => d.Amount);
-            var points = Enumerable.Range(0, 30).Select(i => date.AddDays(i - 29)).Select(d =>
-            {
-                var key = DbTime.Format(d);
-                return new DayPoint(d, M(daily.GetValueOrDefault(key)), M(dailyAuto.GetValueOrDefault(key)));
-            }).ToList();
+                SELECT p.received_at, a.amount_minor FROM allocations a JOIN payments p ON p.payment_id = a.payment_id
+                WHERE a.mode = 'hold' AND a.voided_by IS NULL AND p.received_at >= @since AND p.received_at < @to AND p.currency = @cur
+                """, new { since, to, cur }, tx)).GroupBy(d => business.DateOf(DbTime.ParseInstant(d.At))).ToDictionary(g => g.Key, g => g.Sum(d => d.Amount));
+            var points = Enumerable.Range(0, 30).Select(i => date.AddDays(i - 29))
+                .Select(d => new DayPoint(d, M(daily.GetValueOrDefault(d)), M(dailyAuto.GetValueOrDefault(d)))).ToList();
 
             return new DailySummaryReport(date, clock.GetUtcNow(), channels, segments, held, openReview.Count, oldest, (int)overrides, (int)exceptions,
                 new Reconciliation(received, applied, onAccount, inReview, refunded), points);

@@ -24,7 +24,7 @@ public static class SendDailySummary
     {
         var recipients = mail.To.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (recipients.Length == 0) return new JobResult("no recipients configured", new Dictionary<string, long>());
-        var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1);
+        var day = Domain.BusinessClock.Of(clock).Today.AddDays(-1);
         var report = await DailySummary.BuildAsync(store, clock, day, Currency.USD, ct);
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress(smtp.FromName, smtp.FromAddress));

@@ -146,7 +146,7 @@ public static class CloseRevenueMonth
                     : ""));
         }
 
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var today = Domain.BusinessClock.Of(clock).Today;
         if (month.Last >= today)
             return new Outcome(Result.MonthNotEnded, month, none, 0, null, expected, $"{month} ends on {month.Last:yyyy-MM-dd}; it can be closed from {month.Last.AddDays(1):yyyy-MM-dd}");
 

@@ -51,7 +51,7 @@ public sealed class CloseRevenueMonthJob(Store store, TimeProvider clock, ChartO
     public async Task<CloseRevenueMonth.Outcome?> RunOnceAsync(CancellationToken ct)
     {
         var next = await CloseRevenueMonth.NextMonthToCloseAsync(store, ct);
-        if (next is not { } month || month.Last >= DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)) return null;
+        if (next is not { } month || month.Last >= Domain.BusinessClock.Of(clock).Today) return null;
         return await CloseRevenueMonth.HandleAsync(store, clock, accounts, new CloseRevenueMonth.Request(month), ct);
     }
 }

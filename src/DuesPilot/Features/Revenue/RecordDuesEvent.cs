@@ -121,7 +121,7 @@ public static class RecordDuesEvent
             };
             var entry = JournalEntry.Standard(EntryId.New(clock), "revenue-event:" + request.IdempotencyKey, clock.GetUtcNow(),
                 $"{e.Kind} {request.MemberId} term {request.TermId} effective {e.EffectiveDate:yyyy-MM-dd}",
-                [LedgerLine.Debit(debit, e.Amount), LedgerLine.Credit(credit, e.Amount)]);
+                [LedgerLine.Debit(debit, e.Amount), LedgerLine.Credit(credit, e.Amount)]).OnBusinessDay(clock);
             var booked = await Journal.RecordAsync(c, tx, entry);
             if (booked != LedgerResult.Created) throw new LedgerRuleException($"Revenue event {request.IdempotencyKey}: {booked.Describe()}");
             entryId = entry.Id;

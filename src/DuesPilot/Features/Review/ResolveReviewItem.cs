@@ -122,7 +122,7 @@ public static class ResolveReviewItem
             var left = await PaymentStates.UnappliedOfAsync(c, tx, accounts.UnappliedCash, payment.Id, payment.Amount.Currency);
             if (!left.IsPositive) return new Outcome(Result.Invalid, $"nothing of payment {payment.Id} is left in unapplied cash to refund");
             var refund = JournalEntry.Standard(EntryId.New(clock), $"payment:{payment.Id}:refund", clock.GetUtcNow(), $"Refund approved by {request.Actor.UserName}",
-                [LedgerLine.Debit(accounts.UnappliedCash, left), LedgerLine.Credit(accounts.RefundsPayable, left)]);
+                [LedgerLine.Debit(accounts.UnappliedCash, left), LedgerLine.Credit(accounts.RefundsPayable, left)]).OnBusinessDay(clock);
             var r = await Journal.RecordAsync(c, tx, refund);
             if (r != LedgerResult.Created) return new Outcome(Result.AlreadyResolved, r.Describe());
             await PaymentStates.TransitionAsync(c, tx, payment.Id, state, PaymentEvent.Refund);

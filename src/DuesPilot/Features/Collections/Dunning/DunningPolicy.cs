@@ -46,7 +46,8 @@ public sealed record DunningPolicy
 {
     public required string Version { get; init; }
     public string AssociationName { get; init; } = "Your association";
-    public string TimeZone { get; init; } = "UTC";
+    /// <summary>The zone quiet hours and days overdue are read in; absent, the association's (<c>Association:TimeZone</c>).</summary>
+    public string? TimeZone { get; init; }
     public QuietHours? QuietHours { get; init; }
 
     /// <summary>Cadence: at least this many days between two messages to the same member.</summary>
@@ -78,7 +79,8 @@ public sealed record DunningPolicy
 
     public static DunningPolicy Load(string path) => Parse(File.ReadAllText(path));
 
-    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+    /// <summary>The policy's zone, or <paramref name="association"/> when the policy names none.</summary>
+    public TimeZoneInfo ZoneOr(TimeZoneInfo association) => TimeZone is null ? association : BusinessClock.FindZone(TimeZone);
 
     public Money EscalationAmount(Currency currency) => Money.Parse(Escalation.AmountAtLeast, currency);
 
@@ -104,7 +106,7 @@ public sealed record DunningPolicy
         if (!Money.TryParse(Escalation.AmountAtLeast, Currency.USD, out _)) throw new FormatException("Dunning policy: escalation.amountAtLeast is not an amount.");
         try
         {
-            _ = Zone;
+            _ = ZoneOr(TimeZoneInfo.Utc);
         }
         catch (TimeZoneNotFoundException)
         {

@@ -54,10 +54,11 @@ public static class RunDunning
     {
         var policy = context.Policy;
         var now = clock.GetUtcNow();
-        var local = TimeZoneInfo.ConvertTime(now, policy.Zone);
+        var zone = policy.ZoneOr(BusinessClock.Of(clock).Zone);
+        var local = TimeZoneInfo.ConvertTime(now, zone);
         var today = DateOnly.FromDateTime(local.DateTime);
         var quiet = policy.QuietHours?.Contains(TimeOnly.FromDateTime(local.DateTime)) == true;
-        var facts = await RiskFacts.LoadAsync(store, ct);
+        var facts = await RiskFacts.LoadAsync(store, zone, ct);
         var state = await LoadStateAsync(store, ct);
         var actions = new List<Action>();
         var messagedThisRun = new HashSet<string>(StringComparer.Ordinal);
@@ -137,7 +138,7 @@ public static class RunDunning
 
             if (quiet)
             {
-                actions.Add(Note(ActionKind.SkippedQuietHours, $"quiet hours {policy.QuietHours!.Start:HH\\:mm}–{policy.QuietHours.End:HH\\:mm} {policy.TimeZone}", stage.Name, stage.Channel, score));
+                actions.Add(Note(ActionKind.SkippedQuietHours, $"quiet hours {policy.QuietHours!.Start:HH\\:mm}–{policy.QuietHours.End:HH\\:mm} {zone.Id}", stage.Name, stage.Channel, score));
                 continue;
             }
 

@@ -30,9 +30,13 @@ public sealed class RiskFacts
 
     public IReadOnlyList<InvoiceFact> Invoices { get; }
 
-    public static Task<RiskFacts> LoadAsync(Store store, CancellationToken ct = default) =>
+    public static Task<RiskFacts> LoadAsync(Store store, CancellationToken ct = default) => LoadAsync(store, TimeZoneInfo.Utc, ct);
+
+    /// <summary>The facts, with payment and message days read in <paramref name="zone"/> (the association's).</summary>
+    public static Task<RiskFacts> LoadAsync(Store store, TimeZoneInfo zone, CancellationToken ct = default) =>
         store.InTransactionAsync(async (c, tx) =>
         {
+            DateOnly Day(DateTimeOffset t) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(t, zone).DateTime);
             var members = (await c.QueryAsync<(string Id, string Tier, string? Joined)>("SELECT member_id, tier, join_date FROM members", transaction: tx))
                 .ToDictionary(m => m.Id, m => new MemberFact(m.Tier, DbTime.ParseDateOrNull(m.Joined)), StringComparer.Ordinal);
             var invoices = (await c.QueryAsync<(string Id, string Member, string Due, long Amount, long Balance, string Currency)>(
@@ -54,15 +58,15 @@ public sealed class RiskFacts
             {
                 running[a.Invoice] = running.GetValueOrDefault(a.Invoice) + a.Amount;
                 if (!paidInFull.ContainsKey(a.Invoice) && amounts.TryGetValue(a.Invoice, out var amount) && running[a.Invoice] >= amount)
-                    paidInFull[a.Invoice] = DateOnly.FromDateTime(DbTime.ParseInstant(a.Received).UtcDateTime);
+                    paidInFull[a.Invoice] = Day(DbTime.ParseInstant(a.Received));
             }
 
             var facts = invoices.Select(i => new InvoiceFact(i.Id, i.Member, DbTime.ParseDate(i.Due), i.Amount, i.Balance,
                 paidInFull.TryGetValue(i.Id, out var d) ? d : null, i.Currency)).ToList();
             var payments = applied.GroupBy(a => a.Member, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(a => (DateOnly.FromDateTime(DbTime.ParseInstant(a.Received).UtcDateTime), a.Channel)).ToList(), StringComparer.Ordinal);
+                .ToDictionary(g => g.Key, g => g.Select(a => (Day(DbTime.ParseInstant(a.Received)), a.Channel)).ToList(), StringComparer.Ordinal);
             var dunningBy = dunning.GroupBy(d => d.Member, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Select(d => (DateOnly.FromDateTime(DbTime.ParseInstant(d.At).UtcDateTime), d.Invoice)).OrderBy(x => x.Item1).ToList(), StringComparer.Ordinal);
+                .ToDictionary(g => g.Key, g => g.Select(d => (Day(DbTime.ParseInstant(d.At)), d.Invoice)).OrderBy(x => x.Item1).ToList(), StringComparer.Ordinal);
             return new RiskFacts(facts, members, payments, dunningBy);
         }, ct);
 

@@ -1,3 +1,4 @@
+using DuesPilot.Domain;
 using DuesPilot.Persistence;
 
 namespace DuesPilot.Features.Collections.Risk;
@@ -23,7 +24,7 @@ public static class TrainRiskModel
 
     public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, Request request, CancellationToken ct = default)
     {
-        var facts = await RiskFacts.LoadAsync(store, ct);
+        var facts = await RiskFacts.LoadAsync(store, BusinessClock.Of(clock).Zone, ct);
         return Train(facts.Observations(request.AsOf), clock, request);
     }
 
