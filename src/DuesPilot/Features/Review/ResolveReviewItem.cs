@@ -60,8 +60,18 @@ public static class ResolveReviewItem
 
     public sealed record Outcome(Result Result, string Message);
 
-    public static Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, Request request, CancellationToken ct = default) =>
-        store.InTransactionAsync((c, tx) => HandleAsync(c, tx, clock, accounts, options, request), ct);
+    public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, Request request, CancellationToken ct = default)
+    {
+        try
+        {
+            return await store.InTransactionAsync((c, tx) => HandleAsync(c, tx, clock, accounts, options, request), ct);
+        }
+        catch (ReviewItemStateConflictException ex)
+        {
+            // Another decision on the item committed first; this one's transaction rolled back with everything it wrote.
+            return new Outcome(Result.AlreadyResolved, ex.Message);
+        }
+    }
 
     public static async Task<Outcome> HandleAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, Request request)
     {
@@ -69,7 +79,7 @@ public static class ResolveReviewItem
         var row = await c.QuerySingleOrDefaultAsync<ReviewQueue.Row>("SELECT * FROM review_items WHERE item_id = @id", new { id = request.ItemId }, tx);
         if (row is null) return new Outcome(Result.ItemNotFound, $"no review item {request.ItemId}");
         var item = row.ToView();
-        if (item.State is "resolved" && request.Action is not (ReviewAction.Comment)) return new Outcome(Result.AlreadyResolved, "the item was already resolved");
+        if (item.State is ReviewItemStates.Resolved && request.Action is not (ReviewAction.Comment)) return new Outcome(Result.AlreadyResolved, "the item was already resolved");
 
         switch (request.Action)
         {
@@ -79,8 +89,7 @@ public static class ResolveReviewItem
                 return new Outcome(Result.Done, "comment added");
             case ReviewAction.Assign:
                 if (string.IsNullOrWhiteSpace(request.AssignTo)) return new Outcome(Result.Invalid, "name the colleague to assign to");
-                await c.ExecuteAsync("UPDATE review_items SET assigned_to = @to, state = 'assigned', updated_at = @now WHERE item_id = @id",
-                    new { to = request.AssignTo, now = DbTime.Format(clock.GetUtcNow()), id = item.ItemId }, tx);
+                await ReviewItemStates.TransitionAsync(c, tx, item.ItemId, item.State, ReviewItemEvent.Assign, clock.GetUtcNow(), assignedTo: request.AssignTo);
                 await EventAsync(c, tx, clock, item.ItemId, request.Actor.UserName, "assigned", $"to {request.AssignTo}");
                 return new Outcome(Result.Done, $"assigned to {request.AssignTo}");
             case ReviewAction.Reject when item.Kind == ReviewKinds.Payment:
@@ -269,8 +278,7 @@ public static class ResolveReviewItem
     private static async Task CloseAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ReviewItemView item, string actor, string resolution)
     {
         var now = DbTime.Format(clock.GetUtcNow());
-        await c.ExecuteAsync("UPDATE review_items SET state = 'resolved', resolution = @resolution, resolved_at = @now, updated_at = @now WHERE item_id = @id",
-            new { resolution, now, id = item.ItemId }, tx);
+        await ReviewItemStates.TransitionAsync(c, tx, item.ItemId, item.State, ReviewItemEvent.Resolve, clock.GetUtcNow(), resolution: resolution);
         await EventAsync(c, tx, clock, item.ItemId, actor, "resolved", resolution);
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(actor, "review.resolved", $"{item.Kind}:{item.SubjectId}", resolution, item.MemberId,
             Before: item.State, After: "resolved"));
