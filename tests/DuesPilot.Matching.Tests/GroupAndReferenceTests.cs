@@ -208,6 +208,28 @@ public sealed class GroupAndReferenceTests
     }
 
     [Fact]
+    public void Decide_ListOfMemberIdsWhoseSharesAreAmbiguous_DoesNotPayOneOfThemAlone()
+    {
+        // 465.00 = Kirby 425 + Schneider 40, or Kirby 40 + Schneider 425: the list does not say; and Schneider's
+        // own 425 + 40 must not take it all while Kirby, listed by number, goes unpaid.
+        var engine = Engine(People, [Inv("1", "928401", 425m), Inv("2", "928401", 40m), Inv("3", "687502", 425m), Inv("4", "687502", 40m)]);
+        var d = engine.Decide(Pay(465m, "SW CHAPTER TREASURER", "dues: 928401 Kirby; 687502 Schneider"));
+        Assert.Equal(MatchAction.Review, d.Action);
+    }
+
+    [Theory]
+    [InlineData("Princess", "Hayes")]
+    [InlineData("Santa", "Torp")]
+    public void Decide_GivenNameThatIsAlsoATitle_StillNamesThePayerInAConflict(string first, string last)
+    {
+        // The payer owes 425.00 herself and the memo is another member's bare id who owes 425.00 too.
+        var engine = Engine([.. People, Person("954535", first, last)], [Inv("1", "954535", 425m), Inv("2", "631981", 425m)]);
+        var d = engine.Decide(Pay(425m, $"{first} {last}", "631981", PaymentChannel.Card));
+        Assert.Equal(MatchAction.Review, d.Action);
+        Assert.Contains("conflict", d.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RuleVersion_ChangesWithAWeight()
     {
         var a = MatchOptions.Default;
