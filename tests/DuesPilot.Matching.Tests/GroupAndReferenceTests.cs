@@ -229,6 +229,31 @@ public sealed class GroupAndReferenceTests
         Assert.Contains("conflict", d.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(150, MatchAction.Apply)]
+    [InlineData(395, MatchAction.Review)]
+    public void Decide_PetFormNoListKnows_AppliesOnlyWhenNoOtherBearerOfTheSurnameOwesTheAmount(int adamOwes, MatchAction expected)
+    {
+        // "Roz" is in no nickname list; Rosalind is the only Vance whose given name it can be. Adam Vance owing
+        // 395.00 too makes the amount say nothing about which Vance paid.
+        var engine = Engine([.. People, Person("700001", "Rosalind", "Vance"), Person("700002", "Adam", "Vance")], [Inv("1", "700001", 395m), Inv("2", "700002", adamOwes)]);
+        var d = engine.Decide(Pay(395m, "Roz Vance", "dues payment", PaymentChannel.Card));
+        Assert.Equal(expected, d.Action);
+        if (expected == MatchAction.Apply) Assert.Equal("700001/1/395.00", Allocations(d));
+    }
+
+    [Fact]
+    public void RuleVersion_ChangesWithTheReferenceLists()
+    {
+        var some = new NameLexicon([("robert", "bob"), ("susan", "suzy")], ["doctor|dr"], ["junior|jr"], ["inc"]);
+        var fewer = new NameLexicon([("robert", "bob")], ["doctor|dr"], ["junior|jr"], ["inc"]);
+        Assert.NotEqual(MatchingEngine.RuleVersionOf(MatchOptions.Default, some), MatchingEngine.RuleVersionOf(MatchOptions.Default, fewer));
+        Assert.Equal(MatchingEngine.RuleVersionOf(MatchOptions.Default, fewer), MatchingEngine.RuleVersionOf(MatchOptions.Default, new NameLexicon([("robert", "bob")], ["doctor|dr"], ["junior|jr"], ["inc"])));
+        // The engine writes the version of the lists it was built with.
+        Assert.Equal(MatchingEngine.RuleVersionOf(MatchOptions.Default), MatchingEngine.Build(People, [], MatchOptions.Default).Options.RuleVersion);
+        Assert.Equal(MatchingEngine.RuleVersionOf(MatchOptions.Default, some), MatchingEngine.Build(People, [], MatchOptions.Default, lexicon: some).Options.RuleVersion);
+    }
+
     [Fact]
     public void RuleVersion_ChangesWithAWeight()
     {
