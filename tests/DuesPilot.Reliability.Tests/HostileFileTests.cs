@@ -41,7 +41,7 @@ public sealed class HostileFileTests
 
             foreach (var path in new[] { "/dev/zero", fifo })
             {
-                var read = ImportCommand.ReadBankFileAsync(path, CancellationToken.None);
+                var read = Task.Run(() => ImportCommand.OpenBankFile(path));
                 var finished = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10)));
                 Assert.Same(read, finished);
                 var ex = await Assert.ThrowsAsync<UserInputException>(() => read);

@@ -21,6 +21,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchImis.Create());
         command.Subcommands.Add(BenchAi.Create());
         command.Subcommands.Add(BenchIntake.Create());
+        command.Subcommands.Add(BenchImport.Create());
         command.Subcommands.Add(BenchRevenue.Create());
         command.Subcommands.Add(BenchMatch.Create());
         return command;

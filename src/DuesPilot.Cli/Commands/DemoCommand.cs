@@ -107,7 +107,7 @@ public static class DemoCommand
 
             var lockbox = await ImportBankFile.RunAsync(store, clock, new ImportRequest($"lockbox-{day.Date:yyyyMMdd}.csv", day.LockboxCsv), ct);
             var ach = await ImportBankFile.RunAsync(store, clock, new ImportRequest($"ach-{day.Date:yyyyMMdd}.ach", day.AchFile), ct);
-            console.MarkupLine($"Received: {accepted} signed Stripe webhook(s), a lockbox file with {lockbox.File.Entries.Count} check(s) ({lockbox.Queued} new), an ACH file with {ach.File.Entries.Count} credit(s) ({ach.Queued} new).");
+            console.MarkupLine($"Received: {accepted} signed Stripe webhook(s), a lockbox file with {lockbox.File.EntryCount} check(s) ({lockbox.Queued} new), an ACH file with {ach.File.EntryCount} credit(s) ({ach.Queued} new).");
 
             // 3. The workers: inbox → payments (with receipts), then matching by rollout phase.
             var worker = new ProcessInbox(store, clock, new InboxWorkerOptions(), CommonOptions.Books(), null, "demo");
@@ -120,7 +120,7 @@ public static class DemoCommand
             console.MarkupLine($"Matched {matched.Decided} payment(s): [green]{matched.Held} auto-applied and held in GL_AI_Hold[/], [yellow]{matched.ToReview} sent to review[/], {matched.Shadowed} decided in shadow.");
 
             // 4. The morning report.
-            var report = await DailySummary.BuildAsync(store, clock, day.Date, Currency.USD, ct);
+            var report = await DailySummary.BuildAsync(store, clock, day.Date, services.GetRequiredService<DuesPilot.Domain.Proration.BillingPolicy>().Currency, ct);
             ReportCommand.Print(report, console);
             var (html, _) = await ReportCommand.WriteAsync(report, Path.Combine(options.DataDirectory, "reports"), ct);
             var audit = await new Journal(store).AuditAsync(ct);

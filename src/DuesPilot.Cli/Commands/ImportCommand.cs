@@ -34,7 +34,7 @@ public static class ImportCommand
         command.SetAction(async (parse, ct) =>
         {
             var path = parse.GetValue(file)!;
-            var content = await ReadBankFileAsync(path, ct);
+            var source = OpenBankFile(path);
             var mappingPath = parse.GetValue(mapping);
             CsvMapping? map = null;
             try
@@ -48,8 +48,16 @@ public static class ImportCommand
                 var accepting = parse.GetValue(acceptMismatch);
                 if (!accepting && parse.GetValue(by) is not null) throw new UserInputException("--by names who accepts a control mismatch: use it with --accept-control-mismatch");
                 var acceptedBy = accepting ? (parse.GetValue(by) is { Length: > 0 } who ? who.Trim() : Environment.UserName) : null;
-                var request = new ImportRequest(path, content, ParseFormat(parse.GetValue(format)!), map, parse.GetValue(dryRun),
-                    accepting ? Bai2Totals.Report : Bai2Totals.Require, acceptedBy);
+                var every = parse.GetValue(all);
+                var output = Out.Console.Profile.Out.Writer;
+                // --all lists each entry as the checking pass reads it: one plain line each, nothing kept.
+                var request = new ImportRequest(path, [], ParseFormat(parse.GetValue(format)!), map, parse.GetValue(dryRun),
+                    accepting ? Bai2Totals.Report : Bai2Totals.Require, acceptedBy)
+                {
+                    Source = source,
+                    SampleSize = every ? 0 : Math.Max(0, parse.GetValue(rows)),
+                    OnEntry = every ? e => output.WriteLine(PlainLine(e)) : null,
+                };
                 ImportResult result;
                 if (request.DryRun)
                 {
@@ -61,7 +69,7 @@ public static class ImportCommand
                     result = await ImportBankFile.RunAsync(store, CommonOptions.Clock(), request, ct);
                 }
 
-                Print(result, Path.GetFileName(path), request.DryRun, parse.GetValue(all) ? int.MaxValue : Math.Max(0, parse.GetValue(rows)));
+                Print(result, Path.GetFileName(path), request.DryRun);
                 return result.Conflicts > 0 ? 3 : 0;
             }
             catch (BankFileException ex)
@@ -82,33 +90,28 @@ public static class ImportCommand
     };
 
     /// <summary>
-    /// Reads a bank file refusing what is not one before reading: a FIFO, a device or a socket (their size
-    /// is 0, and reading would block or never end), an empty file, or more than <see cref="BankFile.MaxBytes"/>
-    /// (also when the file grows while it is read: at most one byte past the limit is read).
+    /// The bank file at <paramref name="path"/>, refusing what is not one before anything is read: a folder, a
+    /// missing file, a FIFO, a device or a socket (their size is 0, and reading would block or never end), an
+    /// empty file, or more than <see cref="BankFile.MaxBytes"/>. The import then reads it twice, front to back,
+    /// never whole (and refuses it if it grows past the limit or changes between the two reads).
     /// </summary>
-    public static async Task<byte[]> ReadBankFileAsync(string path, CancellationToken ct)
+    public static BankFileSource OpenBankFile(string path)
     {
         if (Directory.Exists(path)) throw new UserInputException($"{path} is a folder, not a file");
         if (!File.Exists(path)) throw new UserInputException($"no such file: {path}");
-        var length = new FileInfo(path).Length;
-        if (length == 0) throw new UserInputException($"{path} is empty or not a regular file (a FIFO, device or socket); nothing read");
-        if (length > BankFile.MaxBytes) throw new UserInputException($"{path} is larger than {BankFile.MaxBytes:N0} bytes");
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var buffer = new byte[Math.Min(length, BankFile.MaxBytes) + 1];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0) read += n;
-        if (read > BankFile.MaxBytes) throw new UserInputException($"{path} is larger than {BankFile.MaxBytes:N0} bytes");
-        if (read == buffer.Length && stream.ReadByte() >= 0) throw new UserInputException($"{path} grew while it was read; import it again once it is complete");
-        return read == buffer.Length ? buffer : buffer[..read];
+        var info = new FileInfo(path);
+        if (info.Length == 0 || (info.Attributes & FileAttributes.Device) != 0)
+            throw new UserInputException($"{path} is empty or not a regular file (a FIFO, device or socket); nothing read");
+        if (info.Length > BankFile.MaxBytes) throw new UserInputException($"{path} is larger than {BankFile.MaxBytes:N0} bytes");
+        return BankFileSource.FromPath(path);
     }
 
-    private static void Print(ImportResult result, string name, bool dryRun, int rows)
+    private static void Print(ImportResult result, string name, bool dryRun)
     {
         var f = result.File;
-        // A table is built whole before it is drawn: only for the first rows. --all prints one plain line per entry, streamed.
-        var shown = f.Entries.Take(rows == int.MaxValue ? 0 : rows).ToList();
-        Out.Console.MarkupLine($"{Markup.Escape(name)} — {f.Format.ToString().ToUpperInvariant()}, sha256 {f.FileHash[..12]}…, {f.Entries.Count:N0} entr{(f.Entries.Count == 1 ? "y" : "ies")}");
+        var shown = f.FirstEntries;
+        Out.Console.MarkupLine($"{Markup.Escape(name)} — {f.Format.ToString().ToUpperInvariant()}, sha256 {f.FileHash[..12]}…, {f.EntryCount:N0} entr{(f.EntryCount == 1 ? "y" : "ies")}");
+        // A table is built whole before it is drawn: only for the first rows (--all printed its lines as they were read).
         if (shown.Count > 0)
         {
             var table = new Table()
@@ -121,24 +124,16 @@ public static class ImportCommand
             }
 
             Out.Console.Write(table);
-            if (f.Entries.Count > shown.Count) Out.Console.MarkupLine($"… and {f.Entries.Count - shown.Count:N0} more (--all lists every entry, --rows N the first N).");
-        }
-        else if (rows == int.MaxValue)
-        {
-            var output = Out.Console.Profile.Out.Writer;
-            foreach (var e in f.Entries)
-            {
-                output.WriteLine(string.Join('\t', Line(e), e.Kind, e.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", Payment.ChannelCode(e.Method),
-                    e.Amount.ToString(), e.PayerName ?? "", e.Reference ?? "", Short(e.Memo)));
-            }
+            if (f.EntryCount > shown.Count) Out.Console.MarkupLine($"… and {f.EntryCount - shown.Count:N0} more (--all lists every entry, --rows N the first N).");
         }
 
         foreach (var kind in Enum.GetValues<BankEntryKind>())
         {
-            var of = f.Entries.Where(e => e.Kind == kind).ToList();
+            var of = f.Totals.Where(t => t.Kind == kind).ToList();
             if (of.Count == 0) continue;
-            var totals = string.Join(", ", of.GroupBy(e => e.Amount.Currency).Select(g => Money.Sum(g.Select(e => e.Amount), g.Key).ToString()));
-            Out.Console.MarkupLine($"{kind}: {of.Count} entr{(of.Count == 1 ? "y" : "ies")}, {Markup.Escape(totals)}");
+            var count = of.Sum(t => t.Count);
+            var totals = string.Join(", ", of.Select(t => Money.FromMinor(t.MinorUnits, t.Currency).ToString()));
+            Out.Console.MarkupLine($"{kind}: {count} entr{(count == 1 ? "y" : "ies")}, {Markup.Escape(totals)}");
         }
 
         foreach (var c in f.Controls)
@@ -155,6 +150,9 @@ public static class ImportCommand
             Out.Console.MarkupLine($"[yellow]Imported although {result.Mismatches.Count} control total(s) do not reconcile (recorded in the audit log): every payment of this file goes to review.[/]");
         if (result.Conflicts > 0) Out.Console.MarkupLine($"[red]{result.Conflicts} entr(ies) conflict with earlier items of the same key; see inbox alerts.[/]");
     }
+
+    private static string PlainLine(BankEntry e) => string.Join('\t', Line(e), e.Kind, e.Date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", Payment.ChannelCode(e.Method),
+        e.Amount.ToString(), e.PayerName ?? "", e.Reference ?? "", Short(e.Memo));
 
     private static string Line(BankEntry e) => e.Position.Record == 1 ? e.Position.Line.ToString(CultureInfo.InvariantCulture) : $"{e.Position.Line}.{e.Position.Record}";
 

@@ -15,7 +15,7 @@ namespace DuesPilot.Server.Api;
 /// <summary>The JSON API for integrations and scripts, behind the same sign-in and roles as the staff UI.</summary>
 public static class StaffApi
 {
-    public sealed record ActionRequest(ReviewAction Action, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null);
+    public sealed record ActionRequest(ReviewAction Action, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null, decimal? Amount = null);
 
     public sealed record ActionResponse(string Result, string Message);
 
@@ -32,15 +32,15 @@ public static class StaffApi
             TypedResults.Ok((await new Journal(store).OpenHoldsAsync(ct: ct)).Select(h => new { entry = h.Id.ToString(), key = h.IdempotencyKey, amount = h.HeldAmount.Amount, currency = h.Currency.Code, releaseAt = h.ReleaseAt })));
         read.MapGet("/ledger/balances", async (Store store, CancellationToken ct) =>
             TypedResults.Ok((await new Journal(store).TrialBalanceAsync(ct)).Select(b => new BalanceResponse(b.Account.Value, b.Balance.Currency.Code, b.Balance.Amount))));
-        read.MapGet("/summary/daily", async (Store store, TimeProvider clock, DateOnly? date, CancellationToken ct) =>
-            TypedResults.Ok(await DailySummary.BuildAsync(store, clock, date ?? Domain.BusinessClock.Of(clock).Today, Currency.USD, ct)));
+        read.MapGet("/summary/daily", async (Store store, TimeProvider clock, Domain.Proration.BillingPolicy policy, DateOnly? date, CancellationToken ct) =>
+            TypedResults.Ok(await DailySummary.BuildAsync(store, clock, date ?? Domain.BusinessClock.Of(clock).Today, policy.Currency, ct)));
 
         var write = app.MapGroup("/api").RequireAuthorization(StaffUi.ResolvePolicy).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ServiceLimits.StaffApiMaxBodyBytes));
         write.MapPost("/review/{id}/actions", async Task<Results<Ok<ActionResponse>, NotFound<ActionResponse>, Conflict<ActionResponse>, ForbidHttpResult, BadRequest<ActionResponse>>> (
             Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, HttpContext http, string id, ActionRequest body, CancellationToken ct) =>
         {
             var outcome = await ResolveReviewItem.HandleAsync(store, clock, accounts, options,
-                new ResolveReviewItem.Request(id, body.Action, http.User.ToActor(), body.Note, body.MemberId, body.Allocations, body.AssignTo), ct);
+                new ResolveReviewItem.Request(id, body.Action, http.User.ToActor(), body.Note, body.MemberId, body.Allocations, body.AssignTo, body.Amount), ct);
             var response = new ActionResponse(outcome.Result.ToString(), outcome.Message);
             return outcome.Result switch
             {

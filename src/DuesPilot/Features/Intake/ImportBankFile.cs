@@ -68,19 +68,49 @@ public sealed record BankEntryMessage(
 /// log, and every payment of the file goes to review. Null: such a file is refused.
 /// </param>
 public sealed record ImportRequest(string FileName, byte[] Content, BankFileFormat? Format = null, CsvMapping? Mapping = null, bool DryRun = false,
-    Bai2Totals Bai2Totals = Bai2Totals.Require, string? AcceptControlMismatchBy = null);
+    Bai2Totals Bai2Totals = Bai2Totals.Require, string? AcceptControlMismatchBy = null)
+{
+    /// <summary>The file to read instead of <see cref="Content"/>: a file on disk is read twice, front to back, never whole.</summary>
+    public BankFileSource? Source { get; init; }
 
-public sealed record ImportResult(ParsedBankFile File, int Queued, int AlreadyQueued, int Conflicts, bool FileSeenBefore, IReadOnlyList<string> Warnings)
+    /// <summary>How many of the first entries the result keeps, to show them.</summary>
+    public int SampleSize { get; init; } = 20;
+
+    /// <summary>Called with each entry as the checking pass reads it (to list every entry of a dry run without keeping them); its position's file hash is not known yet and is empty.</summary>
+    public Action<BankEntry>? OnEntry { get; init; }
+
+    internal BankFileSource OpenSource() => Source ?? BankFileSource.FromBytes(FileName, Content);
+}
+
+/// <summary>The entries of one kind in one currency: how many, and their sum in minor units.</summary>
+public sealed record KindTotal(BankEntryKind Kind, Currency Currency, int Count, long MinorUnits);
+
+/// <summary>
+/// What the checking pass learned about a whole file without keeping its entries: its hash and version, the
+/// control totals, the count and totals of each kind, and the first few entries (to show).
+/// </summary>
+public sealed record BankFileSummary(BankFileFormat Format, string FileHash, Currency Currency, IReadOnlyList<ControlTotal> Controls, int EntryCount,
+    IReadOnlyList<BankEntry> FirstEntries, IReadOnlyList<KindTotal> Totals, FileStamp Stamp)
+{
+    /// <summary>The sum of the entries of a kind in the file's currency.</summary>
+    public Money Total(BankEntryKind kind) => Money.FromMinor(Totals.Where(t => t.Kind == kind && t.Currency == Currency).Sum(t => t.MinorUnits), Currency);
+
+    public int Count(BankEntryKind kind) => Totals.Where(t => t.Kind == kind).Sum(t => t.Count);
+}
+
+public sealed record ImportResult(BankFileSummary File, int Queued, int AlreadyQueued, int Conflicts, bool FileSeenBefore, IReadOnlyList<string> Warnings)
 {
     /// <summary>The control totals that do not reconcile (only ever non-empty for a file accepted with them).</summary>
     public IReadOnlyList<ControlTotal> Mismatches => File.Controls.Where(c => !c.Agrees).ToList();
 }
 
 /// <summary>
-/// Imports a bank or lockbox file: detects the format, parses it whole (any error refuses the whole
-/// file), then queues every entry in the inbox in ONE transaction under the key
-/// <c>{format}:{file sha256}:L{line}</c>, so importing the same file again queues nothing new and a
-/// crash mid-import leaves nothing half-done.
+/// Imports a bank or lockbox file in two streaming passes, holding one entry at a time. Pass 1 reads the whole
+/// file and checks it (format, every record, control totals), computing its SHA-256 as it goes; any error
+/// refuses the whole file. Pass 2 reads it again and queues every entry in the inbox in ONE transaction under
+/// the key <c>{format}:{file sha256}:L{line}</c>, then checks the file read the same (hash, size, last write);
+/// if it changed between the passes the transaction is rolled back and nothing is queued. Importing the same
+/// file again queues nothing new, and a crash mid-import leaves nothing half-done.
 /// </summary>
 public static class ImportBankFile
 {
@@ -101,23 +131,60 @@ public static class ImportBankFile
         };
     }
 
+    /// <summary>Reads a whole file into memory with every entry (for callers that want them all; the import itself never does).</summary>
     public static ParsedBankFile Parse(ImportRequest request, List<string> warnings)
     {
-        var format = request.Format ?? Detect(request.Content, request.FileName);
-        return format switch
-        {
-            BankFileFormat.Nacha => ParseNachaFile.Parse(request.Content, warnings),
-            BankFileFormat.Bai2 => ParseBai2File.Parse(request.Content, request.AcceptControlMismatchBy is null ? request.Bai2Totals : Bai2Totals.Report, warnings),
-            BankFileFormat.Camt => ParseCamtFile.Parse(request.Content, warnings),
-            BankFileFormat.Csv => ParseCsvFile.Parse(request.Content, request.Mapping),
-            _ => throw new ArgumentOutOfRangeException(nameof(request)),
-        };
+        var source = request.OpenSource();
+        var format = request.Format ?? Detect(source.Head(4096), request.FileName);
+        if (source.Stamp().Length == 0) throw new BankFileException("the file is empty", 0);
+        using var stream = source.Open();
+        var report = new BankFileReport(format);
+        var entries = Read(format, stream, "", report, request, warnings).ToList();
+        var hash = stream.Finish();
+        return new ParsedBankFile(format, hash, report.Currency, [.. entries.Select(e => e with { Position = e.Position with { FileHash = hash } })], report.Controls);
     }
+
+    /// <summary>Pass 1: reads the whole file once, checking it, and sums it up without keeping its entries.</summary>
+    public static BankFileSummary Check(ImportRequest request, List<string> warnings)
+    {
+        var source = request.OpenSource();
+        var stamp = source.Stamp();
+        var format = request.Format ?? Detect(source.Head(4096), request.FileName);
+        if (stamp.Length == 0) throw new BankFileException("the file is empty", 0);
+        if (stamp.Length > BankFile.MaxBytes)
+            throw new BankFileException(string.Create(CultureInfo.InvariantCulture, $"the file is {stamp.Length:N0} bytes; the limit is {BankFile.MaxBytes:N0}"), 0);
+        using var stream = source.Open();
+        var report = new BankFileReport(format);
+        var first = new List<BankEntry>(Math.Clamp(request.SampleSize, 0, 1000));
+        var totals = new Dictionary<(BankEntryKind, Currency), (int Count, long Minor)>();
+        foreach (var entry in Read(format, stream, "", report, request, warnings))
+        {
+            if (first.Count < request.SampleSize) first.Add(entry);
+            var key = (entry.Kind, entry.Amount.Currency);
+            var (count, minor) = totals.GetValueOrDefault(key);
+            totals[key] = (count + 1, checked(minor + entry.Amount.MinorUnits));
+            request.OnEntry?.Invoke(entry);
+        }
+
+        var hash = stream.Finish();
+        return new BankFileSummary(format, hash, report.Currency, report.Controls, report.Entries,
+            [.. first.Select(e => e with { Position = e.Position with { FileHash = hash } })],
+            [.. totals.Select(t => new KindTotal(t.Key.Item1, t.Key.Item2, t.Value.Count, t.Value.Minor)).OrderBy(t => t.Kind)], stamp);
+    }
+
+    private static IEnumerable<BankEntry> Read(BankFileFormat format, Stream stream, string hash, BankFileReport report, ImportRequest request, List<string> warnings) => format switch
+    {
+        BankFileFormat.Nacha => ParseNachaFile.Read(stream, hash, report, warnings),
+        BankFileFormat.Bai2 => ParseBai2File.Read(stream, hash, report, request.AcceptControlMismatchBy is null ? request.Bai2Totals : Bai2Totals.Report, warnings),
+        BankFileFormat.Camt => ParseCamtFile.Read(stream, hash, report, warnings),
+        BankFileFormat.Csv => ParseCsvFile.Read(stream, hash, report, request.Mapping),
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
 
     public static async Task<ImportResult> RunAsync(Store? store, TimeProvider clock, ImportRequest request, CancellationToken ct = default)
     {
         var warnings = new List<string>();
-        var file = Parse(request, warnings);
+        var file = Check(request, warnings);
         if (request.DryRun || store is null) return new ImportResult(file, 0, 0, 0, false, warnings);
         var format = BankEntryMessage.FormatCode(file.Format);
         var name = RedactCardNumbers.Run(Path.GetFileName(request.FileName));
@@ -126,11 +193,14 @@ public static class ImportBankFile
             throw new BankFileException($"{Describe(mismatches[0])}; a file whose totals do not reconcile is imported only knowingly (--accept-control-mismatch)", mismatches[0].Line);
         var mismatch = mismatches.Count == 0 ? null : string.Join("; ", mismatches.Select(Describe));
         var reviewRequired = mismatch is null ? null : $"Its file {name} was imported by {request.AcceptControlMismatchBy} although its control totals do not reconcile ({mismatch}): staff decide every payment of it.";
+        var source = request.OpenSource();
 
         return await store.InTransactionAsync(async (c, tx) =>
         {
             int queued = 0, duplicates = 0, conflicts = 0;
-            foreach (var entry in file.Entries)
+            // Pass 2: the same file read again, entry by entry, each queued as it is read.
+            using var stream = source.Open();
+            foreach (var entry in Read(file.Format, stream, file.FileHash, new BankFileReport(file.Format), request, []))
             {
                 var message = BankEntryMessage.From(file.Format, entry, name) with { ReviewRequired = reviewRequired };
                 // The position names the file by content, not by name, so a renamed copy is still the same file.
@@ -147,6 +217,10 @@ public static class ImportBankFile
                 }
             }
 
+            // What was queued is what was checked, or nothing is: the transaction rolls back on a changed file.
+            if (stream.Finish() != file.FileHash || source.Stamp() != file.Stamp)
+                throw new BankFileException("the file changed between the check and the import (its content, size or last-write time differ): nothing imported; import it again once it is complete", 0);
+
             var seen = await RecordImportAsync(c, tx, clock, file, name, format, queued);
             if (mismatch is not null)
             {
@@ -156,7 +230,7 @@ public static class ImportBankFile
                 if (!seen)
                 {
                     await Audit.AuditTrail.AppendAsync(c, tx, clock, new Audit.AuditEvent(request.AcceptControlMismatchBy!, "import.control-mismatch-accepted",
-                        $"file:{file.FileHash}", "imported for review", Inputs: $"{name} ({format}, {file.Entries.Count} entries)", After: mismatch));
+                        $"file:{file.FileHash}", "imported for review", Inputs: $"{name} ({format}, {file.EntryCount} entries)", After: mismatch));
                 }
             }
 
@@ -167,7 +241,7 @@ public static class ImportBankFile
     private static string Describe(ControlTotal c) =>
         string.Create(CultureInfo.InvariantCulture, $"line {c.Line}: {c.Name} states {c.Stated} but the records add up to {c.Computed}");
 
-    private static async Task<bool> RecordImportAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ParsedBankFile file, string name, string format, int queued)
+    private static async Task<bool> RecordImportAsync(DbConnection c, DbTransaction tx, TimeProvider clock, BankFileSummary file, string name, string format, int queued)
     {
         var rows = await c.ExecuteAsync(
             """
@@ -177,7 +251,7 @@ public static class ImportBankFile
             """,
             new
             {
-                hash = file.FileHash, name, format, entries = (long)file.Entries.Count, queued = (long)queued,
+                hash = file.FileHash, name, format, entries = (long)file.EntryCount, queued = (long)queued,
                 credits = file.Total(BankEntryKind.Payment).MinorUnits,
                 debits = file.Total(BankEntryKind.Reversal).MinorUnits + file.Total(BankEntryKind.Outgoing).MinorUnits,
                 currency = file.Currency.Code, at = DbTime.Format(clock.GetUtcNow()),

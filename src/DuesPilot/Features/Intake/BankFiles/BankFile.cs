@@ -68,6 +68,38 @@ public sealed record ParsedBankFile(BankFileFormat Format, string FileHash, Curr
     public Money Total(BankEntryKind kind) => Money.Sum(Entries.Where(e => e.Kind == kind && e.Amount.Currency == Currency).Select(e => e.Amount), Currency);
 }
 
+/// <summary>
+/// What a streaming read of a bank file learns besides its entries: filled in while the entries are read and
+/// complete once they have all been read (the parser checks the control totals at the end, and throws then).
+/// </summary>
+public sealed class BankFileReport
+{
+    private readonly Dictionary<Currency, (int Count, int FirstSeen)> _currencies = [];
+
+    public BankFileReport(BankFileFormat format) => Format = format;
+
+    public BankFileFormat Format { get; }
+
+    /// <summary>The file's currency (set by the parser at the end of the file).</summary>
+    public Currency Currency { get; internal set; } = Currency.USD;
+
+    public List<ControlTotal> Controls { get; } = [];
+
+    /// <summary>Entries read so far.</summary>
+    public int Entries { get; private set; }
+
+    internal void Saw(BankEntry entry)
+    {
+        Entries++;
+        var c = entry.Amount.Currency;
+        _currencies[c] = _currencies.TryGetValue(c, out var seen) ? (seen.Count + 1, seen.FirstSeen) : (1, _currencies.Count);
+    }
+
+    /// <summary>The currency most entries are in (the first seen on a tie), or null when there are none.</summary>
+    internal Currency? MostCommonCurrency() =>
+        _currencies.Count == 0 ? null : _currencies.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.FirstSeen).First().Key;
+}
+
 /// <summary>A file that cannot be imported as a whole. The message names the line; nothing from the file is imported.</summary>
 public sealed class BankFileException : Exception
 {
@@ -133,6 +165,46 @@ public static class BankFile
         if (text is null) return null;
         var t = text.Trim();
         return t.Length == 0 ? null : t;
+    }
+
+    /// <summary>
+    /// Lines of a bank file read from a stream, numbered from 1, split on CR, LF or CRLF as <see cref="Lines(string)"/>
+    /// does; a UTF-8 BOM is skipped, invalid UTF-8 becomes U+FFFD. Only the current line is held in memory.
+    /// </summary>
+    internal static IEnumerable<(int Number, string Text)> Lines(Stream input)
+    {
+        using var reader = new StreamReader(input, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16, leaveOpen: true);
+        var number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            number++;
+            if (number == 1 && line.Length > 0 && line[0] == '\uFEFF') line = line[1..];
+            yield return (number, line);
+        }
+    }
+
+    /// <summary>
+    /// Runs a parser's entries, turning the exceptions of the library underneath (XML, CSV, overflow) into the
+    /// <see cref="BankFileException"/> that refuses the file; an iterator cannot catch around its own yields.
+    /// </summary>
+    internal static IEnumerable<BankEntry> Translating(IEnumerable<BankEntry> inner, Func<Exception, BankFileException?> translate)
+    {
+        using var e = inner.GetEnumerator();
+        while (true)
+        {
+            BankEntry current;
+            try
+            {
+                if (!e.MoveNext()) break;
+                current = e.Current;
+            }
+            catch (Exception ex) when (ex is not BankFileException && translate(ex) is { } refused)
+            {
+                throw refused;
+            }
+
+            yield return current;
+        }
     }
 
     internal static string Decode(ReadOnlySpan<byte> content)

@@ -21,27 +21,29 @@ public static partial class ParseBai2File
 {
     public static ParsedBankFile Parse(ReadOnlySpan<byte> content, Bai2Totals totals = Bai2Totals.Require, List<string>? warnings = null)
     {
-        try
-        {
-            return ParseChecked(content, totals, warnings);
-        }
-        catch (OverflowException ex)
-        {
-            // Totals are summed in checked arithmetic: amounts this large are a corrupt file, refused as a whole (found by chaos fuzz).
-            throw new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, ex);
-        }
-    }
-
-    private static ParsedBankFile ParseChecked(ReadOnlySpan<byte> content, Bai2Totals totals, List<string>? warnings)
-    {
         BankFile.RequireSize(content);
         var hash = BankFile.Hash(content);
-        var records = Records(BankFile.Decode(content));
-        if (records.Count == 0 || records[0].Code != "01")
-            throw new BankFileException("the file does not start with a file header (01) record: not a BAI2 file", records.Count == 0 ? 0 : records[0].Line);
+        var report = new BankFileReport(BankFileFormat.Bai2);
+        var entries = Read(new MemoryStream(content.ToArray(), writable: false), hash, report, totals, warnings).ToList();
+        return new ParsedBankFile(BankFileFormat.Bai2, hash, report.Currency, entries, report.Controls);
+    }
 
-        var entries = new List<BankEntry>();
-        var controls = new List<ControlTotal>();
+    /// <summary>
+    /// Reads the records one at a time from <paramref name="input"/> (only the current record and its continuations
+    /// are held). Every control total is checked when the last record has been read, so a caller acts on the entries
+    /// only after reading them all.
+    /// </summary>
+    public static IEnumerable<BankEntry> Read(Stream input, string fileHash, BankFileReport report, Bai2Totals totals = Bai2Totals.Require, List<string>? warnings = null) =>
+        // Totals are summed in checked arithmetic: amounts this large are a corrupt file, refused as a whole (found by chaos fuzz).
+        BankFile.Translating(ReadRecords(input, fileHash, report, totals, warnings),
+            ex => ex is OverflowException o ? new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, o) : null);
+
+    private static IEnumerable<BankEntry> ReadRecords(Stream input, string hash, BankFileReport report, Bai2Totals totals, List<string>? warnings)
+    {
+        var controls = report.Controls;
+        BankEntry? firstEntry = null;
+        var lastLine = 0;
+        var i = -1;
         Currency fileCurrency = Currency.USD, groupCurrency = Currency.USD, accountCurrency = Currency.USD;
         DateOnly? asOf = null;
         string? account = null;
@@ -50,9 +52,11 @@ public static partial class ParseBai2File
         bool inGroup = false, inAccount = false, sawTrailer = false;
         var currencySeen = false;
 
-        for (var i = 0; i < records.Count; i++)
+        foreach (var r in Records(BankFile.Lines(input)))
         {
-            var r = records[i];
+            i++;
+            lastLine = r.Line;
+            if (i == 0 && r.Code != "01") throw new BankFileException("the file does not start with a file header (01) record: not a BAI2 file", r.Line);
             if (sawTrailer) throw new BankFileException("record after the file trailer (99)", r.Line);
             var recordsInThis = 1 + r.Continuations;
             fileRecords += recordsInThis;
@@ -87,7 +91,9 @@ public static partial class ParseBai2File
                     if (!inAccount) throw new BankFileException("transaction detail (16) outside an account", r.Line);
                     var (entry, amount) = Detail(r, hash, accountCurrency, asOf);
                     accountSum += amount;
-                    entries.Add(entry);
+                    firstEntry ??= entry;
+                    report.Saw(entry);
+                    yield return entry;
                     break;
                 case "49":
                     if (!inAccount) throw new BankFileException("account trailer (49) without an account identifier (03)", r.Line);
@@ -119,7 +125,8 @@ public static partial class ParseBai2File
             }
         }
 
-        if (!sawTrailer) throw new BankFileException("the file ends without a file trailer (99): truncated", records[^1].Line);
+        if (i < 0) throw new BankFileException("the file does not start with a file header (01) record: not a BAI2 file", 0);
+        if (!sawTrailer) throw new BankFileException("the file ends without a file trailer (99): truncated", lastLine);
         foreach (var c in controls.Where(c => !c.Agrees))
         {
             var message = string.Create(CultureInfo.InvariantCulture, $"{c.Name} states {c.Stated} but the records add up to {c.Computed}");
@@ -127,45 +134,16 @@ public static partial class ParseBai2File
             warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {c.Line}: {message}"));
         }
 
-        var currency = currencySeen ? entries.FirstOrDefault()?.Amount.Currency ?? accountCurrency : fileCurrency;
-        return new ParsedBankFile(BankFileFormat.Bai2, hash, currency, entries, controls);
+        report.Currency = currencySeen ? firstEntry?.Amount.Currency ?? accountCurrency : fileCurrency;
     }
 
     private sealed record Record(string Code, List<string> Fields, int Line, int Index, int Continuations, List<string> ContinuationTexts, string Raw);
 
-    /// <summary>Splits the text into logical records: physical lines, split again where one holds several records, with 88s folded into the record they continue.</summary>
-    private static List<Record> Records(string text)
+    /// <summary>Splits the lines into logical records: physical lines, split again where one holds several records, with 88s folded into the record they continue.</summary>
+    private static IEnumerable<Record> Records(IEnumerable<(int Number, string Text)> lines)
     {
-        // First the physical lines joined into logical ones: a line that does not start with a record code
-        // continues the record before it (banks wrap long records at a fixed width without an 88), when that
-        // record is still open — it has no closing "/", or it is a 16 or 88 whose text may itself hold "/".
-        // The line break itself is not content, but blanks on either side of it are (a record wrapped at a
-        // fixed width breaks wherever the column falls), so an open record is joined as it was written.
-        var logical = new List<(int Line, string Text)>();
-        foreach (var (number, raw) in BankFile.Lines(text))
-        {
-            if (raw.Trim().Length == 0) continue;
-            if (logical.Count > 0 && !StartsWithRecordCode(raw.TrimStart()) && IsOpen(logical[^1].Text))
-            {
-                logical[^1] = (logical[^1].Line, logical[^1].Text + raw);
-                continue;
-            }
-
-            logical.Add((number, raw.TrimStart()));
-        }
-
-        var physical = new List<(int Line, int Index, string Text)>();
-        foreach (var (number, line) in logical)
-        {
-            var index = 1;
-            foreach (var part in SplitSeveral(line.TrimEnd()))
-            {
-                physical.Add((number, index++, part));
-            }
-        }
-
-        var result = new List<Record>();
-        foreach (var (line, index, rawText) in physical)
+        Record? current = null;
+        foreach (var (line, index, rawText) in Physical(lines))
         {
             var t = rawText;
             // "88:" and "16:" for "88," and "16,": seen in real files.
@@ -176,24 +154,66 @@ public static partial class ParseBai2File
             var body = t.Length > 3 ? t[3..] : "";
             if (code == "88")
             {
-                if (result.Count == 0) throw new BankFileException("continuation (88) with no record before it", line);
-                var prev = result[^1];
-                prev.ContinuationTexts.Add(body);
-                if (prev.Code != "16")
+                if (current is null) throw new BankFileException("continuation (88) with no record before it", line);
+                current.ContinuationTexts.Add(body);
+                if (current.Code != "16")
                 {
                     // Continuing a header, account or trailer record: its fields simply go on.
-                    prev.Fields.AddRange(SplitFields(body));
+                    current.Fields.AddRange(SplitFields(body));
                 }
 
-                result[^1] = prev with { Continuations = prev.Continuations + 1 };
+                current = current with { Continuations = current.Continuations + 1 };
                 continue;
             }
 
+            // A record is complete once the next one (not an 88) starts.
+            if (current is not null) yield return current;
             var fields = code == "16" ? [code, body] : SplitFields(t).ToList();
-            result.Add(new Record(code, fields, line, index, 0, [], t));
+            current = new Record(code, fields, line, index, 0, [], t);
         }
 
-        return result;
+        if (current is not null) yield return current;
+    }
+
+    /// <summary>The physical records: lines joined where one continues the record before it, then split where one holds several.</summary>
+    private static IEnumerable<(int Line, int Index, string Text)> Physical(IEnumerable<(int Number, string Text)> lines)
+    {
+        // First the physical lines joined into logical ones: a line that does not start with a record code
+        // continues the record before it (banks wrap long records at a fixed width without an 88), when that
+        // record is still open — it has no closing "/", or it is a 16 or 88 whose text may itself hold "/".
+        // The line break itself is not content, but blanks on either side of it are (a record wrapped at a
+        // fixed width breaks wherever the column falls), so an open record is joined as it was written.
+        (int Line, string Text)? logical = null;
+        foreach (var (number, raw) in lines)
+        {
+            if (raw.Trim().Length == 0) continue;
+            if (logical is { } open && !StartsWithRecordCode(raw.TrimStart()) && IsOpen(open.Text))
+            {
+                logical = (open.Line, open.Text + raw);
+                continue;
+            }
+
+            if (logical is { } done)
+            {
+                foreach (var part in Split(done)) yield return part;
+            }
+
+            logical = (number, raw.TrimStart());
+        }
+
+        if (logical is { } last)
+        {
+            foreach (var part in Split(last)) yield return part;
+        }
+
+        static IEnumerable<(int Line, int Index, string Text)> Split((int Line, string Text) logical)
+        {
+            var index = 1;
+            foreach (var part in SplitSeveral(logical.Text.TrimEnd()))
+            {
+                yield return (logical.Line, index++, part);
+            }
+        }
     }
 
     private static readonly string[] RecordCodes = ["01", "02", "03", "16", "49", "88", "98", "99"];

@@ -29,66 +29,165 @@ public static class ParseCamtFile
     {
         BankFile.RequireSize(content);
         var hash = BankFile.Hash(content);
-        XDocument doc;
-        try
+        var report = new BankFileReport(BankFileFormat.Camt);
+        var entries = Read(new MemoryStream(content.ToArray(), writable: false), hash, report, warnings).ToList();
+        return new ParsedBankFile(BankFileFormat.Camt, hash, report.Currency, entries, report.Controls);
+    }
+
+    /// <summary>
+    /// Reads the document with an <see cref="XmlReader"/>, one entry (<c>Ntry</c>) at a time: only the entry being read,
+    /// and each statement's balances and summary, are held as elements. Nesting deeper than <see cref="MaxDepth"/> and
+    /// DTDs are refused as they are met. The balances and summaries are checked at the end of each statement, and
+    /// refused at the end of the document, so a caller acts on the entries only after reading them all.
+    /// </summary>
+    public static IEnumerable<BankEntry> Read(Stream input, string fileHash, BankFileReport report, List<string>? warnings = null) =>
+        BankFile.Translating(ReadDocument(input, fileHash, report, warnings),
+            ex => ex switch
+            {
+                XmlException x => new BankFileException($"invalid XML: {x.Message}", x.LineNumber, x),
+                OverflowException o => new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, o),
+                _ => null,
+            });
+
+    private static IEnumerable<BankEntry> ReadDocument(Stream input, string hash, BankFileReport report, List<string>? warnings)
+    {
+        var settings = new XmlReaderSettings
         {
-            var bytes = content.ToArray();
-            var settings = new XmlReaderSettings
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersInDocument = BankFile.MaxBytes,
+            MaxCharactersFromEntities = 0,
+            IgnoreComments = true,
+            IgnoreProcessingInstructions = true,
+            CloseInput = false,
+        };
+        using var reader = new DepthLimitedReader(XmlReader.Create(input, settings), MaxDepth);
+        if (reader.MoveToContent() != XmlNodeType.Element) throw new BankFileException("no root element", 0);
+        var ns = reader.NamespaceURI;
+        var rootLine = reader.LineNumber;
+        if (reader.LocalName != "Document" || (ns.Length > 0 && !ns.Contains(":camt.05", StringComparison.Ordinal)))
+            throw new BankFileException($"root element {{{ns}}}{reader.LocalName} is not a camt.052/053/054 Document", rootLine);
+
+        // Version 01 (2006-2008) names the message with its version: BkToCstmrAcctRptV01 and so on. The first such
+        // child of the root is the message; anything else at that level is passed over.
+        var sawMessage = false;
+        foreach (var _ in Children(reader))
+        {
+            if (sawMessage || MessageName(reader.LocalName) is not ("BkToCstmrStmt" or "BkToCstmrDbtCdtNtfctn" or "BkToCstmrAcctRpt"))
             {
-                DtdProcessing = DtdProcessing.Prohibit,
-                XmlResolver = null,
-                MaxCharactersInDocument = BankFile.MaxBytes,
-                MaxCharactersFromEntities = 0,
-                IgnoreComments = true,
-            };
-            // A hostile file nests elements deeply to make loading slow (time grows with the square of the depth):
-            // one streaming pass refuses anything deeper than a camt document can be before it is loaded.
-            using (var scan = XmlReader.Create(new MemoryStream(bytes, writable: false), settings))
-            {
-                while (scan.Read())
-                {
-                    if (scan.Depth > MaxDepth)
-                        throw new BankFileException($"elements nested deeper than {MaxDepth} levels: not a camt document", ((IXmlLineInfo)scan).LineNumber);
-                }
+                Skip(reader);
+                continue;
             }
 
-            using var reader = XmlReader.Create(new MemoryStream(bytes, writable: false), settings);
-            doc = XDocument.Load(reader, LoadOptions.SetLineInfo);
+            sawMessage = true;
+            foreach (var __ in Children(reader))
+            {
+                if (reader.LocalName is not ("Stmt" or "Ntfctn" or "Rpt"))
+                {
+                    Skip(reader);
+                    continue;
+                }
+
+                foreach (var entry in ReadStatement(reader, hash, report.Controls, warnings))
+                {
+                    report.Saw(entry);
+                    yield return entry;
+                }
+            }
         }
-        catch (XmlException ex)
+
+        if (!sawMessage) throw new BankFileException("the document holds no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt", rootLine);
+        // Whatever follows the root (comments, blanks) is read too: a second root or junk is invalid XML.
+        while (reader.Read())
         {
-            throw new BankFileException($"invalid XML: {ex.Message}", ex.LineNumber, ex);
         }
 
-        var root = doc.Root ?? throw new BankFileException("no root element", 0);
-        var ns = root.Name.NamespaceName;
-        if (root.Name.LocalName != "Document" || (ns.Length > 0 && !ns.Contains(":camt.05", StringComparison.Ordinal)))
-            throw new BankFileException($"root element {{{ns}}}{root.Name.LocalName} is not a camt.052/053/054 Document", Line(root));
-        // Version 01 (2006-2008) names the message with its version: BkToCstmrAcctRptV01 and so on.
-        var message = root.Elements().FirstOrDefault(e => MessageName(e.Name.LocalName) is "BkToCstmrStmt" or "BkToCstmrDbtCdtNtfctn" or "BkToCstmrAcctRpt")
-            ?? throw new BankFileException("the document holds no BkToCstmrStmt, BkToCstmrDbtCdtNtfctn or BkToCstmrAcctRpt", Line(root));
-
-        var entries = new List<BankEntry>();
-        var controls = new List<ControlTotal>();
-        foreach (var statement in message.Elements().Where(e => e.Name.LocalName is "Stmt" or "Ntfctn" or "Rpt"))
-        {
-            ReadStatement(statement, hash, entries, controls, warnings);
-        }
-
-        foreach (var c in controls.Where(c => !c.Agrees))
+        foreach (var c in report.Controls.Where(c => !c.Agrees))
         {
             throw new BankFileException(string.Create(CultureInfo.InvariantCulture, $"{c.Name} states {c.Stated} (minor units) but the entries give {c.Computed}"), c.Line);
         }
 
-        var currency = entries.GroupBy(e => e.Amount.Currency).OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault();
-        return new ParsedBankFile(BankFileFormat.Camt, hash, currency.Code is null ? Currency.USD : currency, entries, controls);
+        report.Currency = report.MostCommonCurrency() ?? Currency.USD;
     }
 
-    private static void ReadStatement(XElement statement, string hash, List<BankEntry> entries, List<ControlTotal> controls, List<string>? warnings)
+    /// <summary>Steps through the child elements of the element the reader is on, leaving the reader on each; after the loop it is past the element's end.</summary>
+    private static IEnumerable<bool> Children(XmlReader reader)
     {
-        var booked = new List<(bool Credit, Money Amount)>();
-        foreach (var ntry in Children(statement, "Ntry"))
+        if (reader.IsEmptyElement)
         {
+            reader.Read();
+            yield break;
+        }
+
+        var depth = reader.Depth;
+        reader.Read();
+        while (!(reader.Depth == depth && reader.NodeType == XmlNodeType.EndElement) && !reader.EOF)
+        {
+            if (reader.NodeType == XmlNodeType.Element && reader.Depth == depth + 1)
+            {
+                // The caller loads or skips the child, which leaves the reader on the node after it.
+                yield return true;
+                continue;
+            }
+
+            reader.Read();
+        }
+
+        reader.Read();
+    }
+
+    /// <summary>Passes over the element the reader is on, through the depth-checking reader (so a deep subtree is refused, not skipped).</summary>
+    private static void Skip(XmlReader reader)
+    {
+        if (reader.IsEmptyElement)
+        {
+            reader.Read();
+            return;
+        }
+
+        var depth = reader.Depth;
+        while (reader.Read() && !(reader.Depth == depth && reader.NodeType == XmlNodeType.EndElement))
+        {
+        }
+
+        reader.Read();
+    }
+
+    /// <summary>The element the reader is on, loaded whole with line numbers; the reader is left past its end.</summary>
+    private static XElement Load(XmlReader reader)
+    {
+        XElement element;
+        using (var subtree = reader.ReadSubtree())
+        {
+            element = XElement.Load(subtree, LoadOptions.SetLineInfo);
+        }
+
+        reader.Read();
+        return element;
+    }
+
+    private static IEnumerable<BankEntry> ReadStatement(DepthLimitedReader reader, string hash, List<ControlTotal> controls, List<string>? warnings)
+    {
+        var statementLine = reader.LineNumber;
+        var booked = new Booked();
+        // The balances, paging and summary are small and come before the entries; only they are kept as elements.
+        var kept = new XElement("Stmt");
+        var notBooked = 0;
+        foreach (var _ in Children(reader))
+        {
+            if (reader.LocalName is "Bal" or "StmtPgntn" or "TxsSummry")
+            {
+                kept.Add(Load(reader));
+                continue;
+            }
+
+            if (reader.LocalName != "Ntry")
+            {
+                Skip(reader);
+                continue;
+            }
+
+            var ntry = Load(reader);
             var line = Line(ntry);
             var amount = ReadAmount(Child(ntry, "Amt"), line) ?? throw new BankFileException("entry (Ntry) without an amount (Amt)", line);
             var credit = Text(ntry, "CdtDbtInd") switch
@@ -100,11 +199,12 @@ public static class ParseCamtFile
             var status = Text(ntry, "Sts", "Cd") ?? Text(ntry, "Sts") ?? "BOOK";
             if (status is not "BOOK")
             {
+                notBooked++;
                 warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {line}: entry with status {status} skipped (only booked entries are imported)"));
                 continue;
             }
 
-            booked.Add((credit, amount));
+            booked.Add(credit, amount);
             var reversal = string.Equals(Text(ntry, "RvslInd"), "true", StringComparison.OrdinalIgnoreCase);
             var date = ReadDate(Child(ntry, "BookgDt"), line) ?? ReadDate(Child(ntry, "ValDt"), line);
             var entryRef = Text(ntry, "AcctSvcrRef");
@@ -121,34 +221,106 @@ public static class ParseCamtFile
                 controls.Add(new ControlTotal($"entry {entryRef ?? "(no reference)"} amount vs its {details.Count} transactions", line, amount.MinorUnits, sum.MinorUnits));
                 for (var i = 0; i < details.Count; i++)
                 {
-                    entries.Add(Normalise([details[i]], amounts[i]!.Value, credit, reversal, date, entryRef, method, entryInfo, new SourcePosition(hash, Line(details[i]))));
+                    yield return Normalise([details[i]], amounts[i]!.Value, credit, reversal, date, entryRef, method, entryInfo, new SourcePosition(hash, Line(details[i])));
                 }
             }
             else
             {
                 if (details.Count > 1)
                     warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {line}: {details.Count} transaction details without amounts in {amount.Currency.Code}; imported as one entry"));
-                entries.Add(Normalise(details, amount, credit, reversal, date, entryRef, method, entryInfo, new SourcePosition(hash, line)));
+                yield return Normalise(details, amount, credit, reversal, date, entryRef, method, entryInfo, new SourcePosition(hash, line));
             }
         }
 
-        CheckBalances(statement, booked, controls, warnings);
-        var summary = Child(Child(statement, "TxsSummry"), "TtlNtries");
-        if (summary is not null && booked.Count > 0)
+        CheckBalances(kept, statementLine, booked, controls, warnings);
+        var summary = Child(Child(kept, "TxsSummry"), "TtlNtries");
+        if (summary is not null && booked.First is { } first)
         {
             var number = Text(summary, "NbOfNtries");
             if (number is not null && long.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-                controls.Add(new ControlTotal("TxsSummry/TtlNtries/NbOfNtries", Line(summary), n, booked.Count + Children(statement, "Ntry").Count(e => (Text(e, "Sts", "Cd") ?? Text(e, "Sts") ?? "BOOK") != "BOOK")));
+                controls.Add(new ControlTotal("TxsSummry/TtlNtries/NbOfNtries", Line(summary), n, booked.Count + notBooked));
             var sumText = Text(summary, "Sum");
-            if (sumText is not null && Money.TryParse(sumText, booked[0].Amount.Currency, out var stated))
+            if (sumText is not null && Money.TryParse(sumText, first, out var stated))
             {
-                var all = booked.Where(b => b.Amount.Currency == stated.Currency).Sum(b => b.Amount.MinorUnits);
-                controls.Add(new ControlTotal("TxsSummry/TtlNtries/Sum", Line(summary), stated.MinorUnits, all));
+                controls.Add(new ControlTotal("TxsSummry/TtlNtries/Sum", Line(summary), stated.MinorUnits, booked.Gross.GetValueOrDefault(stated.Currency)));
             }
         }
     }
 
-    private static void CheckBalances(XElement statement, List<(bool Credit, Money Amount)> booked, List<ControlTotal> controls, List<string>? warnings)
+    /// <summary>A statement's booked entries, as running totals: their count, first currency, and sums per currency.</summary>
+    private sealed class Booked
+    {
+        public int Count { get; private set; }
+        public Currency? First { get; private set; }
+        public Dictionary<Currency, long> Gross { get; } = [];
+        public Dictionary<Currency, long> Net { get; } = [];
+
+        public void Add(bool credit, Money amount)
+        {
+            Count++;
+            First ??= amount.Currency;
+            Gross[amount.Currency] = checked(Gross.GetValueOrDefault(amount.Currency) + amount.MinorUnits);
+            Net[amount.Currency] = checked(Net.GetValueOrDefault(amount.Currency) + (credit ? amount.MinorUnits : -amount.MinorUnits));
+        }
+    }
+
+    /// <summary>
+    /// The XML reader every read goes through, skips included: it refuses an element nested deeper than the limit the
+    /// moment it is met, so no subtree (loaded or passed over) can be deep.
+    /// </summary>
+    private sealed class DepthLimitedReader(XmlReader inner, int maxDepth) : XmlReader, IXmlLineInfo
+    {
+        public int LineNumber => ((IXmlLineInfo)inner).LineNumber;
+        public int LinePosition => ((IXmlLineInfo)inner).LinePosition;
+        public override int AttributeCount => inner.AttributeCount;
+        public override string BaseURI => inner.BaseURI;
+        public override int Depth => inner.Depth;
+        public override bool EOF => inner.EOF;
+        public override bool IsEmptyElement => inner.IsEmptyElement;
+        public override string LocalName => inner.LocalName;
+        public override string Name => inner.Name;
+        public override string NamespaceURI => inner.NamespaceURI;
+        public override XmlNameTable NameTable => inner.NameTable;
+        public override XmlNodeType NodeType => inner.NodeType;
+        public override string Prefix => inner.Prefix;
+        public override ReadState ReadState => inner.ReadState;
+        public override string Value => inner.Value;
+        public override bool HasValue => inner.HasValue;
+        public override bool IsDefault => inner.IsDefault;
+        public override XmlSpace XmlSpace => inner.XmlSpace;
+        public override string XmlLang => inner.XmlLang;
+
+        public bool HasLineInfo() => ((IXmlLineInfo)inner).HasLineInfo();
+
+        public override bool Read()
+        {
+            if (!inner.Read()) return false;
+            if (inner.Depth > maxDepth)
+                throw new BankFileException($"elements nested deeper than {maxDepth} levels: not a camt document", LineNumber);
+            return true;
+        }
+
+        public override string GetAttribute(int i) => inner.GetAttribute(i);
+        public override string? GetAttribute(string name) => inner.GetAttribute(name);
+        public override string? GetAttribute(string name, string? namespaceURI) => inner.GetAttribute(name, namespaceURI);
+        public override string? LookupNamespace(string prefix) => inner.LookupNamespace(prefix);
+        public override bool MoveToAttribute(string name) => inner.MoveToAttribute(name);
+        public override bool MoveToAttribute(string name, string? ns) => inner.MoveToAttribute(name, ns);
+        public override void MoveToAttribute(int i) => inner.MoveToAttribute(i);
+        public override bool MoveToElement() => inner.MoveToElement();
+        public override bool MoveToFirstAttribute() => inner.MoveToFirstAttribute();
+        public override bool MoveToNextAttribute() => inner.MoveToNextAttribute();
+        public override bool ReadAttributeValue() => inner.ReadAttributeValue();
+        public override void ResolveEntity() => inner.ResolveEntity();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    private static void CheckBalances(XElement statement, int statementLine, Booked booked, List<ControlTotal> controls, List<string>? warnings)
     {
         Money? Balance(string code, out int line)
         {
@@ -165,20 +337,20 @@ public static class ParseCamtFile
         var paging = Child(statement, "StmtPgntn");
         if (paging is not null && (Text(paging, "PgNb") is not (null or "1") || string.Equals(Text(paging, "LastPgInd"), "false", StringComparison.OrdinalIgnoreCase)))
         {
-            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {Line(statement)}: statement page {Text(paging, "PgNb")} of a multi-page statement; balance not checked"));
+            warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {statementLine}: statement page {Text(paging, "PgNb")} of a multi-page statement; balance not checked"));
             return;
         }
 
         var opening = Balance("OPBD", out _) ?? Balance("PRCD", out _);
         var closing = Balance("CLBD", out var closingLine);
         if (opening is not { } o || closing is not { } c) return;
-        if (o.Currency != c.Currency || booked.Any(b => b.Amount.Currency != o.Currency))
+        if (o.Currency != c.Currency || booked.Net.Keys.Any(k => k != o.Currency))
         {
             warnings?.Add(string.Create(CultureInfo.InvariantCulture, $"line {closingLine}: opening and closing balances are in different currencies ({o.Currency.Code}, {c.Currency.Code}) from the entries; balance not checked"));
             return;
         }
 
-        var computed = o.MinorUnits + booked.Sum(b => b.Credit ? b.Amount.MinorUnits : -b.Amount.MinorUnits);
+        var computed = o.MinorUnits + booked.Net.GetValueOrDefault(o.Currency);
         controls.Add(new ControlTotal("closing booked balance (CLBD) = opening + credits − debits", closingLine, c.MinorUnits, computed));
     }
 

@@ -88,6 +88,27 @@ public static class ParseCsvFile
     {
         BankFile.RequireSize(content);
         var hash = BankFile.Hash(content);
+        var report = new BankFileReport(BankFileFormat.Csv);
+        var entries = Read(new MemoryStream(content.ToArray(), writable: false), hash, report, mapping).ToList();
+        return new ParsedBankFile(BankFileFormat.Csv, hash, report.Currency, entries, report.Controls);
+    }
+
+    /// <summary>
+    /// Reads the rows one at a time from <paramref name="input"/> (only the current row is held), naming each entry's
+    /// position with <paramref name="fileHash"/>. The 'TOTAL' rows are checked, and a file without payment rows refused,
+    /// when the last row has been read: a caller acts on the entries only after reading them all.
+    /// </summary>
+    public static IEnumerable<BankEntry> Read(Stream input, string fileHash, BankFileReport report, CsvMapping? mapping = null) =>
+        BankFile.Translating(ReadRows(input, fileHash, report, mapping),
+            ex => ex switch
+            {
+                CsvFormatException f => new BankFileException($"malformed CSV: {f.Message}", (int)f.LineNumber, f),
+                OverflowException o => new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, o),
+                _ => null,
+            });
+
+    private static IEnumerable<BankEntry> ReadRows(Stream input, string hash, BankFileReport report, CsvMapping? mapping)
+    {
         var options = new CsvReaderOptions
         {
             HasHeader = true,
@@ -99,11 +120,11 @@ public static class ParseCsvFile
         };
         if (mapping?.Separator is { Length: 1 } sep) options = options with { Separator = sep[0] };
 
-        var entries = new List<BankEntry>();
-        var controls = new List<ControlTotal>();
-        try
+        var controls = report.Controls;
+        long net = 0;
+        Currency? first = null;
+        using (var reader = CsvReader.Create(input, options, leaveOpen: true))
         {
-            using var reader = CsvReader.Create(content.ToArray(), options);
             var headers = reader.Headers.ToList();
             var map = mapping ?? CsvMapping.Default(headers)
                 ?? throw new BankFileException($"wrong CSV columns: no amount and date column among [{string.Join(", ", headers)}]; give a --mapping file", 1);
@@ -137,7 +158,7 @@ public static class ParseCsvFile
                 if (map.TotalLabel is not null && string.Equals(Get(0), map.TotalLabel, StringComparison.OrdinalIgnoreCase))
                 {
                     var statedTotal = ParseAmount(Get(amountCol), fixedCurrency, line);
-                    controls.Add(new ControlTotal($"'{map.TotalLabel}' row", line, statedTotal.MinorUnits, entries.Sum(e => e.Kind == BankEntryKind.Payment ? e.Amount.MinorUnits : -e.Amount.MinorUnits)));
+                    controls.Add(new ControlTotal($"'{map.TotalLabel}' row", line, statedTotal.MinorUnits, net));
                     continue;
                 }
 
@@ -166,13 +187,13 @@ public static class ParseCsvFile
                 var original = Get(origCol);
                 var kind = amount.IsNegative ? original is null ? BankEntryKind.Outgoing : BankEntryKind.Reversal : BankEntryKind.Payment;
                 if (amount.IsZero) kind = BankEntryKind.Notice;
-                entries.Add(new BankEntry(kind, amount.Abs(), date, method, Get(nameCol), Get(refCol), memo.Length == 0 ? null : memo,
-                    new SourcePosition(hash, line), original, null, Get(idCol)));
+                var entry = new BankEntry(kind, amount.Abs(), date, method, Get(nameCol), Get(refCol), memo.Length == 0 ? null : memo,
+                    new SourcePosition(hash, line), original, null, Get(idCol));
+                net = checked(net + (kind == BankEntryKind.Payment ? entry.Amount.MinorUnits : -entry.Amount.MinorUnits));
+                first ??= entry.Amount.Currency;
+                report.Saw(entry);
+                yield return entry;
             }
-        }
-        catch (CsvFormatException ex)
-        {
-            throw new BankFileException($"malformed CSV: {ex.Message}", (int)ex.LineNumber, ex);
         }
 
         foreach (var c in controls.Where(c => !c.Agrees))
@@ -180,8 +201,8 @@ public static class ParseCsvFile
             throw new BankFileException(string.Create(CultureInfo.InvariantCulture, $"{c.Name} states {c.Stated} (minor units) but the rows add up to {c.Computed}"), c.Line);
         }
 
-        if (entries.Count == 0) throw new BankFileException("the CSV holds no payment rows", 0);
-        return new ParsedBankFile(BankFileFormat.Csv, hash, entries[0].Amount.Currency, entries, controls);
+        if (report.Entries == 0) throw new BankFileException("the CSV holds no payment rows", 0);
+        report.Currency = first!.Value;
     }
 
     private static Money ParseAmount(string? text, Currency currency, int line)

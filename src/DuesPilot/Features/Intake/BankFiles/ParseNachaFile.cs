@@ -25,9 +25,24 @@ public static class ParseNachaFile
     {
         BankFile.RequireSize(content);
         var hash = BankFile.Hash(content);
-        var text = BankFile.Decode(content);
-        var entries = new List<BankEntry>();
-        var controls = new List<ControlTotal>();
+        var report = new BankFileReport(BankFileFormat.Nacha);
+        var entries = Read(new MemoryStream(content.ToArray(), writable: false), hash, report, warnings).ToList();
+        return new ParsedBankFile(BankFileFormat.Nacha, hash, Currency.USD, entries, report.Controls);
+    }
+
+    /// <summary>
+    /// Reads the records one at a time from <paramref name="input"/> (only the current entry and its addenda are held).
+    /// Batch controls are checked as each batch closes; the file control and every total are checked when the last
+    /// record has been read, so a caller acts on the entries only after reading them all.
+    /// </summary>
+    public static IEnumerable<BankEntry> Read(Stream input, string fileHash, BankFileReport report, List<string>? warnings = null) =>
+        BankFile.Translating(ReadRecords(input, fileHash, report, warnings),
+            ex => ex is OverflowException o ? new BankFileException("the amounts add up beyond any real balance: the file is corrupt", 0, o) : null);
+
+    private static IEnumerable<BankEntry> ReadRecords(Stream input, string hash, BankFileReport report, List<string>? warnings)
+    {
+        var controls = report.Controls;
+        var done = new List<BankEntry>(1);
 
         var sawHeader = false;
         var sawFileControl = false;
@@ -37,7 +52,7 @@ public static class ParseNachaFile
         var fileRecords = 0;
         var batches = 0;
 
-        foreach (var (number, raw) in Records(text))
+        foreach (var (number, raw) in Records(BankFile.Lines(input)))
         {
             if (raw.Length == 0 || raw.Trim().Length == 0) continue;
             if (raw.Length > RecordLength)
@@ -64,7 +79,7 @@ public static class ParseNachaFile
                     break;
                 case '6':
                     RequireBatch(batch, number, "entry detail (6)");
-                    entry = Finish(entry, batch!, entries, hash);
+                    entry = Finish(entry, batch!, done, hash);
                     entry = new Entry(line, number, batch!);
                     batch!.Records++;
                     batch.Add(entry);
@@ -77,7 +92,7 @@ public static class ParseNachaFile
                     break;
                 case '8':
                     RequireBatch(batch, number, "batch control (8)");
-                    entry = Finish(entry, batch!, entries, hash);
+                    entry = Finish(entry, batch!, done, hash);
                     batch!.Close(line, number, controls);
                     fileDebits += batch.Debits;
                     fileCredits += batch.Credits;
@@ -110,6 +125,14 @@ public static class ParseNachaFile
                 default:
                     throw new BankFileException($"unknown record type '{type}' (expected 1, 5, 6, 7, 8 or 9)", number);
             }
+
+            foreach (var finished in done)
+            {
+                report.Saw(finished);
+                yield return finished;
+            }
+
+            done.Clear();
         }
 
         if (!sawHeader) throw new BankFileException("no file header (1) record: not a NACHA file", 0);
@@ -120,7 +143,7 @@ public static class ParseNachaFile
             throw new BankFileException(string.Create(CultureInfo.InvariantCulture, $"{c.Name} states {c.Stated} but the file holds {c.Computed}"), c.Line);
         }
 
-        return new ParsedBankFile(BankFileFormat.Nacha, hash, Currency.USD, entries, controls);
+        report.Currency = Currency.USD;
     }
 
     /// <summary>
@@ -128,20 +151,38 @@ public static class ParseNachaFile
     /// dropped. An "unblocked" file (all records on one line, a multiple of 94 characters) is cut into
     /// records, numbered 1, 2, 3… as lines would be.
     /// </summary>
-    private static IEnumerable<(int Number, string Text)> Records(string text)
+    private static IEnumerable<(int Number, string Text)> Records(IEnumerable<(int Number, string Text)> lines)
     {
-        var lines = BankFile.Lines(text).ToList();
-        var content = lines.Where(l => l.Text.Trim().Length > 0).ToList();
-        if (content.Count == 1 && content[0].Text.TrimEnd().Length > RecordLength && content[0].Text.Length % RecordLength == 0)
-        {
-            var one = content[0].Text;
-            for (var i = 0; i < one.Length / RecordLength; i++) yield return (i + 1, one.Substring(i * RecordLength, RecordLength));
-            yield break;
-        }
-
+        var sawContent = false;
+        (int Number, string Text)? unblocked = null;
         foreach (var (number, raw) in lines)
         {
+            var blank = raw.Trim().Length == 0;
+            if (unblocked is { } one)
+            {
+                if (blank) continue;
+                // Another line with content: the long first line was not an unblocked file after all (and is refused as too long).
+                unblocked = null;
+                yield return one;
+            }
+
+            if (!sawContent && !blank)
+            {
+                sawContent = true;
+                if (raw.TrimEnd().Length > RecordLength && raw.Length % RecordLength == 0)
+                {
+                    // Possibly an unblocked file: it is, when no other line holds anything.
+                    unblocked = (number, raw);
+                    continue;
+                }
+            }
+
             yield return (number, raw.Length > RecordLength && raw[RecordLength..].Trim().Length == 0 ? raw[..RecordLength] : raw);
+        }
+
+        if (unblocked is { } whole)
+        {
+            for (var i = 0; i < whole.Text.Length / RecordLength; i++) yield return (i + 1, whole.Text.Substring(i * RecordLength, RecordLength));
         }
     }
 
@@ -179,8 +220,6 @@ public static class ParseNachaFile
 
     private sealed class Batch
     {
-        private readonly List<Entry> _entries = [];
-
         private Batch(int line) => Line = line;
 
         public int Line { get; }
@@ -208,18 +247,17 @@ public static class ParseNachaFile
             };
         }
 
-        public void Add(Entry entry) => _entries.Add(entry);
+        /// <summary>Counts an entry into the batch's totals as it is read (entries are not kept).</summary>
+        public void Add(Entry entry)
+        {
+            var code = entry.TransactionCode;
+            if (code % 10 is >= 1 and <= 4) Credits += entry.AmountCents;
+            else Debits += entry.AmountCents;
+            Hash += entry.RdfiRouting;
+        }
 
         public void Close(string line, int number, List<ControlTotal> controls)
         {
-            foreach (var e in _entries)
-            {
-                var code = e.TransactionCode;
-                if (code % 10 is >= 1 and <= 4) Credits += e.AmountCents;
-                else Debits += e.AmountCents;
-                Hash += e.RdfiRouting;
-            }
-
             var label = string.Create(CultureInfo.InvariantCulture, $"batch {Field(line, 88, 7)}");
             controls.Add(new ControlTotal($"{label} entry/addenda count", number, Numeric(line, 5, 6, number, "entry/addenda count"), Records));
             controls.Add(new ControlTotal($"{label} entry hash", number, Numeric(line, 11, 10, number, "entry hash"), Hash % 10_000_000_000));
