@@ -24,6 +24,7 @@ public static class CommandCatalog
         InboxCommand.Create(),
         ServeCommand.Create(),
         StaffCommand.Create(),
+        ReviewCommand.Create(),
         JobsCommand.Create(),
         RevenueCommand.Create(),
         CollectionsCommand.Create(),

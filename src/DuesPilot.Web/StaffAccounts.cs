@@ -58,6 +58,14 @@ public sealed class StaffAccounts(Store store, TimeProvider clock)
         return result == PasswordVerificationResult.Failed ? null : new StaffAccount(r.User, r.Display, r.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(), false);
     }
 
+    /// <summary>An enabled account by name, without checking a password: for the CLI, whose user already holds the store.</summary>
+    public async Task<StaffAccount?> FindAsync(string userName, CancellationToken ct = default)
+    {
+        var row = await store.InTransactionAsync((c, tx) => c.QuerySingleOrDefaultAsync<(string User, string Display, string Roles, long Disabled)?>(
+            "SELECT user_name, display_name, roles, disabled FROM staff_users WHERE user_name = @userName", new { userName }, tx), ct);
+        return row is { Disabled: 0 } r ? new StaffAccount(r.User, r.Display, r.Roles.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(), false) : null;
+    }
+
     public Task<IReadOnlyList<string>> UserNamesAsync(CancellationToken ct = default) =>
         store.InTransactionAsync<IReadOnlyList<string>>(async (c, tx) =>
             (await c.QueryAsync<string>("SELECT user_name FROM staff_users WHERE disabled = 0 ORDER BY user_name", transaction: tx)).ToList(), ct);

@@ -137,6 +137,47 @@ public sealed class GroupAndReferenceTests
     }
 
     [Fact]
+    public void Decide_GroupRemittanceSentTwice_SecondGoesToReviewNotToTheSamePeoplesOtherInvoices()
+    {
+        // Each listed member owes a second invoice of the same amount: the repeat would pay those if not recognised.
+        var engine = Engine(People, [Inv("1", "928401", 425m), Inv("2", "687502", 180m), Inv("3", "928401", 425m, month: 6), Inv("4", "687502", 180m, month: 6)]);
+        var first = engine.Decide(Pay(605m, "SW CHAPTER TREASURER", "dues: 928401 Kirby; 687502 Schneider"));
+        Assert.Equal(MatchAction.Apply, first.Action);
+        Assert.Equal("687502/2/180.00, 928401/1/425.00", Allocations(first));
+
+        var again = engine.Decide(Pay(605m, "SW Chapter Treasurer", "Dues: 928401 Kirby; 687502 Schneider"));
+        Assert.Equal(MatchAction.Review, again.Action);
+        Assert.Contains($"repeats payment {first.PaymentId.Value}", again.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("Check for a duplicate", again.SuggestedAction, StringComparison.Ordinal);
+        Assert.Equal(Money.Usd(425m), engine.BalanceOf(new InvoiceId("3")));
+    }
+
+    [Fact]
+    public void Decide_SamePaymentAgainWhileTheFirstWaitsInReview_IsHeldBesideIt()
+    {
+        // Two Tyler Williams owe 395.00: the first payment is a review; its repeat must not be applied either.
+        var engine = Engine(People, [Inv("1", "500004", 395m), Inv("2", "500005", 395m)]);
+        var first = engine.Decide(Pay(395m, "Tyler Williams", "dues", PaymentChannel.Card));
+        Assert.Equal(MatchAction.Review, first.Action);
+        // A reviewer settles the namesake's invoice; the name would now single out the other one.
+        engine.Commit(Pay(395m, "Someone", null), [new ProposedAllocation(new MemberId("500005"), new InvoiceId("2"), Money.Usd(395m))]);
+
+        var again = engine.Decide(Pay(395m, "Tyler Williams", "dues", PaymentChannel.Card));
+        Assert.Equal(MatchAction.Review, again.Action);
+        Assert.Contains("held for review", again.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_SamePayerAndAmountWithAnotherMemo_IsNotARepeat()
+    {
+        var engine = Engine(People, [Inv("71001", "631981", 395m), Inv("71002", "631981", 395m, month: 6)]);
+        Assert.Equal(MatchAction.Apply, engine.Decide(Pay(395m, "Rosa Parks", "INV 71001")).Action);
+        var next = engine.Decide(Pay(395m, "Rosa Parks", "INV 71002"));
+        Assert.Equal(MatchAction.Apply, next.Action);
+        Assert.Equal("631981/71002/395.00", Allocations(next));
+    }
+
+    [Fact]
     public void RuleVersion_ChangesWithAWeight()
     {
         var a = MatchOptions.Default;

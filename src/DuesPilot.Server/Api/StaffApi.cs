@@ -15,7 +15,7 @@ namespace DuesPilot.Server.Api;
 /// <summary>The JSON API for integrations and scripts, behind the same sign-in and roles as the staff UI.</summary>
 public static class StaffApi
 {
-    public sealed record ActionRequest(ReviewAction Action, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null);
+    public sealed record ActionRequest(ReviewAction Action, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null, decimal? Amount = null);
 
     public sealed record ActionResponse(string Result, string Message);
 
@@ -40,7 +40,7 @@ public static class StaffApi
             Store store, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, HttpContext http, string id, ActionRequest body, CancellationToken ct) =>
         {
             var outcome = await ResolveReviewItem.HandleAsync(store, clock, accounts, options,
-                new ResolveReviewItem.Request(id, body.Action, http.User.ToActor(), body.Note, body.MemberId, body.Allocations, body.AssignTo), ct);
+                new ResolveReviewItem.Request(id, body.Action, http.User.ToActor(), body.Note, body.MemberId, body.Allocations, body.AssignTo, body.Amount), ct);
             var response = new ActionResponse(outcome.Result.ToString(), outcome.Message);
             return outcome.Result switch
             {

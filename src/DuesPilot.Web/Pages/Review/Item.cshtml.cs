@@ -85,6 +85,27 @@ public sealed class ItemModel(Store store, TimeProvider clock, ChartOfAccounts a
     public Task<IActionResult> OnPostAcceptAsync(string id, string reason, CancellationToken ct) =>
         ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.AcceptAsIs, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()), ct);
 
+    public Task<IActionResult> OnPostCorrectAsync(string id, string? amount, string? reason, CancellationToken ct)
+    {
+        decimal? target = null;
+        if (!string.IsNullOrWhiteSpace(amount))
+        {
+            if (!decimal.TryParse(amount.Trim().TrimStart('$'), NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed))
+            {
+                TempData["Flash"] = $"Could not read the amount '{amount}': write it like 250.00.";
+                TempData["FlashKind"] = "error";
+                return Task.FromResult<IActionResult>(RedirectToPage(new { id }));
+            }
+
+            target = parsed;
+        }
+
+        return ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.CorrectInImis, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), Amount: target), ct);
+    }
+
+    public Task<IActionResult> OnPostVoidAsync(string id, string reason, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.VoidInImis, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()), ct);
+
     public Task<IActionResult> OnPostApproveAsync(string id, string? note, CancellationToken ct) =>
         ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.Approve, User.ToActor(), Note: string.IsNullOrWhiteSpace(note) ? null : note.Trim()), ct);
 

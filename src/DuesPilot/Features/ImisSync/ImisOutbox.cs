@@ -14,6 +14,10 @@ public static class ImisWriteKinds
     public const string ReviewQueueRow = "review-queue-row";
     /// <summary>A row in the AI_Audit_Log custom object plus a note on the member (payload <see cref="AuditLogRow"/>).</summary>
     public const string AuditLogRow = "audit-log-row";
+    /// <summary>Bring a flagged invoice to the amount it should be billed (payload <see cref="InvoiceCorrectionWrite"/>; docs/decisions/0151).</summary>
+    public const string InvoiceCorrection = "invoice-correction";
+    /// <summary>Void what a flagged invoice still owes (payload <see cref="InvoiceVoidWrite"/>; docs/decisions/0151).</summary>
+    public const string InvoiceVoid = "invoice-void";
 }
 
 public sealed record PaymentWriteLine(string InvoiceId, long AmountMinor);
@@ -22,6 +26,12 @@ public sealed record PaymentWriteLine(string InvoiceId, long AmountMinor);
 public sealed record PaymentWrite(string PaymentId, string PayerMemberId, string Currency, long AmountMinor, string Method, string Reference, string GlAccount, IReadOnlyList<PaymentWriteLine> Invoices, long CreditOnAccountMinor);
 
 public sealed record ReviewQueueRow(string ItemId, string MemberId, string? InvoiceId, long? ProposedAmountMinor, bool NeedsHumanReview, string Notes, string State);
+
+/// <summary>A correction staff chose on an invoice review item: the amount the invoice should be billed and why (sent as the adjustment reason).</summary>
+public sealed record InvoiceCorrectionWrite(string ItemId, string InvoiceId, string MemberId, string Currency, long ExpectedMinor, string Reason, string Actor);
+
+/// <summary>A void staff chose on an invoice review item, with the reason and the adjustment date.</summary>
+public sealed record InvoiceVoidWrite(string ItemId, string InvoiceId, string MemberId, string Reason, string AdjustmentDate, string Actor);
 
 public sealed record AuditLogRow(long Seq, string MemberId, string Action, string Actor, string Outcome, string Hash);
 

@@ -101,6 +101,8 @@ public static class SendImisWrites
                 """, transaction: tx))
             .Select(r => new BacklogRow(r.Kind, r.Pending, r.Failed, DbTime.ParseInstantOrNull(r.Oldest))).ToList(), ct);
 
+    private static string? MemberOf(string payload) => LaneOf(payload);
+
     /// <summary>The member a write concerns (payer of a payment, member of a review or audit row); rows without one get a lane of their own.</summary>
     private static string? LaneOf(string payload)
     {
@@ -160,6 +162,12 @@ public static class SendImisWrites
                 WHERE outbox_id = @id
                 """,
                 new { final = state == "retry" ? "pending" : state, attempts, error, result, next = DbTime.Format(clock.GetUtcNow() + backoff), now = DbTime.Format(clock.GetUtcNow()), id = row.Id }, tx);
+            if (state == "done" && row.Kind is ImisWriteKinds.InvoiceCorrection or ImisWriteKinds.InvoiceVoid)
+            {
+                await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", row.Kind == ImisWriteKinds.InvoiceVoid ? "imis.invoice-voided" : "imis.invoice-corrected",
+                    $"imis:{row.Key}", result ?? "done", MemberOf(row.Payload), Inputs: row.Payload));
+            }
+
             if (state is "failed" or "conflict")
             {
                 await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"imis.write-{state}", $"imis:{row.Key}",
@@ -226,6 +234,22 @@ public static class SendImisWrites
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
 
+            case ImisWriteKinds.InvoiceCorrection:
+            {
+                var write = JsonSerializer.Deserialize<InvoiceCorrectionWrite>(payload)!;
+                var outcome = await client.CorrectInvoiceAsync(new ImisInvoiceCorrection(new InvoiceId(write.InvoiceId),
+                    Money.FromMinor(write.ExpectedMinor, Currency.Parse(write.Currency)), $"{write.Reason} ({write.Actor} in DuesPilot)"), ct);
+                return InvoiceState(outcome);
+            }
+
+            case ImisWriteKinds.InvoiceVoid:
+            {
+                var write = JsonSerializer.Deserialize<InvoiceVoidWrite>(payload)!;
+                var outcome = await client.VoidInvoiceAsync(new ImisInvoiceVoid(new InvoiceId(write.InvoiceId), $"{write.Reason} ({write.Actor} in DuesPilot)",
+                    DateOnly.ParseExact(write.AdjustmentDate, "O", System.Globalization.CultureInfo.InvariantCulture)), maybeSent, ct);
+                return InvoiceState(outcome);
+            }
+
             case Inquiries.Mail.AnswerInquiryMail.MemberNoteKind:
             {
                 var note = JsonSerializer.Deserialize<Inquiries.Mail.MemberNote>(payload)!;
@@ -237,6 +261,13 @@ public static class SendImisWrites
                 return ("failed", $"unknown outbox kind '{kind}' ({key})");
         }
     }
+
+    private static (string State, string? Result) InvoiceState(ImisInvoiceChangeOutcome outcome) => outcome.Status switch
+    {
+        ImisChangeStatus.Applied or ImisChangeStatus.AlreadyApplied => ("done", outcome.Detail),
+        ImisChangeStatus.Unavailable => ("retry", outcome.Detail),
+        _ => ("failed", outcome.Detail),
+    };
 
     /// <summary>The party's panel row whose properties have all these values, if one was written already.</summary>
     private static async Task<ImisPanelRow?> FindPanelRowAsync(IImisClient client, string entity, MemberId party, KeyValuePair<string, string>[] wanted, CancellationToken ct)

@@ -119,10 +119,13 @@ public static class MatchReceivedPayments
             }
             else if (taken == "shadow")
             {
+                engine.Reviewed(payment);
                 shadow++;
             }
             else
             {
+                // The same payment arriving again in this batch is then held beside this one, not applied.
+                engine.Reviewed(payment);
                 review++;
             }
         }

@@ -45,6 +45,7 @@ public sealed class MatchingEngine
     private readonly Dictionary<string, List<Party>> byOrganization = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> byChapter = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> settledBy = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string PaymentId, bool Applied)> earlierByRepeatKey = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> embeddingCache = new(StringComparer.Ordinal);
     private readonly Lock embedderLock = new();
 
@@ -130,8 +131,12 @@ public sealed class MatchingEngine
     {
         var decision = Evaluate(payment);
         if (decision.Action == MatchAction.Apply) Commit(payment, decision.Allocations);
+        else Reviewed(payment);
         return decision;
     }
+
+    /// <summary>Records that a payment went to review, so that the same payment arriving again is held beside it.</summary>
+    public void Reviewed(Payment payment) => earlierByRepeatKey.TryAdd(RepeatKey(payment), (payment.Id.Value, false));
 
     /// <summary>Records allocations decided elsewhere (a reviewer's choice) so later payments see the balances.</summary>
     public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations) => CommitChanged(payment, allocations);
@@ -170,12 +175,15 @@ public sealed class MatchingEngine
             });
 
             var changed = new HashSet<Party>();
+            var repeated = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < n; i++)
             {
                 var payment = payments[start + i];
-                if (changed.Count > 0 && readSets[i].Overlaps(changed)) results[start + i] = Evaluate(payment);
+                if ((changed.Count > 0 && readSets[i].Overlaps(changed)) || (repeated.Count > 0 && repeated.Contains(RepeatKey(payment)))) results[start + i] = Evaluate(payment);
                 var decision = results[start + i];
                 if (decision.Action == MatchAction.Apply) changed.UnionWith(CommitChanged(payment, decision.Allocations));
+                else Reviewed(payment);
+                repeated.Add(RepeatKey(payment));
             }
 
             progress?.Invoke(start + n);
@@ -187,6 +195,12 @@ public sealed class MatchingEngine
     private List<Party> CommitChanged(Payment payment, IReadOnlyList<ProposedAllocation> allocations)
     {
         var changed = new List<Party>();
+        if (allocations.Count > 0)
+        {
+            var key = RepeatKey(payment);
+            // A payment first held for review and then applied by a reviewer counts as applied.
+            if (!earlierByRepeatKey.TryGetValue(key, out var earlier) || !earlier.Applied) earlierByRepeatKey[key] = (payment.Id.Value, true);
+        }
         foreach (var a in allocations)
         {
             if (a.InvoiceId is not { } id) continue;
@@ -200,6 +214,14 @@ public sealed class MatchingEngine
 
         return changed;
     }
+
+    /// <summary>
+    /// What makes a payment the same as another for a clerk: the payer (name and e-mail), the amount and the memo.
+    /// The channel's own reference (check number, card transaction id) differs between a payment and its resubmission.
+    /// </summary>
+    private static string RepeatKey(Payment payment) =>
+        string.Join('\u001f', NameText.Fold(payment.PayerName), (payment.PayerEmail ?? "").Trim().ToLowerInvariant(),
+            payment.Amount.Currency.ToString(), payment.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture), NameText.Fold(payment.Memo));
 
     /// <summary>The payment that settled an invoice earlier in this run, if any (a read of the owner's state).</summary>
     private string? SettledBy(OpenInvoice invoice)
@@ -334,6 +356,14 @@ public sealed class MatchingEngine
         return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers);
     }
 
+    /// <summary>
+    /// The payment decided earlier in this run that this one repeats (same payer, amount and memo), if any, and whether
+    /// it was applied. A group remittance or a renewal sent twice would otherwise find the same people's other open
+    /// invoices to pay; one sent again while the first waits in review would be applied beside it.
+    /// </summary>
+    private (string PaymentId, bool Applied)? RepeatOf(Payment payment) =>
+        earlierByRepeatKey.Count > 0 && earlierByRepeatKey.TryGetValue(RepeatKey(payment), out var earlier) ? earlier : null;
+
     /// <summary>What stops a hypothesis from being applied, whatever its confidence.</summary>
     private List<string> Blockers(Payment payment, Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed, IReadOnlySet<string> explicitMembers)
     {
@@ -402,6 +432,8 @@ public sealed class MatchingEngine
         var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(payment, h, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers).Count == 0);
         if (runnerUp is not null && runnerUp.Logit >= top.Logit - (double)options.RunnerUpLogitMargin)
             blockers.Add($"{runnerUp.Primary.Member.FullName} ({runnerUp.Primary.Id}) fits almost as well");
+        var repeatOf = RepeatOf(payment);
+        if (repeatOf is { } rep) blockers.Add($"repeats payment {rep.PaymentId} of this run (same payer, amount and memo), {(rep.Applied ? "already applied" : "held for review")} (possible duplicate)");
         if (confidence < options.AutoApplyConfidence) blockers.Add($"confidence {confidence.ToString("0.00", CultureInfo.InvariantCulture)} below {options.AutoApplyConfidence.ToString("0.00", CultureInfo.InvariantCulture)}");
 
         var evidence = string.Join("; ", top.For);
@@ -412,7 +444,9 @@ public sealed class MatchingEngine
             return new MatchDecision(payment.Id, MatchAction.Apply, confidence, $"{evidence}; {what}", allocations, candidates, "Applied; posts after the hold window unless overridden.");
         }
 
-        var suggestion = top.Plan is not null
+        var suggestion = repeatOf is { } repeat
+            ? $"Check for a duplicate of payment {repeat.PaymentId} (same payer, amount and memo); refund or keep as credit unless the payer confirms it pays more."
+            : top.Plan is not null
             ? $"Confirm and apply to {top.Primary.Member.FullName} ({top.Primary.Id}): {top.Plan.Describe()}."
             : top.Duplicate is not null
                 ? $"Check for a duplicate payment by {top.Primary.Member.FullName} ({top.Primary.Id}); refund or keep as credit."

@@ -32,6 +32,10 @@ public enum ReviewAction
     Comment,
     /// <summary>Keep an invoice as billed despite its findings; the note gives the reason and is required.</summary>
     AcceptAsIs,
+    /// <summary>Correct the invoice in iMIS to the expected amount (or the amount given) through the outbox (<c>invoice-correction</c>).</summary>
+    CorrectInImis,
+    /// <summary>Void what the invoice still owes in iMIS through the outbox (<c>invoice-void</c>); the note gives the reason and is required.</summary>
+    VoidInImis,
 }
 
 /// <summary>
@@ -41,7 +45,8 @@ public enum ReviewAction
 /// </summary>
 public static class ResolveReviewItem
 {
-    public sealed record Request(string ItemId, ReviewAction Action, StaffActor Actor, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null);
+    /// <param name="Amount">For <see cref="ReviewAction.CorrectInImis"/>: the amount the invoice should be billed; null = the expected amount from the findings.</param>
+    public sealed record Request(string ItemId, ReviewAction Action, StaffActor Actor, string? Note = null, string? MemberId = null, IReadOnlyList<ProposedAllocation>? Allocations = null, string? AssignTo = null, decimal? Amount = null);
 
     public enum Result
     {
@@ -86,6 +91,9 @@ public static class ResolveReviewItem
                     request.Note ?? "suggestion rejected", item.MemberId));
                 return new Outcome(Result.Done, "suggestion rejected; the payment stays in the queue");
         }
+
+        if (request.Action is ReviewAction.CorrectInImis or ReviewAction.VoidInImis)
+            return await ChangeInImisAsync(c, tx, clock, item, request);
 
         if (item.Kind != ReviewKinds.Payment)
         {
@@ -165,6 +173,75 @@ public static class ResolveReviewItem
         await CloseAsync(c, tx, clock, item, request.Actor.UserName, $"{request.Action}: {applied.Detail}");
         return new Outcome(Result.Done, applied.Detail);
     }
+
+    /// <summary>
+    /// Queues the correction or void of a flagged invoice for iMIS (docs/decisions/0151) and closes the item, in one transaction:
+    /// the outbox row (one per item, so asking twice queues once), the resolution and its audit event. The local copy of the invoice
+    /// changes when the sync reads iMIS's answer back, never before iMIS has it.
+    /// </summary>
+    private static async Task<Outcome> ChangeInImisAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ReviewItemView item, Request request)
+    {
+        if (item.Kind != ReviewKinds.Invoice) return new Outcome(Result.Invalid, $"{request.Action} applies to invoices flagged by validation only");
+        var invoice = await c.QuerySingleOrDefaultAsync<(string Member, string Currency, long Amount, long Balance)?>(
+            "SELECT member_id, currency, amount_minor, balance_minor FROM invoices WHERE invoice_id = @id", new { id = item.SubjectId }, tx);
+        if (invoice is not { } inv) return new Outcome(Result.Invalid, $"invoice {item.SubjectId} is not in the local copy of iMIS; sync first");
+        var currency = Currency.Parse(inv.Currency);
+        var member = item.MemberId ?? inv.Member;
+        var billed = Money.FromMinor(inv.Amount, currency);
+        string resolution;
+        if (request.Action == ReviewAction.CorrectInImis)
+        {
+            var target = request.Amount is { } given ? Money.FromDecimal(given, currency) : ExpectedAmount(billed, item.AnalysisText);
+            if (target.IsNegative) return new Outcome(Result.Invalid, "an invoice cannot be billed a negative amount");
+            if (target == billed) return new Outcome(Result.Invalid, $"the invoice is billed {billed.ToDisplayString()} already; accept it as is or dismiss the finding");
+            var reason = Trimmed(request.Note) ?? $"DuesPilot invoice validation: {item.Reason}";
+            await ImisOutbox.EnqueueAsync(c, tx, clock, ImisWriteKinds.InvoiceCorrection, $"imis:invoice-correction:{item.ItemId}",
+                new InvoiceCorrectionWrite(item.ItemId, item.SubjectId, member, currency.Code, target.MinorUnits, reason, request.Actor.UserName));
+            resolution = $"correction in iMIS queued: billed {billed.ToDisplayString()} → {target.ToDisplayString()} ({reason})";
+        }
+        else
+        {
+            var reason = Trimmed(request.Note);
+            if (reason is null) return new Outcome(Result.Invalid, "say why the invoice is void");
+            await ImisOutbox.EnqueueAsync(c, tx, clock, ImisWriteKinds.InvoiceVoid, $"imis:invoice-void:{item.ItemId}",
+                new InvoiceVoidWrite(item.ItemId, item.SubjectId, member, reason, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("O", System.Globalization.CultureInfo.InvariantCulture), request.Actor.UserName));
+            resolution = $"void in iMIS queued: {Money.FromMinor(inv.Balance, currency).ToDisplayString()} still owed is reversed ({reason})";
+        }
+
+        await CloseAsync(c, tx, clock, item, request.Actor.UserName, resolution);
+        return new Outcome(Result.Done, resolution);
+    }
+
+    private static string? Trimmed(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    /// <summary>What the invoice should be billed by its findings: the billed amount plus, per finding, expected minus actual (never below zero).</summary>
+    public static Money ExpectedAmount(Money billed, string? analysisJson)
+    {
+        var delta = 0m;
+        if (!string.IsNullOrWhiteSpace(analysisJson) && analysisJson.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(analysisJson);
+                if (doc.RootElement.TryGetProperty("findings", out var findings) && findings.ValueKind == System.Text.Json.JsonValueKind.Array)
+                {
+                    foreach (var f in findings.EnumerateArray())
+                        delta += Plain(f, "expected") - Plain(f, "actual");
+                }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not findings: nothing to add.
+            }
+        }
+
+        var expected = billed.Amount + delta;
+        return Money.FromDecimal(Math.Max(0m, expected), billed.Currency);
+    }
+
+    private static decimal Plain(System.Text.Json.JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && decimal.TryParse(v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : v.GetRawText(),
+            System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : 0m;
 
     private static IReadOnlyList<Allocation> ToAllocations(Payment payment, IEnumerable<ProposedAllocation> proposed) =>
         proposed.Select(p => new Allocation(payment.Id, new MemberId(p.MemberId), p.InvoiceId is null ? null : new InvoiceId(p.InvoiceId), Money.FromDecimal(p.Amount, payment.Amount.Currency))).ToList();
