@@ -185,7 +185,7 @@ public static class ReviewItemDetails
         }
     }
 
-    private static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Str(JsonElement e, string name) => DuesPilot.JsonPath.Text(e, name);
 
     private static decimal Dec(JsonElement e, string name) =>
         !e.TryGetProperty(name, out var v) ? 0m

@@ -18,8 +18,16 @@ public sealed partial class SensitiveDataTests
     [GeneratedRegex(@"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")]
     private static partial Regex DigitRun();
 
+    /// <summary>
+    /// The one card-number test: intake's masker (<see cref="RedactCardNumbers"/>, what is stored) and the assistant's
+    /// (<see cref="DuesPilot.Ai.MaskingSession"/>, what a model sees) find the same card numbers, by the one Luhn check.
+    /// </summary>
     [Theory]
     [InlineData("paid with 4111 1111 1111 1111 thanks", "paid with **** **** **** 1111 thanks")]
+    [InlineData("AMEX 378282246310005 thanks", "AMEX ***********0005 thanks")]
+    [InlineData("visa4012888888881881", "visa************1881")]
+    [InlineData("Discover 6011 0009 9013 9424", "Discover **** **** **** 9424")]
+    [InlineData("not a card 4111111111111112", "not a card 4111111111111112")]
     [InlineData("card 5555-5555-5555-4444", "card ****-****-****-4444")]
     [InlineData("invoice 2027000123457 order", "invoice 2027000123457 order")]
     [InlineData("Dues 2027", "Dues 2027")]
@@ -30,8 +38,23 @@ public sealed partial class SensitiveDataTests
     [InlineData("amex 3782 822463 10005", "amex **** ****** *0005")]
     [InlineData("id 0192f3a4-5b6c-7d8e-9f01-234567890128", "id 0192f3a4-5b6c-7d8e-9f01-234567890128")]
     [InlineData("2027-03-01 paid $178.00", "2027-03-01 paid $178.00")]
-    public void RedactCardNumbers_Text_MasksLuhnValidRunsKeepingLastFour(string text, string expected) =>
+    public void CardNumbers_IntakeAndAssistantMaskTheSame_KeepingLastFourInStorage(string text, string expected)
+    {
         Assert.Equal(expected, RedactCardNumbers.Run(text));
+
+        var session = new DuesPilot.Ai.MaskingSession();
+        var masked = session.Mask(text);
+        Assert.Equal(text, session.Restore(masked));
+        var isCard = expected != text;
+        Assert.Equal(isCard ? 1 : 0, session.Count(DuesPilot.Ai.MaskKind.Card));
+        if (isCard)
+        {
+            var card = session.ValueOf("[CARD_1]")!;
+            Assert.Contains(card, text, StringComparison.Ordinal);
+            Assert.Contains(RedactCardNumbers.Run(card), expected, StringComparison.Ordinal);
+            Assert.DoesNotContain(card, masked, StringComparison.Ordinal);
+        }
+    }
 
     [Fact]
     public void RedactCardNumbers_JsonEscapes_MaskedAfterDecoding()

@@ -32,7 +32,7 @@ public static class BenchMatch
                 var data = GoldenDatasetFiles.Read(folder, withTruth: true);
                 var read = sw.Elapsed.TotalSeconds;
                 var options = MatchCommand.OptionsFrom(parse.GetValue(noEmbeddings), null);
-                using var embedder = new MiniLmNameEmbedder();
+                var embedder = DuesPilot.Ai.MiniLmEmbedder.Shared;
                 sw.Restart();
                 var engine = MatchingEngine.Build(data.Members, data.Invoices.Where(i => i.IsOpen), options, embedder);
                 var built = sw.Elapsed.TotalSeconds;

@@ -25,7 +25,7 @@ public static class MatchCommand
         {
             var dataset = Load(parse.GetValue(data)!, withTruth: false);
             var options = OptionsFrom(parse.GetValue(noEmbeddings), parse.GetValue(threshold));
-            using var embedder = new MiniLmNameEmbedder();
+            var embedder = DuesPilot.Ai.MiniLmEmbedder.Shared;
             var sw = Stopwatch.StartNew();
             var decisions = WithProgress(dataset.Payments.Count, progress => RunMatching.Run(dataset, options, embedder, progress));
             var path = parse.GetValue(output)!;
@@ -62,7 +62,7 @@ public static class MatchCommand
         {
             var dataset = Load(parse.GetValue(data)!, withTruth: true);
             var options = OptionsFrom(parse.GetValue(noEmbeddings), parse.GetValue(threshold));
-            using var embedder = new MiniLmNameEmbedder();
+            var embedder = DuesPilot.Ai.MiniLmEmbedder.Shared;
             var asJson = parse.GetValue(json);
             var scores = asJson
                 ? EvaluateMatching.Evaluate(dataset, options, embedder, parse.GetValue(baseline))

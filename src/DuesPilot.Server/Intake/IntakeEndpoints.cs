@@ -143,7 +143,7 @@ public static class IntakeEndpoints
             {
                 var one = JsonSerializer.SerializeToUtf8Bytes(e);
                 // The hash is of what was sent; what is stored has card numbers masked (after decoding).
-                list.Add(await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(InboxSources.Imis, RedactCardNumbers.Run($"imis:{JsonFields.Str(e, "id")}"), QueueInboxItem.Hash(one), RedactCardNumbers.Run(one), "application/json", headers)));
+                list.Add(await QueueInboxItem.RunAsync(c, tx, clock, new InboxItem(InboxSources.Imis, RedactCardNumbers.Run($"imis:{DuesPilot.JsonPath.Text(e, "id")}"), QueueInboxItem.Hash(one), RedactCardNumbers.Run(one), "application/json", headers)));
             }
 
             return list;
@@ -267,17 +267,3 @@ public static class IntakeEndpoints
 /// <summary>The Event Grid handshake answer.</summary>
 public sealed record EventGridValidation(string ValidationResponse);
 
-/// <summary>Reads JSON fields the way the intake processors do.</summary>
-internal static class JsonFields
-{
-    public static string? Str(JsonElement e, params string[] path)
-    {
-        var cur = e;
-        foreach (var p in path)
-        {
-            if (cur.ValueKind != JsonValueKind.Object || !cur.TryGetProperty(p, out cur)) return null;
-        }
-
-        return cur.ValueKind == JsonValueKind.String ? cur.GetString() : null;
-    }
-}

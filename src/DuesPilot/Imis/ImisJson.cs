@@ -20,26 +20,9 @@ public static class ImisJson
 
     // ---- reading ----
 
-    public static JsonElement? Prop(JsonElement e, string name)
-    {
-        if (e.ValueKind != JsonValueKind.Object) return null;
-        if (e.TryGetProperty(name, out var exact)) return exact;
-        foreach (var p in e.EnumerateObject())
-            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) return p.Value;
-        return null;
-    }
+    public static JsonElement? Prop(JsonElement e, string name) => JsonPath.Property(e, name);
 
-    public static JsonElement? Path(JsonElement e, params string[] names)
-    {
-        JsonElement? current = e;
-        foreach (var n in names)
-        {
-            if (current is not { } c) return null;
-            current = Prop(c, n);
-        }
-
-        return current is { ValueKind: not JsonValueKind.Null } v ? v : null;
-    }
+    public static JsonElement? Path(JsonElement e, params string[] names) => JsonPath.Find(e, names);
 
     /// <summary>The items of a collection: a <c>{"$values": […]}</c> object or a bare array.</summary>
     public static IEnumerable<JsonElement> Values(JsonElement e) => e.ValueKind switch

@@ -150,14 +150,10 @@ public static class ProcessStripeEvent
         return Money.FromMinor(minor ?? throw new InboxItemException("the object has no amount", retryable: false), currency);
     }
 
+    /// <summary>Stripe's reading of a value at a path (<see cref="JsonPath"/>): blank is absent, a number is its text, an expanded object is its id.</summary>
     internal static string? Str(JsonElement e, params string[] path)
     {
-        var cur = e;
-        foreach (var p in path)
-        {
-            if (cur.ValueKind != JsonValueKind.Object || !cur.TryGetProperty(p, out cur)) return null;
-        }
-
+        if (JsonPath.Find(e, path) is not { } cur) return null;
         return cur.ValueKind switch
         {
             JsonValueKind.String => string.IsNullOrWhiteSpace(cur.GetString()) ? null : cur.GetString(),

@@ -207,7 +207,7 @@ public static class ResolveReviewItem
             var reason = Trimmed(request.Note);
             if (reason is null) return new Outcome(Result.Invalid, "say why the invoice is void");
             await ImisOutbox.EnqueueAsync(c, tx, clock, ImisWriteKinds.InvoiceVoid, $"imis:invoice-void:{item.ItemId}",
-                new InvoiceVoidWrite(item.ItemId, item.SubjectId, member, reason, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("O", System.Globalization.CultureInfo.InvariantCulture), request.Actor.UserName));
+                new InvoiceVoidWrite(item.ItemId, item.SubjectId, member, reason, BusinessClock.Of(clock).Today.ToString("O", System.Globalization.CultureInfo.InvariantCulture), request.Actor.UserName));
             resolution = $"void in iMIS queued: {Money.FromMinor(inv.Balance, currency).ToDisplayString()} still owed is reversed ({reason})";
         }
 

