@@ -139,12 +139,25 @@ public static class InboxCommand
             };
             if (Environment.GetEnvironmentVariable("Intake__AuthorizeNet__ApiUrl") is { Length: > 0 } url) anet.ApiUrl = url;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-            var handler = new ProcessInbox(store, CommonOptions.Clock(), options, CommonOptions.Books(), anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}");
+            // iMIS change notifications re-read the changed record through the configured iMIS (Imis:*), as the service does.
+            var configuration = CommonOptions.Configuration();
+            var clock = CommonOptions.Clock();
+            using var imis = string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]) ? null : DuesPilot.Imis.ImisClient.Create(ImisSettings(configuration), clock);
+            var reread = imis is null ? null : new DuesPilot.Features.ImisSync.RereadImisChange(store, imis, clock, DuesPilot.Features.Invoicing.LoadBillingPolicy.FromConfiguration(configuration));
+            var handler = new ProcessInbox(store, clock, options, CommonOptions.Books(), anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}", reread);
             var r = await handler.DrainAsync(ct);
             Out.Console.MarkupLine($"Processed {r.Processed}, failed {r.Failed} (will retry), dead-lettered {r.DeadLettered}.");
             return r.DeadLettered > 0 ? 3 : 0;
         });
         return command;
+    }
+
+    private static DuesPilot.Imis.ImisOptions ImisSettings(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        var options = new DuesPilot.Imis.ImisOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(DuesPilot.Imis.ImisOptions.SectionName), options);
+        options.Validate();
+        return options;
     }
 
     private static string? Amount(InboxSummary i) =>

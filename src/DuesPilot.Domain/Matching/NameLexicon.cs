@@ -141,10 +141,12 @@ public sealed class NameLexicon
         var tokens = NameText.Tokens(text);
         var kept = new List<string>(tokens.Count);
         var leading = true;
-        foreach (var t in tokens)
+        for (var i = 0; i < tokens.Count; i++)
         {
-            // Titles lead a name ("Dr Robert Smith"); later they are more likely a surname (Bishop, Lord).
-            if (leading && IsTitle(t)) continue;
+            var t = tokens[i];
+            // Titles lead a name ("Dr Robert Smith"); later they are more likely a surname (Bishop, Lord). A leading
+            // title word followed by one name only is the given name ("Princess Hayes", "Santa Torp").
+            if (leading && IsTitle(t) && tokens.Skip(i + 1).Count(x => !IsPersonalSuffix(x)) >= 2) continue;
             leading = false;
             if (kept.Count > 0 && IsPersonalSuffix(t)) continue;
             kept.Add(t);

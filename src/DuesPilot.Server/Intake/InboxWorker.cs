@@ -15,7 +15,10 @@ public sealed class InboxWorker(Store store, TimeProvider clock, IOptions<Intake
         var o = options.Value;
         if (!o.Worker.Enabled) return;
         var fetch = o.AuthorizeNet.CanFetchDetails ? services.GetRequiredService<FetchAuthorizeNetTransaction>() : null;
-        var handler = new ProcessInbox(store, clock, o.Worker, books, fetch, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}");
+        // iMIS change notifications re-read the changed member or invoice when iMIS is connected (Imis:BaseUrl).
+        var imis = services.GetService<DuesPilot.Imis.IImisClient>();
+        var reread = imis is null ? null : new DuesPilot.Features.ImisSync.RereadImisChange(store, imis, clock, services.GetService<DuesPilot.Domain.Proration.BillingPolicy>());
+        var handler = new ProcessInbox(store, clock, o.Worker, books, fetch, $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}", reread);
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(o.Worker.PollMilliseconds), clock);
         try
         {

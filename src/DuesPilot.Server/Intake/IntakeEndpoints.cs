@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DuesPilot.Features.Intake;
+using DuesPilot.Imis;
 using DuesPilot.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -118,24 +119,22 @@ public static class IntakeEndpoints
         if (given is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(o.Imis.SharedSecret)))
             return await RejectAsync(http, store, clock, InboxSources.Imis, given is null ? SignatureVerdict.Missing : SignatureVerdict.Invalid, "shared secret " + (given is null ? "missing" : "wrong"), body, ct);
 
+        // One reading of an Event Grid delivery (ReceiveImisChangeNotifications): the subscription-validation
+        // handshake is answered with its code; each Entity.Action event is queued, and the inbox worker re-reads
+        // the changed member or invoice from iMIS (RereadImisChange).
+        switch (ReceiveImisChangeNotifications.Read(Encoding.UTF8.GetString(body)))
+        {
+            case ReceiveImisChangeNotifications.Delivery.Validation v:
+                return TypedResults.Ok(new EventGridValidation(v.Code));
+            case ReceiveImisChangeNotifications.Delivery.Malformed m:
+                return await RefuseAsync(http, store, clock, InboxSources.Imis, new Refusal(StatusCodes.Status400BadRequest, "Not an Event Grid delivery", m.Reason), body, ct);
+            case ReceiveImisChangeNotifications.Delivery.Notices n when n.Items.Count == 0 || n.Items.Any(i => i.EventId.Length == 0):
+                return await RefuseAsync(http, store, clock, InboxSources.Imis, new Refusal(StatusCodes.Status400BadRequest, "Not an Event Grid delivery", "every event needs an id"), body, ct);
+        }
+
         List<JsonElement> events;
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
+        using (var doc = JsonDocument.Parse(body))
             events = doc.RootElement.ValueKind == JsonValueKind.Array ? [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())] : [doc.RootElement.Clone()];
-        }
-        catch (JsonException ex)
-        {
-            return await RefuseAsync(http, store, clock, InboxSources.Imis, new Refusal(StatusCodes.Status400BadRequest, "Not an Event Grid delivery", $"the body is not JSON: {ex.Message}"), body, ct);
-        }
-
-        // Event Grid first sends a subscription validation event; echoing its code completes the handshake.
-        var validation = events.FirstOrDefault(e => JsonFields.Str(e, "eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent");
-        if (validation.ValueKind == JsonValueKind.Object)
-            return TypedResults.Ok(new EventGridValidation(JsonFields.Str(validation, "data", "validationCode") ?? ""));
-
-        if (events.Count == 0 || events.Any(e => JsonFields.Str(e, "id") is null))
-            return await RefuseAsync(http, store, clock, InboxSources.Imis, new Refusal(StatusCodes.Status400BadRequest, "Not an Event Grid delivery", "every event needs an id"), body, ct);
         var headers = Headers(http);
         var results = await store.InTransactionAsync(async (c, tx) =>
         {

@@ -1,9 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace DuesPilot.Imis;
 
@@ -12,10 +7,10 @@ namespace DuesPilot.Imis;
 public sealed record ImisChangeNotice(string EventId, string Entity, string Action, string? RecordId, DateTimeOffset? EventTime);
 
 /// <summary>
-/// The optional intake endpoint for sites that push iMIS Change Notifications (an extra-licence feature delivered
-/// through Azure Event Grid). It completes Event Grid's subscription-validation handshake and hands each
-/// <c>Entity.Action</c> event to the caller, which typically starts a poll (<see cref="PollImisChanges"/>):
-/// notifications only say that something changed; the data is still read through the API.
+/// The one reading of an Event Grid delivery of iMIS Change Notifications (an extra-licence feature): the
+/// subscription-validation handshake, or <c>Entity.Action</c> notices. The service's <c>/webhooks/imis</c> answers
+/// the handshake and queues the notices; the inbox worker re-reads each changed record from iMIS
+/// (<c>RereadImisChange</c>): notifications only say that something changed; the data is still read through the API.
 /// </summary>
 public static class ReceiveImisChangeNotifications
 {
@@ -71,34 +66,4 @@ public static class ReceiveImisChangeNotifications
             return new Delivery.Notices(notices);
         }
     }
-
-    /// <summary>
-    /// Maps <c>POST {pattern}</c>. When <paramref name="sharedKey"/> is set the endpoint URL configured in iMIS must carry
-    /// <c>?key=…</c> (compared in constant time); otherwise anyone could make DuesPilot poll.
-    /// </summary>
-    public static IEndpointConventionBuilder MapImisChangeNotifications(this IEndpointRouteBuilder endpoints, string pattern, string? sharedKey,
-        Func<IReadOnlyList<ImisChangeNotice>, CancellationToken, Task> onNotices) =>
-        endpoints.MapPost(pattern, async Task<IResult> (HttpContext context) =>
-        {
-            if (!string.IsNullOrEmpty(sharedKey))
-            {
-                var given = Encoding.UTF8.GetBytes(context.Request.Query["key"].ToString());
-                if (!CryptographicOperations.FixedTimeEquals(given, Encoding.UTF8.GetBytes(sharedKey))) return TypedResults.Unauthorized();
-            }
-
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(context.RequestAborted);
-            switch (Read(body))
-            {
-                case Delivery.Validation v:
-                    return TypedResults.Ok(new Dictionary<string, string> { ["validationResponse"] = v.Code });
-                case Delivery.Notices n:
-                    await onNotices(n.Items, context.RequestAborted);
-                    return TypedResults.Ok();
-                case Delivery.Malformed m:
-                    return TypedResults.Problem(m.Reason, statusCode: StatusCodes.Status400BadRequest);
-                default:
-                    throw new InvalidOperationException("unknown delivery");
-            }
-        });
 }

@@ -26,10 +26,7 @@ public static class SyncFromImis
         await PollImisChanges.MembersAsync(store, client, clock, async (batch, token) =>
         {
             members += batch.Count;
-            await store.InTransactionAsync(async (c, tx) =>
-            {
-                foreach (var m in batch) await MemberCache.UpsertAsync(c, tx, m.Member, clock.GetUtcNow());
-            }, token);
+            await UpsertMembersAsync(store, clock, batch.Select(m => m.Member).ToList(), token);
         }, maxPages, ct);
 
         var invoices = 0;
@@ -37,41 +34,65 @@ public static class SyncFromImis
         await PollImisChanges.InvoicesAsync(store, client, clock, async (batch, token) =>
         {
             invoices += batch.Count;
-            await store.InTransactionAsync(async (c, tx) =>
-            {
-                foreach (var i in batch)
-                {
-                    if (await MemberCache.UpsertInvoiceIfNewAsync(c, tx, i.Invoice, clock.GetUtcNow()))
-                    {
-                        fresh.Add(i);
-                        continue;
-                    }
-
-                    // Known invoice: take iMIS's figures, less our applications iMIS has not seen yet. The base (what
-                    // is open without our standing applications) adds back those iMIS has counted, so the auditor can
-                    // recompute the balance; a balance iMIS puts below our own applications stays at zero and the
-                    // auditor reports the difference. The row lock first: the update's own read of the applications
-                    // then starts after any decision on this invoice has committed.
-                    await c.ExecuteAsync("SELECT invoice_id FROM invoices WHERE invoice_id = @id" + Payments.PaymentStates.ForUpdate(c), new { id = i.Invoice.Id.Value }, tx);
-                    await c.ExecuteAsync(
-                        """
-                        UPDATE invoices SET amount_minor = @amount, updated_at = @now,
-                            base_balance_minor = @balance + COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
-                                WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
-                                  AND EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0),
-                            balance_minor = CASE WHEN @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
-                                WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
-                                  AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0) < 0 THEN 0
-                              ELSE @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
-                                WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
-                                  AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0) END
-                        WHERE invoice_id = @id
-                        """,
-                        new { amount = i.Invoice.Amount.MinorUnits, balance = i.Invoice.Balance.MinorUnits, now = DbTime.Format(clock.GetUtcNow()), id = i.Invoice.Id.Value }, tx);
-                }
-            }, token);
+            fresh.AddRange(await UpsertInvoicesAsync(store, clock, batch, token));
         }, maxPages, ct);
 
+        var flagged = await ValidateNewInvoicesAsync(store, clock, policy, fresh, ct);
+        return new Outcome(members, invoices, fresh.Count, flagged);
+    }
+
+    /// <summary>Takes members as iMIS has them (the poll, or a targeted re-read after a change notice).</summary>
+    public static Task UpsertMembersAsync(Store store, TimeProvider clock, IReadOnlyList<Member> members, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (c, tx) =>
+        {
+            foreach (var m in members) await MemberCache.UpsertAsync(c, tx, m, clock.GetUtcNow());
+        }, ct);
+
+    /// <summary>
+    /// Takes invoices as iMIS has them (the poll, or a targeted re-read after a change notice): a new invoice is
+    /// added; a known one takes iMIS's figures less DuesPilot's applications iMIS has not seen yet. Returns the new ones.
+    /// </summary>
+    public static Task<List<ImisInvoice>> UpsertInvoicesAsync(Store store, TimeProvider clock, IReadOnlyList<ImisInvoice> batch, CancellationToken ct = default) =>
+        store.InTransactionAsync(async (c, tx) =>
+        {
+            var fresh = new List<ImisInvoice>();
+            foreach (var i in batch)
+            {
+                if (await MemberCache.UpsertInvoiceIfNewAsync(c, tx, i.Invoice, clock.GetUtcNow()))
+                {
+                    fresh.Add(i);
+                    continue;
+                }
+
+                // Known invoice: take iMIS's figures, less our applications iMIS has not seen yet. The base (what
+                // is open without our standing applications) adds back those iMIS has counted, so the auditor can
+                // recompute the balance; a balance iMIS puts below our own applications stays at zero and the
+                // auditor reports the difference. The row lock first: the update's own read of the applications
+                // then starts after any decision on this invoice has committed.
+                await c.ExecuteAsync("SELECT invoice_id FROM invoices WHERE invoice_id = @id" + Payments.PaymentStates.ForUpdate(c), new { id = i.Invoice.Id.Value }, tx);
+                await c.ExecuteAsync(
+                    """
+                    UPDATE invoices SET amount_minor = @amount, updated_at = @now,
+                        base_balance_minor = @balance + COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                            WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
+                              AND EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0),
+                        balance_minor = CASE WHEN @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                            WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
+                              AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0) < 0 THEN 0
+                          ELSE @balance - COALESCE((SELECT SUM(a.amount_minor) FROM allocations a
+                            WHERE a.invoice_id = invoices.invoice_id AND a.voided_by IS NULL
+                              AND NOT EXISTS (SELECT 1 FROM imis_outbox o WHERE o.idempotency_key = 'imis:payment:' || a.entry_id AND o.state = 'done')), 0) END
+                    WHERE invoice_id = @id
+                    """,
+                    new { amount = i.Invoice.Amount.MinorUnits, balance = i.Invoice.Balance.MinorUnits, now = DbTime.Format(clock.GetUtcNow()), id = i.Invoice.Id.Value }, tx);
+            }
+
+            return fresh;
+        }, ct);
+
+    /// <summary>Checks invoices seen for the first time against the billing policy; findings become review items. Returns how many were flagged.</summary>
+    public static async Task<int> ValidateNewInvoicesAsync(Store store, TimeProvider clock, BillingPolicy? policy, IReadOnlyList<ImisInvoice> fresh, CancellationToken ct = default)
+    {
         var flagged = 0;
         if (policy is not null && fresh.Count > 0)
         {
@@ -95,7 +116,7 @@ public static class SyncFromImis
             flagged = reviews.Count;
         }
 
-        return new Outcome(members, invoices, fresh.Count, flagged);
+        return flagged;
     }
 
     private static bool IsEarlier(Invoice e, Invoice invoice) =>

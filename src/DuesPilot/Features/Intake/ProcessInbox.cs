@@ -49,9 +49,12 @@ public sealed record ProcessInboxResult(int Leased, int Processed, int Failed, i
 /// <c>FOR UPDATE SKIP LOCKED</c>, so several instances share one queue), processes each item in its own
 /// transaction, and on failure counts the attempt, backs off, and after
 /// <see cref="InboxWorkerOptions.MaxAttempts"/> moves the item to the dead-letter state with its error.
-/// The server's worker calls this on a timer; the CLI can call it directly.
+/// The server's worker calls this on a timer; the CLI can call it directly. An iMIS change notification makes
+/// <paramref name="imisChanges"/> re-read the changed member or invoice; without an iMIS connection it is
+/// dead-lettered, saying so, rather than kept unread.
 /// </summary>
-public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOptions options, Posting.PostingBooks books, FetchAuthorizeNetTransaction? fetchAuthorizeNet, string owner)
+public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOptions options, Posting.PostingBooks books, FetchAuthorizeNetTransaction? fetchAuthorizeNet, string owner,
+    ImisSync.RereadImisChange? imisChanges = null)
 {
     public async Task<ProcessInboxResult> RunOnceAsync(CancellationToken ct = default)
     {
@@ -114,10 +117,20 @@ public sealed class ProcessInbox(Store store, TimeProvider clock, InboxWorkerOpt
         InboxSources.Stripe => ProcessStripeEvent.Prepare(item, clock, books),
         InboxSources.AuthorizeNet => await ProcessAuthorizeNetNotification.PrepareAsync(item, clock, books, fetchAuthorizeNet, ct),
         InboxSources.Nacha or InboxSources.Bai2 or InboxSources.Camt or InboxSources.Csv => ProcessBankEntry.Prepare(item, clock, books),
-        // iMIS change notifications are kept in the inbox for the iMIS synchronisation, which reads them by source.
-        InboxSources.Imis => (_, _) => Task.FromResult(new ItemResult("iMIS change notification kept for the iMIS synchronisation", null)),
+        InboxSources.Imis => await RereadImisAsync(item, ct),
         _ => throw new InboxItemException($"no processor for source '{item.Source}'", retryable: false),
     };
+
+    /// <summary>An iMIS change notification: the changed record is read again from iMIS (outside the item's transaction; re-reading is idempotent).</summary>
+    private async Task<Func<DbConnection, DbTransaction, Task<ItemResult>>> RereadImisAsync(LeasedItem item, CancellationToken ct)
+    {
+        if (imisChanges is null)
+            throw new InboxItemException("iMIS is not configured (Imis:BaseUrl): the changed record cannot be re-read", retryable: false);
+        if (Imis.ReceiveImisChangeNotifications.Read(System.Text.Encoding.UTF8.GetString(item.Body)) is not Imis.ReceiveImisChangeNotifications.Delivery.Notices { Items: [var notice] })
+            throw new InboxItemException("not one iMIS change notification", retryable: false);
+        var outcome = await imisChanges.HandleAsync(notice, ct);
+        return (_, _) => Task.FromResult(new ItemResult(outcome, null));
+    }
 
     private async Task<IReadOnlyList<LeasedItem>> LeaseAsync(CancellationToken ct)
     {

@@ -344,7 +344,10 @@ public sealed class MatchingEngine
         if (embedder is not null && ranked.Count >= 2 && ranked[0].Logit < 1.0 && ranked[1].Logit >= ranked[0].Logit - 1.0 && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
         var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
         // A bare number counts as naming a member when that member owes exactly the amount (the conflict the issue describes).
-        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash || (c.MemberRef is not null && c.ExplicitReference && FitsAmount(c.Party, payment.Amount, exactOnly: true)))
+        // So does every member of a list of member ids ("dues: 552568 Reichel; 139306 Larson"): one of them left unpaid is not what the list says.
+        var listedMembers = cands.Values.Count(c => c.MemberRef is not null && c.ExplicitReference);
+        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash
+                || (c.MemberRef is not null && c.ExplicitReference && (listedMembers >= 2 || FitsAmount(c.Party, payment.Amount, exactOnly: true))))
             .Select(c => c.Party.Id).ToList();
         var explicitMembers = cands.Values.Where(c => c.ExplicitReference).Select(c => c.Party.Id).ToHashSet(StringComparer.Ordinal);
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
