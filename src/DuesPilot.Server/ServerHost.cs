@@ -61,7 +61,6 @@ public static class ServerHost
         builder.Services.AddIntake(configuration);
         builder.Services.AddStaffUi(configuration);
 
-        builder.Services.AddSingleton(LoadBillingPolicy.FromConfiguration(configuration));
 
         var imisConfigured = !string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]);
         if (imisConfigured) builder.Services.AddImisClient(configuration);

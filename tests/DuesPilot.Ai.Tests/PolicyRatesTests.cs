@@ -42,4 +42,18 @@ public class PolicyRatesTests
         Assert.Contains("$195.00", outcome.Answer, StringComparison.Ordinal);
         Assert.Equal(0L, await store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM review_items", transaction: tx)));
     }
+
+    /// <summary>The dues rates the policy text tells members are the rates the billing policy bills (tiers it does not bill are not checked).</summary>
+    [Fact]
+    public void PolicyText_StatesTheBillingPolicysRates()
+    {
+        var policy = LoadBillingPolicy.Example();
+        var text = PolicyLibrary.Embedded(MiniLmEmbedder.Shared).Find("policies/dues-and-tiers.md#dues-rates¶1")!.Text;
+        var stated = System.Text.RegularExpressions.Regex.Matches(text, @"\((?<code>[A-Z]+)[^)]*\) \$(?<amount>[0-9,]+\.[0-9]{2})")
+            .ToDictionary(m => m.Groups["code"].Value, m => Money.Parse(m.Groups["amount"].Value.Replace(",", "", StringComparison.Ordinal), Currency.USD));
+        var billed = policy.Tiers.Where(t => stated.ContainsKey(t.Code)).ToList();
+        Assert.True(billed.Count >= 4, $"the policy text names {string.Join(", ", stated.Keys)}");
+        foreach (var tier in billed)
+            Assert.Equal((tier.Code, policy.RateOn(tier, new DateOnly(2027, 1, 1))), (tier.Code, stated[tier.Code]));
+    }
 }

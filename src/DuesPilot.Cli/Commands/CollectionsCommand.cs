@@ -124,7 +124,7 @@ public static class CollectionsCommand
         var command = new Command("plan", "Propose (or with --create, record) a payment plan for a member's open invoices.") { data, db, member, installments, min, max, cadence, remainder, start, create };
         command.SetAction(async (parse, ct) =>
         {
-            if (!Money.TryParse(parse.GetValue(min), Currency.USD, out var minimum) || !minimum.IsPositive) throw new UserInputException($"--minimum '{parse.GetValue(min)}' is not a positive amount.");
+            if (!Money.TryParse(parse.GetValue(min), CommonOptions.Currency(), out var minimum) || !minimum.IsPositive) throw new UserInputException($"--minimum '{parse.GetValue(min)}' is not a positive amount.");
             var policy = new PaymentPlanPolicy(2, Math.Max(2, parse.GetValue(max)), minimum, Enum.Parse<InstallmentCadence>(parse.GetValue(cadence)!, true),
                 parse.GetValue(remainder) == "last" ? RemainderPlacement.Last : RemainderPlacement.First);
             var day = parse.GetValue(start) is { } text ? Date(text, "--start") : CommonOptions.Clock().Today;

@@ -65,6 +65,9 @@ public static class CommonOptions
     /// </summary>
     public static DuesPilot.Domain.BusinessClock Clock() => CoreServices.BusinessClockFrom(Configuration(), TimeProvider.System);
 
+    /// <summary>The association's currency: the billing policy's (<c>Billing:PolicyFile</c>, else the bundled example), as the service reads it.</summary>
+    public static DuesPilot.Domain.Currency Currency() => DuesPilot.Features.Invoicing.LoadBillingPolicy.FromConfiguration(Configuration()).Currency;
+
     /// <summary>The chart of accounts and posting controls, bound and validated by the same registration as the service.</summary>
     public static PostingBooks Books()
     {

@@ -120,7 +120,7 @@ public static class DemoCommand
             console.MarkupLine($"Matched {matched.Decided} payment(s): [green]{matched.Held} auto-applied and held in GL_AI_Hold[/], [yellow]{matched.ToReview} sent to review[/], {matched.Shadowed} decided in shadow.");
 
             // 4. The morning report.
-            var report = await DailySummary.BuildAsync(store, clock, day.Date, Currency.USD, ct);
+            var report = await DailySummary.BuildAsync(store, clock, day.Date, services.GetRequiredService<DuesPilot.Domain.Proration.BillingPolicy>().Currency, ct);
             ReportCommand.Print(report, console);
             var (html, _) = await ReportCommand.WriteAsync(report, Path.Combine(options.DataDirectory, "reports"), ct);
             var audit = await new Journal(store).AuditAsync(ct);

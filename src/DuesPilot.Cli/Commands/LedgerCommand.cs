@@ -103,7 +103,7 @@ public static class LedgerCommand
             table.AddRow(b.Account.Value, m.IsPositive ? m.ToDisplayString() : "", m.IsNegative ? (-m).ToDisplayString() : "");
         }
 
-        var currency = balances.Count > 0 ? balances[0].Balance.Currency : DuesPilot.Domain.Currency.USD;
+        var currency = balances.Count > 0 ? balances[0].Balance.Currency : CommonOptions.Currency();
         table.AddRow("[bold]Total[/]", $"[bold]{DuesPilot.Domain.Money.FromMinor(debits, currency).ToDisplayString()}[/]", $"[bold]{DuesPilot.Domain.Money.FromMinor(credits, currency).ToDisplayString()}[/]");
         console.Write(table);
     }

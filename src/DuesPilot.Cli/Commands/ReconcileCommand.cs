@@ -27,8 +27,8 @@ public static class ReconcileCommand
             var external = new List<ExternalReceipt>();
             try
             {
-                foreach (var file in parse.GetValue(bank) ?? []) external.AddRange(ReconciliationFiles.ReadReceiptsCsv(file, "bank:" + Path.GetFileName(file), Currency.USD));
-                if (parse.GetValue(imis) is { } i) external.AddRange(ReconciliationFiles.ReadReceiptsCsv(i, "imis", Currency.USD));
+                foreach (var file in parse.GetValue(bank) ?? []) external.AddRange(ReconciliationFiles.ReadReceiptsCsv(file, "bank:" + Path.GetFileName(file), CommonOptions.Currency()));
+                if (parse.GetValue(imis) is { } i) external.AddRange(ReconciliationFiles.ReadReceiptsCsv(i, "imis", CommonOptions.Currency()));
             }
             catch (Exception ex) when (ex is FormatException or IOException)
             {

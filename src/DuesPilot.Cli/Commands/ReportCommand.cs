@@ -23,7 +23,7 @@ public static class ReportCommand
             var options = CommonOptions.StoreOptionsFrom(parse.GetValue(data), parse.GetValue(db));
             var day = ParseDate(parse.GetValue(date)) ?? CommonOptions.Clock().Today;
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var report = await DailySummary.BuildAsync(store, CommonOptions.Clock(), day, Currency.USD, ct);
+            var report = await DailySummary.BuildAsync(store, CommonOptions.Clock(), day, CommonOptions.Currency(), ct);
             Print(report, Out.Console);
             var folder = parse.GetValue(output) ?? Path.Combine(options.DataDirectory, "reports");
             var (html, csv) = await WriteAsync(report, folder, ct);

@@ -8,7 +8,7 @@ using Spectre.Console;
 
 namespace DuesPilot.Cli.Commands;
 
-/// <summary><c>duespilot revenue record|close|report</c>: deferred dues recognition and the board's statements.</summary>
+/// <summary><c>duespilot revenue record|close|reopen|report</c>: deferred dues recognition and the board's statements.</summary>
 public static class RevenueCommand
 {
     public static Command Create()
@@ -16,6 +16,7 @@ public static class RevenueCommand
         var command = new Command("revenue", "Deferred dues: record term events, close a month (recognise revenue), report the roll-forward and revenue by tier.");
         command.Subcommands.Add(Record());
         command.Subcommands.Add(Close());
+        command.Subcommands.Add(Reopen());
         command.Subcommands.Add(Report());
         command.Subcommands.Add(Schedule());
         return command;
@@ -86,27 +87,59 @@ public static class RevenueCommand
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
         var month = new Option<string>("--month") { Description = "The month to close (yyyy-MM). Default: the next month to close.", };
-        var command = new Command("close", "Recognise the month's deferred dues (Dr 2400-Deferred-Dues, Cr 4100-Dues-Revenue). Once per month, in order.") { data, db, month };
+        var opening = new Option<string?>("--opening-month") { Description = "First close of a book whose earlier months were closed elsewhere (yyyy-MM); needs --reason, audited." };
+        var reason = new Option<string?>("--reason") { Description = "With --opening-month: why the books start there (kept in the audit log)." };
+        var command = new Command("close", "Recognise the month's deferred dues (Dr 2400-Deferred-Dues, Cr 4100-Dues-Revenue). Once per month, in order; the first close is the earliest term's month or --opening-month.")
+            { data, db, month, opening, reason };
         command.SetAction(async (parse, ct) =>
         {
+            var openingText = parse.GetValue(opening);
+            var why = parse.GetValue(reason);
+            if (openingText is null && why is not null) throw new UserInputException("--reason goes with --opening-month (or 'revenue reopen').");
+            if (openingText is not null && string.IsNullOrWhiteSpace(why)) throw new UserInputException("--opening-month needs --reason: why the books start there (it is audited).");
+            if (openingText is not null && parse.GetValue(month) is { } m && m != openingText) throw new UserInputException("Give --opening-month or --month, not two different months.");
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var text = parse.GetValue(month);
+            var text = openingText ?? parse.GetValue(month);
             BillingMonth target;
             if (string.IsNullOrWhiteSpace(text))
                 target = await CloseRevenueMonth.NextMonthToCloseAsync(store, ct) ?? throw new UserInputException("Nothing to close: no dues terms are recorded; give --month.");
             else if (!BillingMonth.TryParse(text, out target))
-                throw new UserInputException($"--month '{text}' is not a month (expected yyyy-MM, e.g. 2027-03).");
-            var outcome = await CloseRevenueMonth.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, new CloseRevenueMonth.Request(target, Environment.UserName), ct);
+                throw new UserInputException($"{(openingText is null ? "--month" : "--opening-month")} '{text}' is not a month (expected yyyy-MM, e.g. 2027-03).");
+            var outcome = await CloseRevenueMonth.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts,
+                new CloseRevenueMonth.Request(target, Environment.UserName, OpeningReason: openingText is null ? null : why), ct);
             switch (outcome.Result)
             {
                 case CloseRevenueMonth.Result.Closed:
-                    Out.Console.MarkupLine($"Closed {target}: recognised {Markup.Escape(outcome.Recognised.ToDisplayString())} over {outcome.Terms} term(s){(outcome.EntryId is { } id ? $", entry {id}" : "")}.");
+                    Out.Console.MarkupLine($"Closed {target}{(openingText is null ? "" : " (opening month)")}: recognised {Markup.Escape(outcome.Recognised.ToDisplayString())} over {outcome.Terms} term(s){(outcome.EntryId is { } id ? $", entry {id}" : "")}.");
                     return 0;
                 case CloseRevenueMonth.Result.AlreadyClosed:
-                    throw new UserInputException($"{target} is already closed ({outcome.Recognised.ToDisplayString()} recognised); a month closes once.", 3);
+                    throw new UserInputException($"{target} is already closed ({outcome.Recognised.ToDisplayString()} recognised); a month closes once (an administrator can 'revenue reopen' it).", 3);
                 default:
                     throw new UserInputException($"Cannot close {target}: {outcome.Detail}", 3);
             }
+        });
+        return command;
+    }
+
+    private static Command Reopen()
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var month = new Option<string>("--month") { Description = "The closed month to reopen (yyyy-MM); later closed months reopen with it.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why (kept in the audit log and on the reversal entry).", Required = true };
+        var actor = new Option<string>("--as") { Description = "Staff user reopening it; must hold the administrator role (duespilot staff add).", Required = true };
+        var currency = new Option<string?>("--currency") { Description = "Reopen only this currency's books. Default: every currency closed in that month." };
+        var command = new Command("reopen", "Reopen a closed month (administrator only): reverse its recognition entry, dated the month's last day; close it again in order.")
+            { data, db, month, reason, actor, currency };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!BillingMonth.TryParse(parse.GetValue(month), out var target)) throw new UserInputException($"--month '{parse.GetValue(month)}' is not a month (expected yyyy-MM).");
+            var only = parse.GetValue(currency) is { } code ? Currency.Parse(code) : (Currency?)null;
+            await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
+            var outcome = await ReopenRevenueMonth.HandleAsync(store, CommonOptions.Clock(), new ReopenRevenueMonth.Request(target, parse.GetValue(reason)!, parse.GetValue(actor)!, only), ct);
+            if (outcome.Result != ReopenRevenueMonth.Result.Reopened) throw new UserInputException($"Cannot reopen {target}: {outcome.Detail}", 3);
+            Out.Console.MarkupLine(Markup.Escape($"Reopened: {outcome.Detail}."));
+            return 0;
         });
         return command;
     }

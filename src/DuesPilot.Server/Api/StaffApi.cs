@@ -32,8 +32,8 @@ public static class StaffApi
             TypedResults.Ok((await new Journal(store).OpenHoldsAsync(ct: ct)).Select(h => new { entry = h.Id.ToString(), key = h.IdempotencyKey, amount = h.HeldAmount.Amount, currency = h.Currency.Code, releaseAt = h.ReleaseAt })));
         read.MapGet("/ledger/balances", async (Store store, CancellationToken ct) =>
             TypedResults.Ok((await new Journal(store).TrialBalanceAsync(ct)).Select(b => new BalanceResponse(b.Account.Value, b.Balance.Currency.Code, b.Balance.Amount))));
-        read.MapGet("/summary/daily", async (Store store, TimeProvider clock, DateOnly? date, CancellationToken ct) =>
-            TypedResults.Ok(await DailySummary.BuildAsync(store, clock, date ?? Domain.BusinessClock.Of(clock).Today, Currency.USD, ct)));
+        read.MapGet("/summary/daily", async (Store store, TimeProvider clock, Domain.Proration.BillingPolicy policy, DateOnly? date, CancellationToken ct) =>
+            TypedResults.Ok(await DailySummary.BuildAsync(store, clock, date ?? Domain.BusinessClock.Of(clock).Today, policy.Currency, ct)));
 
         var write = app.MapGroup("/api").RequireAuthorization(StaffUi.ResolvePolicy).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ServiceLimits.StaffApiMaxBodyBytes));
         write.MapPost("/review/{id}/actions", async Task<Results<Ok<ActionResponse>, NotFound<ActionResponse>, Conflict<ActionResponse>, ForbidHttpResult, BadRequest<ActionResponse>>> (

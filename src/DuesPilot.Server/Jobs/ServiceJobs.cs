@@ -61,7 +61,7 @@ public static class ServiceJobs
         {
             if (smtpOptions is null || string.IsNullOrWhiteSpace(mail.To))
                 return Task.FromResult(new JobResult("off: set Smtp:Host and Reports:DailySummary:To", new Dictionary<string, long>()));
-            return SendDailySummary.HandleAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), smtpOptions, mail, ct);
+            return SendDailySummary.HandleAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<BillingPolicy>().Currency, smtpOptions, mail, ct);
         }));
 
         services.AddSingleton(new ScheduledJob("nightly-reconciliation", "0 2 * * *", async (sp, ct) =>
@@ -84,7 +84,7 @@ public static class ServiceJobs
             var report = ValidateInvoices.Run(policy, batch with { Invoices = batch.Invoices.Where(i => i.IsOpen).ToList() });
             var recorded = await RecordInvoiceFindings.HandleAsync(store, clock, policy.Name, report.Flagged, ct);
             counts["invoices_flagged"] = report.Flagged.Count;
-            var summary = await DailySummary.BuildAsync(store, clock, Domain.BusinessClock.Of(clock).Today.AddDays(-1), Domain.Currency.USD, ct);
+            var summary = await DailySummary.BuildAsync(store, clock, Domain.BusinessClock.Of(clock).Today.AddDays(-1), policy.Currency, ct);
             var folder = Path.Combine(configuration["DataDirectory"] ?? StoreOptions.DefaultDataDirectory, "reports");
             Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, $"daily-summary-{summary.Date:yyyy-MM-dd}.html"), DailySummary.ToHtml(summary), ct);

@@ -21,6 +21,8 @@ public static class CoreServices
         services.AddSingleton(business);
         services.AddSingleton<TimeProvider>(business);
         services.AddDuesPilotSettings(configuration);
+        // The billing policy: the one source of rates and of the association's currency.
+        services.AddSingleton(Features.Invoicing.LoadBillingPolicy.FromConfiguration(configuration));
         services.AddSingleton<Features.Jobs.JobRuns>();
         services.AddSingleton(RolloutFrom(configuration.GetSection("Rollout")));
         services.AddSingleton<Features.Rollout.RolloutPhases>();

@@ -43,6 +43,9 @@ public sealed class RevenueCliTests : IDisposable
         Assert.Equal(3, await Run("revenue", "close", "--data", _data, "--month", "2025-03"));
         Assert.Equal(3, await Run("revenue", "close", "--data", _data, "--month", "2025-05"));
         Assert.Equal(2, await Run("revenue", "close", "--data", _data, "--month", "March"));
+        Assert.Equal(2, await Run("revenue", "close", "--data", _data, "--opening-month", "2025-04"));
+        Assert.Equal(3, await Run("revenue", "close", "--data", _data, "--opening-month", "2025-04", "--reason", "books opened before"));
+        Assert.Equal(3, await Run("revenue", "reopen", "--data", _data, "--month", "2025-03", "--reason", "correction", "--as", "nobody"));
 
         var console = new StringWriter();
         Out.Console = Capture(console);

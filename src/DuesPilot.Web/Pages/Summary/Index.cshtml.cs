@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DuesPilot.Web.Pages.Summary;
 
-public sealed class IndexModel(Store store, TimeProvider clock) : PageModel
+public sealed class IndexModel(Store store, TimeProvider clock, Domain.Proration.BillingPolicy policy) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public DateOnly? Date { get; set; }
@@ -25,5 +25,5 @@ public sealed class IndexModel(Store store, TimeProvider clock) : PageModel
         Content(DailySummary.ToHtml(await BuildAsync(ct)), "text/html");
 
     private Task<DailySummaryReport> BuildAsync(CancellationToken ct) =>
-        DailySummary.BuildAsync(store, clock, Date ?? Domain.BusinessClock.Of(clock).Today, Currency.USD, ct);
+        DailySummary.BuildAsync(store, clock, Date ?? Domain.BusinessClock.Of(clock).Today, policy.Currency, ct);
 }

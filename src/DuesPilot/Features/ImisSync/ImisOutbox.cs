@@ -25,7 +25,8 @@ public sealed record PaymentWriteLine(string InvoiceId, long AmountMinor);
 /// <summary>A payment to write to iMIS: the invoices it pays, the payer, the reference and the GL account the money sits in.</summary>
 public sealed record PaymentWrite(string PaymentId, string PayerMemberId, string Currency, long AmountMinor, string Method, string Reference, string GlAccount, IReadOnlyList<PaymentWriteLine> Invoices, long CreditOnAccountMinor);
 
-public sealed record ReviewQueueRow(string ItemId, string MemberId, string? InvoiceId, long? ProposedAmountMinor, bool NeedsHumanReview, string Notes, string State);
+/// <param name="Currency">The proposed amount's currency (ISO code); rows queued before it was recorded have none and were queued in USD, the only currency written then.</param>
+public sealed record ReviewQueueRow(string ItemId, string MemberId, string? InvoiceId, long? ProposedAmountMinor, bool NeedsHumanReview, string Notes, string State, string? Currency = null);
 
 /// <summary>A correction staff chose on an invoice review item: the amount the invoice should be billed and why (sent as the adjustment reason).</summary>
 public sealed record InvoiceCorrectionWrite(string ItemId, string InvoiceId, string MemberId, string Currency, long ExpectedMinor, string Reason, string Actor);

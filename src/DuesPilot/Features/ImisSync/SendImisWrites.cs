@@ -219,7 +219,7 @@ public static class SendImisWrites
                 if (maybeSent && await FindPanelRowAsync(client, imis.ReviewQueueEntity, new MemberId(row.MemberId), [new("PaymentReference", row.ItemId), new("Notes", $"[{row.State}] {row.Notes}")], ct) is { } found)
                     return ("done", $"{found.Entity} ~{found.PartyId}|{found.Ordinal} (already written)");
                 var panel = await client.AddReviewItemAsync(new ImisReviewItem(new MemberId(row.MemberId), row.InvoiceId is null ? null : new InvoiceId(row.InvoiceId),
-                    row.ProposedAmountMinor is { } a ? Money.FromMinor(a, Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, happenedAt), ct);
+                    row.ProposedAmountMinor is { } a ? Money.FromMinor(a, row.Currency is { } code ? Currency.Parse(code) : Currency.USD) : null, row.NeedsHumanReview, $"[{row.State}] {row.Notes}", row.ItemId, null, null, happenedAt), ct);
                 return ("done", $"{panel.Entity} ~{panel.PartyId}|{panel.Ordinal}");
             }
 

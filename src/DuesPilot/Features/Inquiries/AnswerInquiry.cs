@@ -156,7 +156,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
     private Draft Compose(MemberStatement s, string question)
     {
         var intents = InquiryIntents.ClassifyAll(question);
-        var clues = InquiryIntents.Read(question);
+        var clues = InquiryIntents.Read(question, expected.Currency);
         // A question about someone else that asks nothing else: the refusal is the whole answer.
         var drafts = intents.Count == 0 && clues.MentionsSomeoneElse ? [new Draft(InquiryIntent.Unknown, "", [], Policy("policies/household.md#who-can-see-what¶1"), 0.9m)]
             : intents.Count == 0 ? [PolicyAnswer(question)]
@@ -275,7 +275,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
         // Past due first: whether a plan is possible at all is then the office's call, not the minimum's.
         if (invoice.DueDate < today)
             return new Draft(InquiryIntent.Split, $"Invoice {invoice.Id} was due on {D(invoice.DueDate)} and is past due, so a payment plan needs the membership office's approval.", facts, [.. policy, .. Policy("policies/installments.md#who-can-use-a-plan¶2")], 0.5m);
-        if (invoice.Balance < Money.Usd(300m))
+        if (invoice.Balance < Money.FromDecimal(300m, invoice.Balance.Currency))
             return new Draft(InquiryIntent.Split, $"Invoice {invoice.Id} has {invoice.Balance.ToDisplayString()} open, which is below the $300.00 minimum for a payment plan, so it cannot be split.", facts, policy, 0.9m);
 
         var parts = invoice.Balance.Allocate(4);
@@ -657,7 +657,7 @@ public sealed partial class AnswerInquiry(Store store, TimeProvider clock, Inqui
     {
         var credits = s.Payments.Where(p => p.Allocations.Any(a => a.IsCreditOnAccount)).ToList();
         foreach (var p in credits) facts.Add(PaymentFact(s, p));
-        return Money.Sum(credits.SelectMany(p => p.Allocations.Where(a => a.IsCreditOnAccount).Select(a => a.Amount)), Currency.USD);
+        return Money.Sum(credits.SelectMany(p => p.Allocations.Where(a => a.IsCreditOnAccount).Select(a => a.Amount)), expected.Currency);
     }
 
     private string PaidStatus(MemberStatement s, Invoice invoice, List<InquiryCitation> facts)

@@ -15,6 +15,9 @@ public interface IExpectedDues
 
     /// <summary>The tier's name as members know it ("Retired"), or the code when the policy does not know it.</summary>
     string TierName(string tier);
+
+    /// <summary>The association's currency (the billing policy's): amounts members write are read in it.</summary>
+    Currency Currency { get; }
 }
 
 /// <summary>
@@ -25,6 +28,8 @@ public interface IExpectedDues
 public sealed class PolicyExpectedDues(BillingPolicy policy) : IExpectedDues
 {
     public string TierName(string tier) => policy.FindTier(tier)?.Name ?? tier;
+
+    public Currency Currency => policy.Currency;
 
     public DuesBreakdown? Expected(string tier, DateOnly? joinDate, DateOnly termStart, DateOnly termEnd)
     {

@@ -175,11 +175,12 @@ public static partial class InquiryIntents
     /// <summary>True when the member says the payment happened recently ("last week", "yesterday").</summary>
     public static bool SaysRecently(string question) => RecentlyPattern().IsMatch(question);
 
-    public static QuestionClues Read(string question)
+    /// <summary>The clues in a member's question; amounts are read in <paramref name="currency"/> (the association's).</summary>
+    public static QuestionClues Read(string question, Currency currency)
     {
         question = Normalize(question);
         var amounts = AmountPattern().Matches(question)
-            .Select(m => Money.TryParse(m.Groups["n"].Value.Replace(",", "", StringComparison.Ordinal), Currency.USD, out var money) ? money : (Money?)null)
+            .Select(m => Money.TryParse(m.Groups["n"].Value.Replace(",", "", StringComparison.Ordinal), currency, out var money) ? money : (Money?)null)
             .Where(m => m is not null).Select(m => m!.Value).ToList();
         int? month = null;
         foreach (Match m in MonthPattern().Matches(question))

@@ -16,7 +16,8 @@ namespace DuesPilot.Features.Intake;
 /// SQLite (one writer per file): a dedicated thread owns one connection and prepared single-row
 /// statements, and writes every delivery waiting when the previous commit ends in one transaction.
 /// PostgreSQL: <see cref="PostgresWriters"/> tasks each take what is waiting and write it with one
-/// multi-row <c>INSERT … SELECT FROM unnest(…)</c>, so one batch is inserted while another commits.
+/// multi-row <c>INSERT … SELECT FROM unnest(…)</c> that is its own transaction (one round trip), so one
+/// batch is inserted while another commits.
 /// Either way an item whose key is already there (before the batch or earlier in it) gets the outcome
 /// <see cref="QueueInboxItem.RunAsync(DbConnection, DbTransaction, TimeProvider, InboxItem)"/> gives:
 /// duplicate when the payload hash is equal, conflict plus an alert row when not. See decision 0171.
@@ -246,7 +247,7 @@ public sealed class InboxWriter : IAsyncDisposable
             try
             {
                 var items = batch.Select(b => b.Item).ToList();
-                var results = await _store.InTransactionAsync((c, tx) => WriteUnnestAsync((NpgsqlConnection)c, (NpgsqlTransaction)tx, _clock, items));
+                var results = await WriteUnnestAsync(_store, _clock, items);
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             }
             catch (Exception) when (batch.Count > 1)
@@ -271,10 +272,12 @@ public sealed class InboxWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Inserts a batch in one statement: one array per column, unnested into rows in order. Rows whose key
-    /// is already taken are skipped by <c>ON CONFLICT DO NOTHING</c> and then compared one by one.
+    /// Inserts a batch in one statement: one array per column, unnested into rows in order. The statement is
+    /// its own transaction (one round trip; committed, and with fsync on flushed, before it returns). Rows whose
+    /// key is already taken are skipped by <c>ON CONFLICT DO NOTHING</c> — which waits for a concurrent insert of
+    /// the key to commit or roll back — and are then compared one by one, each in its own transaction.
     /// </summary>
-    internal static async Task<QueueResult[]> WriteUnnestAsync(NpgsqlConnection connection, NpgsqlTransaction tx, TimeProvider clock, IReadOnlyList<InboxItem> items)
+    private static async Task<QueueResult[]> WriteUnnestAsync(Store store, TimeProvider clock, IReadOnlyList<InboxItem> items)
     {
         var now = clock.GetUtcNow();
         var n = items.Count;
@@ -301,6 +304,7 @@ public sealed class InboxWriter : IAsyncDisposable
             currencies[i] = item.Currency;
         }
 
+        await using var connection = (NpgsqlConnection)await store.OpenConnectionAsync();
         await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO inbox ({InsertColumns})
@@ -308,7 +312,7 @@ public sealed class InboxWriter : IAsyncDisposable
             FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9) AS t(i, s, k, h, c, hd, b, am, cu)
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING item_id
-            """, connection, tx);
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = ids });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = sources });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = keys });
@@ -319,6 +323,8 @@ public sealed class InboxWriter : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = amounts });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = currencies });
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DbTime.Format(now) });
+        // Prepared once per pooled connection (a no-op after the first time): no parse and plan per batch.
+        await command.PrepareAsync();
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync())
         {
@@ -329,7 +335,7 @@ public sealed class InboxWriter : IAsyncDisposable
         for (var i = 0; i < n; i++)
         {
             // Not inserted: the key was already there (before this batch or earlier in it); compare as one item would.
-            results[i] = inserted.Contains(ids[i]) ? new QueueResult(QueueOutcome.Queued, ids[i]) : await QueueInboxItem.RunAsync(connection, tx, clock, items[i]);
+            results[i] = inserted.Contains(ids[i]) ? new QueueResult(QueueOutcome.Queued, ids[i]) : await QueueInboxItem.RunAsync(store, clock, items[i]);
         }
 
         return results;

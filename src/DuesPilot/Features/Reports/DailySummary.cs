@@ -194,7 +194,7 @@ public static class DailySummary
                 sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{height + 15}\" font-size=\"10\">{p.Day:MM-dd}</text>");
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{pad}\" y=\"{height + 35}\" font-size=\"11\">light: received · dark: auto-applied · top: {Money.FromMinor(max, points.Count > 0 ? points[0].Received.Currency : Currency.USD).ToDisplayString()}</text></svg>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{pad}\" y=\"{height + 35}\" font-size=\"11\">light: received · dark: auto-applied · top: {(points.Count > 0 ? Money.FromMinor(max, points[0].Received.Currency).ToDisplayString() : "0")}</text></svg>");
         return sb.ToString();
     }
 }

@@ -20,12 +20,12 @@ public sealed class DailySummaryMailOptions
 /// <summary>E-mails yesterday's daily summary (HTML body, CSV attached) through SMTP with MailKit.</summary>
 public static class SendDailySummary
 {
-    public static async Task<JobResult> HandleAsync(Store store, TimeProvider clock, SmtpOptions smtp, DailySummaryMailOptions mail, CancellationToken ct)
+    public static async Task<JobResult> HandleAsync(Store store, TimeProvider clock, Currency currency, SmtpOptions smtp, DailySummaryMailOptions mail, CancellationToken ct)
     {
         var recipients = mail.To.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (recipients.Length == 0) return new JobResult("no recipients configured", new Dictionary<string, long>());
         var day = Domain.BusinessClock.Of(clock).Today.AddDays(-1);
-        var report = await DailySummary.BuildAsync(store, clock, day, Currency.USD, ct);
+        var report = await DailySummary.BuildAsync(store, clock, day, currency, ct);
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress(smtp.FromName, smtp.FromAddress));
         foreach (var r in recipients) message.To.Add(MailboxAddress.Parse(r));

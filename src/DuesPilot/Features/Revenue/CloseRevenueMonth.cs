@@ -18,14 +18,21 @@ namespace DuesPilot.Features.Revenue;
 /// </summary>
 /// <remarks>
 /// A month closes once per currency, and only right after that currency's previous one (the first close is
-/// the month its earliest term starts; a fresh book has none, so nothing can be closed). Both rules are kept by the store: the month is the close table's key and the previous
+/// the month its earliest term starts, or an opening month given with a reason; a fresh book has none, so nothing
+/// can be closed). An administrator can reopen closed months (<see cref="ReopenRevenueMonth"/>); they close again in order. Both rules are kept by the store: the month is the close table's key and the previous
 /// month is unique in it, so a second run, or two instances racing, cannot close twice or skip a month.
 /// A month that has not ended by the injected clock cannot be closed yet.
 /// </remarks>
 public static class CloseRevenueMonth
 {
     /// <param name="Currency">Close only this currency's books; null: every currency the book holds terms in.</param>
-    public sealed record Request(BillingMonth Month, string Actor = "duespilot", Currency? Currency = null);
+    /// <param name="OpeningReason">Makes <see cref="Month"/> the opening month: the first close of a book whose earlier months
+    /// were closed elsewhere (say, in the previous system), later than the month the earliest term starts. Needs a reason,
+    /// kept in the audit log; refused once the currency has a close.</param>
+    public sealed record Request(BillingMonth Month, string Actor = "duespilot", Currency? Currency = null, string? OpeningReason = null)
+    {
+        public bool IsOpening => OpeningReason is not null;
+    }
 
     public enum Result
     {
@@ -39,6 +46,9 @@ public static class CloseRevenueMonth
         MonthNotEnded,
         /// <summary>No dues term is recorded (a fresh book): no month can be closed yet.</summary>
         NothingToClose,
+        /// <summary>An opening month was asked for where it cannot be: the currency has closes already, the month is before its
+        /// earliest term, or no reason was given.</summary>
+        OpeningRefused,
     }
 
     /// <param name="ExpectedMonth">The month that can be closed next, when there is one.</param>
@@ -123,8 +133,18 @@ public static class CloseRevenueMonth
         var expected = await NextMonthToCloseAsync(c, tx, currency);
         if (expected is null)
             return new Outcome(Result.NothingToClose, month, none, 0, null, null, $"no dues term in {currency.Code} is recorded");
-        if (expected is { } exp && exp != month)
-            return new Outcome(Result.OutOfOrder, month, none, 0, null, exp, $"the next month to close in {currency.Code} is {exp}, not {month}");
+        if (request.IsOpening)
+        {
+            var refused = await OpeningRefusalAsync(c, tx, request, currency, expected.Value);
+            if (refused is not null) return new Outcome(Result.OpeningRefused, month, none, 0, null, expected, refused);
+        }
+        else if (expected is { } exp && exp != month)
+        {
+            return new Outcome(Result.OutOfOrder, month, none, 0, null, exp, $"the next month to close in {currency.Code} is {exp}, not {month}"
+                + (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM revenue_closes WHERE currency = @cur", new { cur = currency.Code }, tx) == 0 && month.CompareTo(exp) > 0
+                    ? $" (to start the books at {month}, give it as the opening month with a reason)"
+                    : ""));
+        }
 
         var today = Domain.BusinessClock.Of(clock).Today;
         if (month.Last >= today)
@@ -137,7 +157,9 @@ public static class CloseRevenueMonth
         if (total.IsPositive)
         {
             // Written now, dated the month's last day: the recognition belongs to the month it recognises.
-            var entry = JournalEntry.Standard(EntryId.New(clock), $"revenue-close:{month}:{currency.Code}", clock.GetUtcNow(),
+            // A month reopened before closes again with a new entry (the first one stays, reversed).
+            var reopened = await ReopenRevenueMonth.ReopenCountAsync(c, tx, month, currency);
+            var entry = JournalEntry.Standard(EntryId.New(clock), $"revenue-close:{month}:{currency.Code}" + (reopened == 0 ? "" : $":r{reopened}"), clock.GetUtcNow(),
                 $"Dues revenue recognised for {month} ({shares.Count} terms, {currency.Code})",
                 [LedgerLine.Debit(accounts.DeferredDues, total), LedgerLine.Credit(accounts.DuesRevenue, total)]) with { EffectiveDate = month.Last };
             var booked = await Journal.RecordAsync(c, tx, entry);
@@ -162,9 +184,22 @@ public static class CloseRevenueMonth
                 at = DbTime.Format(clock.GetUtcNow()),
                 by = request.Actor,
             }, tx);
+        if (request.IsOpening)
+            await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.opening-month", $"revenue-month:{month}:{currency.Code}",
+                $"books opened at {month} in {currency.Code}; months before it are not recognised here", Inputs: request.OpeningReason));
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.month-closed", $"revenue-month:{month}:{currency.Code}",
             $"recognised {total.ToDisplayString()} over {shares.Count} terms", RuleVersion: "recognition-schedule/1"));
         return new Outcome(Result.Closed, month, total, shares.Count, entryId, month.Next());
+    }
+
+    /// <summary>Why the month cannot be the opening month of the currency's books, or null when it can.</summary>
+    private static async Task<string?> OpeningRefusalAsync(DbConnection c, DbTransaction tx, Request request, Currency currency, BillingMonth earliest)
+    {
+        if (string.IsNullOrWhiteSpace(request.OpeningReason)) return "an opening month needs a reason, kept in the audit log";
+        var last = await c.ExecuteScalarAsync<string?>("SELECT MAX(month) FROM revenue_closes WHERE currency = @cur", new { cur = currency.Code }, tx);
+        if (last is not null) return $"{currency.Code} books were opened before (last close {last}); the next month to close is {BillingMonth.Parse(last).Next()}";
+        if (request.Month.CompareTo(earliest) < 0) return $"the earliest {currency.Code} term starts in {earliest}; the books cannot open before it";
+        return null;
     }
 
     internal sealed record Share(string TermId, string Tier, Money Amount);

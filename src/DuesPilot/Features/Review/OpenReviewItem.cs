@@ -62,7 +62,7 @@ public static class OpenReviewItem
         {
             await ImisOutbox.EnqueueAsync(c, tx, clock, ImisWriteKinds.ReviewQueueRow, $"imis:review:{itemId}:{now}",
                 new ReviewQueueRow(itemId, r.MemberId, r.Kind == ReviewKinds.Invoice ? r.SubjectId : r.Analysis?.Candidates.FirstOrDefault()?.Allocations.FirstOrDefault()?.InvoiceId,
-                    r.Amount?.MinorUnits, true, r.Reason, "open"));
+                    r.Amount?.MinorUnits, true, r.Reason, "open", r.Amount?.Currency.Code));
         }
 
         return new Outcome(itemId, created);

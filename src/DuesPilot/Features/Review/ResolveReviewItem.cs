@@ -277,7 +277,7 @@ public static class ResolveReviewItem
         if (item.MemberId is not null)
         {
             await ImisOutbox.EnqueueAsync(c, tx, clock, ImisWriteKinds.ReviewQueueRow, $"imis:review:{item.ItemId}:{now}",
-                new ReviewQueueRow(item.ItemId, item.MemberId, null, item.Amount?.MinorUnits, false, resolution, "resolved"));
+                new ReviewQueueRow(item.ItemId, item.MemberId, null, item.Amount?.MinorUnits, false, resolution, "resolved", item.Amount?.Currency.Code));
         }
     }
 
