@@ -119,6 +119,8 @@ public enum PaymentEvent
     Return,
     /// <summary>The payer's bank disputed the payment (chargeback).</summary>
     Dispute,
+    /// <summary>Staff take back a standing application (applied, posted or on account): the money returns to unapplied cash and the payment to review.</summary>
+    ReverseApplication,
 }
 
 /// <summary>The result of asking the lifecycle for a transition.</summary>
@@ -165,6 +167,8 @@ public static class PaymentLifecycle
     {
         var verb = Verb(e);
         if (from.IsGone) return $"the payment was {from.Code}: its money went back to the payer, so it cannot be {verb}";
+        if (from == PaymentState.Held && e == PaymentEvent.ReverseApplication) return "the payment is held in GL_AI_Hold: override the hold instead of reversing it";
+        if (from.IsUnapplied && e == PaymentEvent.ReverseApplication) return $"the payment is {from.Code}: nothing of it is applied, so there is nothing to reverse";
         if (from.Group == PaymentStateGroup.Applied && e is PaymentEvent.Apply or PaymentEvent.PutOnAccount or PaymentEvent.Hold)
             return $"the payment is already {from.Code}: override or reverse that application before it can be {verb}";
         return $"a payment that is {from.Code} cannot be {verb}";
@@ -183,6 +187,7 @@ public static class PaymentLifecycle
         PaymentEvent.PartialRefund => "partly refunded",
         PaymentEvent.Return => "returned",
         PaymentEvent.Dispute => "disputed",
+        PaymentEvent.ReverseApplication => "reversed",
         _ => throw new ArgumentOutOfRangeException(nameof(e)),
     };
 
@@ -216,6 +221,9 @@ public static class PaymentLifecycle
         Move(PaymentEvent.PutOnAccount, onAccount, received, review, disputed, held);
         Move(PaymentEvent.Post, posted, held);
         Move(PaymentEvent.Override, review, held);
+        // Staff take back an application that stands (a wrong member, a chargeback of applied money): the exact
+        // negation of its final credits returns the whole payment to unapplied cash, and it goes back to review.
+        Move(PaymentEvent.ReverseApplication, review, applied, posted, onAccount);
         // Facts from the gateway or bank. A held payment is overridden first (its hold voided), so money
         // leaving is never posted from GL_AI_Hold afterwards.
         Move(PaymentEvent.Refund, PaymentState.Refunded, received, review, disputed, partly, applied, posted, onAccount);

@@ -68,7 +68,7 @@ internal static class SeedAssociation
         var invoiceNumber = 100000;
         var receiptId = 0;
         var firstYear = asOf.Year - Math.Max(1, options.YearsOfHistory) + 1;
-        var extras = new Randomizer(options.Seed * 7919 + 13);
+        var extras = new Randomizer(unchecked(options.Seed * 7919 + 13)); // wraps for large seeds instead of overflowing
         var taxed = new HashSet<string>(StringComparer.Ordinal);
 
         string Stamp(DateOnly d) => Wire.Instant(new DateTimeOffset(d.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero));

@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using System.Data.Common;
+using Dapper;
 using DuesPilot.Features.Audit;
 using DuesPilot.Persistence;
 
@@ -21,51 +22,66 @@ public sealed class SignInLimits
 /// Sign-in throttling and lockout (security finding 8): after <see cref="SignInLimits.MaxFailuresPerUser"/>
 /// wrong passwords for a user name (or <see cref="SignInLimits.MaxFailuresPerAddress"/> from one address)
 /// within the window, sign-in is refused for the lockout period even with the right password, and the
-/// lockout is written to the audit log. Counts are per instance (in memory): with N instances an attacker
-/// gets at most N times the attempts.
+/// lockout is written to the audit log. The counts live in the store (<c>sign_in_counters</c>), counted
+/// with one atomic upsert per key, so every instance sharing the store shares them: two hosts behind a
+/// load balancer give an attacker no more attempts than one.
 /// </summary>
 public sealed class SignInThrottle(SignInLimits limits, Store store, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.OrdinalIgnoreCase);
-
-    public bool IsLocked(string userName, string? address) => Locked("user:" + userName) || (address is not null && Locked("addr:" + address));
-
-    public async Task FailedAsync(string userName, string? address, CancellationToken ct)
+    public async Task<bool> IsLockedAsync(string userName, string? address, CancellationToken ct)
     {
-        var lockedNow = Fail("user:" + userName, limits.MaxFailuresPerUser);
-        var addressLocked = address is not null && Fail("addr:" + address, limits.MaxFailuresPerAddress);
-        if (lockedNow || addressLocked)
+        await using var c = await store.OpenConnectionAsync(ct);
+        var keys = address is null ? new[] { UserKey(userName) } : [UserKey(userName), "addr:" + address];
+        var now = DbTime.Format(clock.GetUtcNow());
+        foreach (var key in keys)
         {
-            await new AuditTrail(store, clock).AppendAsync(new AuditEvent(userName, "staff.sign-in-locked", $"staff:{userName}",
-                lockedNow ? $"{limits.MaxFailuresPerUser} wrong passwords; sign-in locked for {limits.LockoutMinutes:0.#} minutes" : $"{limits.MaxFailuresPerAddress} wrong passwords from {address}; address locked for {limits.LockoutMinutes:0.#} minutes",
-                Inputs: address is null ? null : $"address {address}"), ct);
+            var until = await c.ExecuteScalarAsync<string?>("SELECT locked_until FROM sign_in_counters WHERE counter_key = @key", new { key });
+            if (until is not null && string.CompareOrdinal(now, until) < 0) return true;
         }
+
+        return false;
     }
 
-    public void Succeeded(string userName) => _counters.TryRemove("user:" + userName, out _);
+    public Task FailedAsync(string userName, string? address, CancellationToken ct) =>
+        store.InTransactionAsync(async (c, tx) =>
+        {
+            var lockedNow = await FailAsync(c, tx, UserKey(userName), limits.MaxFailuresPerUser);
+            var addressLocked = address is not null && await FailAsync(c, tx, "addr:" + address, limits.MaxFailuresPerAddress);
+            if (lockedNow || addressLocked)
+            {
+                await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(userName, "staff.sign-in-locked", $"staff:{userName}",
+                    lockedNow ? $"{limits.MaxFailuresPerUser} wrong passwords; sign-in locked for {limits.LockoutMinutes:0.#} minutes" : $"{limits.MaxFailuresPerAddress} wrong passwords from {address}; address locked for {limits.LockoutMinutes:0.#} minutes",
+                    Inputs: address is null ? null : $"address {address}"));
+            }
 
-    private bool Locked(string key) => _counters.TryGetValue(key, out var c) && c.LockedUntil is { } until && clock.GetUtcNow() < until;
+            return 0;
+        }, ct);
 
-    /// <summary>Counts a failure; true when this failure locks the key.</summary>
-    private bool Fail(string key, int max)
+    /// <summary>A right password clears the user name's count (not the address's).</summary>
+    public async Task SucceededAsync(string userName, CancellationToken ct)
+    {
+        await using var c = await store.OpenConnectionAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM sign_in_counters WHERE counter_key = @key", new { key = UserKey(userName) }, cancellationToken: ct));
+    }
+
+    private static string UserKey(string userName) => "user:" + userName.ToLowerInvariant();
+
+    /// <summary>Counts a failure in one statement (a new window when the last began longer ago than the window); true when this failure locks the key.</summary>
+    private async Task<bool> FailAsync(DbConnection c, DbTransaction tx, string key, int max)
     {
         var now = clock.GetUtcNow();
         var window = TimeSpan.FromMinutes(limits.LockoutMinutes);
-        var counter = _counters.GetOrAdd(key, _ => new Counter());
-        lock (counter)
-        {
-            if (now - counter.WindowStart > window) (counter.WindowStart, counter.Failures) = (now, 0);
-            counter.Failures++;
-            if (counter.Failures < max || (counter.LockedUntil is { } until && now < until)) return false;
-            counter.LockedUntil = now + window;
-            return true;
-        }
-    }
-
-    private sealed class Counter
-    {
-        public DateTimeOffset WindowStart { get; set; }
-        public int Failures { get; set; }
-        public DateTimeOffset? LockedUntil { get; set; }
+        var args = new { key, now = DbTime.Format(now), cutoff = DbTime.Format(now - window), until = DbTime.Format(now + window), max };
+        await c.ExecuteAsync(
+            """
+            INSERT INTO sign_in_counters (counter_key, window_start, failures, locked_until) VALUES (@key, @now, 1, NULL)
+            ON CONFLICT (counter_key) DO UPDATE SET
+                failures = CASE WHEN sign_in_counters.window_start < @cutoff THEN 1 ELSE sign_in_counters.failures + 1 END,
+                window_start = CASE WHEN sign_in_counters.window_start < @cutoff THEN @now ELSE sign_in_counters.window_start END
+            """, args, tx);
+        // The row is now locked by this transaction (PostgreSQL) or the only writer's (SQLite): one host locks it, once.
+        var locked = await c.ExecuteAsync(
+            "UPDATE sign_in_counters SET locked_until = @until WHERE counter_key = @key AND failures >= @max AND (locked_until IS NULL OR locked_until <= @now)", args, tx);
+        return locked == 1;
     }
 }

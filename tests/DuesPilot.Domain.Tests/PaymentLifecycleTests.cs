@@ -29,6 +29,10 @@ public class PaymentLifecycleTests
             ("held", PaymentEvent.Post, "posted"),
             ("held", PaymentEvent.PutOnAccount, "on_account"),
             ("held", PaymentEvent.Override, "in_review"),
+            // Staff reverse a standing application; the whole payment returns to unapplied cash (decision 0153).
+            ("applied", PaymentEvent.ReverseApplication, "in_review"),
+            ("posted", PaymentEvent.ReverseApplication, "in_review"),
+            ("on_account", PaymentEvent.ReverseApplication, "in_review"),
         };
         foreach (var from in new[] { "received", "in_review", "disputed" })
         {
@@ -146,7 +150,7 @@ public class PaymentLifecycleTests
             }
             else if (AppliedCodes.Contains(from) && UnappliedCodes.Contains(to))
             {
-                // An overridden hold gives the whole payment back to unapplied cash.
+                // An overridden hold or a reversed application gives the whole payment back to unapplied cash.
                 life.Unapplied = life.Amount;
                 life.Standing--;
             }

@@ -16,6 +16,18 @@ public sealed class SandboxTests
         Assert.NotEqual(first, other);
     }
 
+    [Theory]
+    [InlineData(20270301)]
+    [InlineData(int.MaxValue)]
+    [InlineData(-5)]
+    public async Task Seed_LargeOrNegative_SeedsDeterministically(int seed)
+    {
+        // The secondary generator's seed is derived from the given one; it must not overflow (checked arithmetic).
+        var first = await MembersAsync(seed);
+        Assert.NotEmpty(first);
+        Assert.Equal(first, await MembersAsync(seed));
+    }
+
     [Fact]
     public async Task DataDirectory_Restarted_KeepsWritesAndDoesNotReseed()
     {

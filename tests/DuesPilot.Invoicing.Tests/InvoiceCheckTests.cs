@@ -46,6 +46,8 @@ public sealed class InvoiceCheckTests
         Assert.Equal(Usd("2500.00"), f.Expected);
         Assert.Equal(Usd("395.00"), f.Actual);
         Assert.Equal(199_975, review.PriorityCents);
+        Assert.Equal(66, review.QueuePriority); // 20 × log10(1,999.75): where a $2,000 payment would sort, not above every payment
+        Assert.Equal(Features.Review.ReviewPriority.ForAmount(Usd("1999.75")), review.QueuePriority);
     }
 
     [Fact]

@@ -43,8 +43,34 @@ public abstract class RecordInvoiceFindingsTests(StoreEngine engine) : IAsyncLif
         var rows = (await c.QueryAsync<(string Subject, string Kind, long Priority)>("SELECT subject_id, kind, priority FROM review_items ORDER BY subject_id")).ToArray();
         Assert.Equal(planted.Manifest.Select(d => d.InvoiceId.Value).Order(StringComparer.Ordinal), rows.Select(r => r.Subject));
         Assert.All(rows, r => Assert.Equal("invoice", r.Kind));
-        Assert.Equal(report.Flagged.ToDictionary(r => r.Invoice.Id.Value, r => r.PriorityCents), rows.ToDictionary(r => r.Subject, r => r.Priority));
+        Assert.Equal(report.Flagged.ToDictionary(r => r.Invoice.Id.Value, r => (long)r.QueuePriority), rows.ToDictionary(r => r.Subject, r => r.Priority));
+        Assert.All(rows, r => Assert.InRange(r.Priority, 0, 100));
         Assert.Equal(planted.Manifest.Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action = 'invoice.flagged'"));
+    }
+
+    /// <summary>Migration 0150 turns the cents invoice items used to store into the 0–100 score the code now writes, on this engine.</summary>
+    [Fact]
+    public async Task Migration0150_CentsPriorities_BecomeTheScoreTheCodeWrites()
+    {
+        long[] cents = [0, 99, 105, 106, 1000, 2500, 19_999, 39_500, 199_975, 1_000_000, 50_000_000];
+        await using var c = await _store.OpenConnectionAsync();
+        for (var i = 0; i < cents.Length; i++)
+        {
+            await c.ExecuteAsync("INSERT INTO review_items (item_id, kind, subject_id, state, priority, created_at, updated_at) VALUES (@id, 'invoice', @id, 'open', @p, '2026-11-20T09:00:00Z', '2026-11-20T09:00:00Z')",
+                new { id = $"m{i}", p = cents[i] });
+        }
+
+        await c.ExecuteAsync("INSERT INTO review_items (item_id, kind, subject_id, state, priority, created_at, updated_at) VALUES ('pay', 'payment', 'pay', 'open', 57, '2026-11-20T09:00:00Z', '2026-11-20T09:00:00Z')");
+        var folder = engine == StoreEngine.Sqlite ? ".sqlite." : ".postgres.";
+        var assembly = typeof(Store).Assembly;
+        var name = assembly.GetManifestResourceNames().Single(n => n.Contains(folder, StringComparison.Ordinal) && n.EndsWith("0150_review_priority_scale.sql", StringComparison.Ordinal));
+        using (var reader = new StreamReader(assembly.GetManifestResourceStream(name)!))
+            await c.ExecuteAsync(await reader.ReadToEndAsync());
+
+        var after = (await c.QueryAsync<(string Id, long Priority)>("SELECT item_id, priority FROM review_items")).ToDictionary(r => r.Id, r => r.Priority);
+        for (var i = 0; i < cents.Length; i++)
+            Assert.Equal(Features.Review.ReviewPriority.ForAmount(Money.FromMinor(cents[i], Currency.USD)), after[$"m{i}"]);
+        Assert.Equal(57, after["pay"]);
     }
 
     [Fact]

@@ -28,6 +28,16 @@ public sealed class AllocationPlannerTests
     }
 
     [Fact]
+    public void Plan_GroupWhoseCoveringSetIsFoundAfterManyOthers_FindsTheSetThatPaysEveryone()
+    {
+        // Ann's ten 10.00 items give well over eight sets of 30.00 that leave Ben out; only 20.00 + Ben's 10.00 pays both.
+        var items = Enumerable.Range(1, 10).Select(i => Item($"A{i:D2}", Ann, 10m, 1)).Append(Item("B1", Ben, 10m, 12)).ToList();
+        var plans = AllocationPlanner.Plan(Money.Usd(30m), items, 2m, new HashSet<MemberId> { Ann, Ben });
+        Assert.NotEmpty(plans);
+        Assert.Contains(plans[0].Lines, l => l.Member == Ben);
+    }
+
+    [Fact]
     public void Plan_SubsetSumsToAmount_PaysOnlyThatSubset()
     {
         var items = new[] { Item("A", Ann, 395m, 1), Item("B", Ann, 120m, 2), Item("C", Ann, 75m, 3) };

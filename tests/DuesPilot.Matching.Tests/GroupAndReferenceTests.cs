@@ -178,6 +178,83 @@ public sealed class GroupAndReferenceTests
     }
 
     [Fact]
+    public void Decide_CamtFileWithReferredDocumentAmounts_AllocatesTheRemittedAmountsFromTheParsedFile()
+    {
+        // Two invoices of 425.00 and 400.00, 680.00 paid: only the per-document amounts say how it splits.
+        const string Camt = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.06">
+              <BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>M1</MsgId></GrpHdr><Ntfctn><Id>N1</Id>
+                <Ntry>
+                  <Amt Ccy="USD">680.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-01-05</Dt></BookgDt>
+                  <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ACDT</SubFmlyCd></Fmly></Domn></BkTxCd>
+                  <NtryDtls><TxDtls>
+                    <Refs><EndToEndId>E2E-9</EndToEndId></Refs>
+                    <RltdPties><Dbtr><Nm>Analytical Engines Inc</Nm></Dbtr></RltdPties>
+                    <RmtInf>
+                      <Strd><RfrdDocInf><Nb>CASH:10185:20251201-1</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy="USD">300.00</RmtdAmt></RfrdDocAmt></Strd>
+                      <Strd><RfrdDocInf><Nb>CASH:10562:20251201-1</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy="USD">380.00</RmtdAmt></RfrdDocAmt></Strd>
+                    </RmtInf>
+                  </TxDtls></NtryDtls>
+                </Ntry>
+              </Ntfctn></BkToCstmrDbtCdtNtfctn>
+            </Document>
+            """;
+        var entry = DuesPilot.Features.Intake.BankFiles.ParseCamtFile.Parse(System.Text.Encoding.UTF8.GetBytes(Camt)).Entries.Single();
+        var engine = Engine(People, [Inv("CASH:10185:20251201-1", "10185", 425m), Inv("CASH:10562:20251201-1", "10562", 400m)]);
+        var d = engine.Decide(new Payment(new PaymentId("CAMT-1"), entry.Method, entry.Amount, DateTimeOffset.UnixEpoch, entry.PayerName, null, entry.Reference, entry.Memo));
+        Assert.Equal(MatchAction.Apply, d.Action);
+        Assert.Equal("10185/CASH:10185:20251201-1/300.00, 10562/CASH:10562:20251201-1/380.00", Allocations(d));
+    }
+
+    [Fact]
+    public void Decide_ListOfMemberIdsWhoseSharesAreAmbiguous_DoesNotPayOneOfThemAlone()
+    {
+        // 465.00 = Kirby 425 + Schneider 40, or Kirby 40 + Schneider 425: the list does not say; and Schneider's
+        // own 425 + 40 must not take it all while Kirby, listed by number, goes unpaid.
+        var engine = Engine(People, [Inv("1", "928401", 425m), Inv("2", "928401", 40m), Inv("3", "687502", 425m), Inv("4", "687502", 40m)]);
+        var d = engine.Decide(Pay(465m, "SW CHAPTER TREASURER", "dues: 928401 Kirby; 687502 Schneider"));
+        Assert.Equal(MatchAction.Review, d.Action);
+    }
+
+    [Theory]
+    [InlineData("Princess", "Hayes")]
+    [InlineData("Santa", "Torp")]
+    public void Decide_GivenNameThatIsAlsoATitle_StillNamesThePayerInAConflict(string first, string last)
+    {
+        // The payer owes 425.00 herself and the memo is another member's bare id who owes 425.00 too.
+        var engine = Engine([.. People, Person("954535", first, last)], [Inv("1", "954535", 425m), Inv("2", "631981", 425m)]);
+        var d = engine.Decide(Pay(425m, $"{first} {last}", "631981", PaymentChannel.Card));
+        Assert.Equal(MatchAction.Review, d.Action);
+        Assert.Contains("conflict", d.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(150, MatchAction.Apply)]
+    [InlineData(395, MatchAction.Review)]
+    public void Decide_PetFormNoListKnows_AppliesOnlyWhenNoOtherBearerOfTheSurnameOwesTheAmount(int adamOwes, MatchAction expected)
+    {
+        // "Roz" is in no nickname list; Rosalind is the only Vance whose given name it can be. Adam Vance owing
+        // 395.00 too makes the amount say nothing about which Vance paid.
+        var engine = Engine([.. People, Person("700001", "Rosalind", "Vance"), Person("700002", "Adam", "Vance")], [Inv("1", "700001", 395m), Inv("2", "700002", adamOwes)]);
+        var d = engine.Decide(Pay(395m, "Roz Vance", "dues payment", PaymentChannel.Card));
+        Assert.Equal(expected, d.Action);
+        if (expected == MatchAction.Apply) Assert.Equal("700001/1/395.00", Allocations(d));
+    }
+
+    [Fact]
+    public void RuleVersion_ChangesWithTheReferenceLists()
+    {
+        var some = new NameLexicon([("robert", "bob"), ("susan", "suzy")], ["doctor|dr"], ["junior|jr"], ["inc"]);
+        var fewer = new NameLexicon([("robert", "bob")], ["doctor|dr"], ["junior|jr"], ["inc"]);
+        Assert.NotEqual(MatchingEngine.RuleVersionOf(MatchOptions.Default, some), MatchingEngine.RuleVersionOf(MatchOptions.Default, fewer));
+        Assert.Equal(MatchingEngine.RuleVersionOf(MatchOptions.Default, fewer), MatchingEngine.RuleVersionOf(MatchOptions.Default, new NameLexicon([("robert", "bob")], ["doctor|dr"], ["junior|jr"], ["inc"])));
+        // The engine writes the version of the lists it was built with.
+        Assert.Equal(MatchingEngine.RuleVersionOf(MatchOptions.Default), MatchingEngine.Build(People, [], MatchOptions.Default).Options.RuleVersion);
+        Assert.Equal(MatchingEngine.RuleVersionOf(MatchOptions.Default, some), MatchingEngine.Build(People, [], MatchOptions.Default, lexicon: some).Options.RuleVersion);
+    }
+
+    [Fact]
     public void RuleVersion_ChangesWithAWeight()
     {
         var a = MatchOptions.Default;

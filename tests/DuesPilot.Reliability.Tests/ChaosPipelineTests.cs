@@ -16,7 +16,7 @@ public sealed class ChaosPipelineTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Pipeline_ServeKilledTwiceAndSandboxOnce_EveryPaymentAppliedAndWrittenToImisExactlyOnce()
     {
-        var o = await ChaosPipeline.RunAsync(new ChaosPipeline.Request(40, 2, 1, 1701, _folder, HoldSeconds: 2, TimeoutSeconds: 240), output.WriteLine, CancellationToken.None);
+        var o = await ChaosPipeline.RunAsync(new ChaosPipeline.Request(40, 2, 1, 1701, _folder, HoldSeconds: 1, TimeoutSeconds: 240, KillPauseMinMs: 200, KillPauseMaxMs: 1000, LeaseSeconds: 3), output.WriteLine, CancellationToken.None);
 
         output.WriteLine(o.Describe());
         AssertEndToEnd(o, 40, serveKills: 2, sandboxKills: 1);
@@ -27,7 +27,8 @@ public sealed class ChaosPipelineTests(ITestOutputHelper output) : IDisposable
     {
         var options = await TestStores.CreateOptionsAsync(StoreEngine.Postgres);
 
-        var o = await ChaosPipeline.RunAsync(new ChaosPipeline.Request(40, 3, 0, 1702, _folder, options.ConnectionString, Instances: 2, HoldSeconds: 2, TimeoutSeconds: 240),
+        var o = await ChaosPipeline.RunAsync(new ChaosPipeline.Request(40, 3, 0, 1702, _folder, options.ConnectionString, Instances: 2, HoldSeconds: 1, TimeoutSeconds: 240,
+            KillPauseMinMs: 200, KillPauseMaxMs: 1000, LeaseSeconds: 3),
             output.WriteLine, CancellationToken.None);
 
         output.WriteLine(o.Describe());

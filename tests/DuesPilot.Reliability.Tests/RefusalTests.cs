@@ -203,6 +203,37 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task SignIn_WrongPasswordsSplitOverTwoHostsOnOnePostgres_LockTheAccountOnBoth()
+    {
+        // Two instances of the service behind one load balancer share one PostgreSQL: five wrong passwords, three
+        // on one and two on the other, lock the account on both (with counts per instance neither would reach five).
+        var database = await DuesPilot.TestSupport.TestStores.CreatePostgresDatabaseAsync();
+        var settings = new Dictionary<string, string?> { ["Staff:SignIn:MaxFailuresPerAddress"] = "50", ["Staff:SignIn:MaxFailuresPerUser"] = "5" };
+        await using var first = await SecurityHost.StartAsync(settings, database);
+        await using var second = await SecurityHost.StartAsync(settings, database);
+        using var toFirst = first.Client();
+        using var toSecond = second.Client();
+        var firstToken = await SecurityHost.AntiforgeryTokenAsync(toFirst, "/Account/Login");
+        var secondToken = await SecurityHost.AntiforgeryTokenAsync(toSecond, "/Account/Login");
+        for (var i = 0; i < 5; i++)
+        {
+            using var wrong = i % 2 == 0
+                ? await toFirst.PostAsync("/Account/Login", Form("kim", "wrong-password-" + i, firstToken))
+                : await toSecond.PostAsync("/Account/Login", Form("kim", "wrong-password-" + i, secondToken));
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        }
+
+        using (var right = await toSecond.PostAsync("/Account/Login", Form("KIM", SecurityHost.Password, secondToken)))
+            Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        using (var right = await toFirst.PostAsync("/Account/Login", Form("kim", SecurityHost.Password, firstToken)))
+            Assert.Equal(HttpStatusCode.TooManyRequests, right.StatusCode);
+        await using var c = await first.Store.OpenConnectionAsync();
+        Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_events WHERE action = 'staff.sign-in-locked' AND subject = 'staff:kim'"));
+        // Another user signs in on either host.
+        using var ada = await second.SignedInClientAsync("ada");
+    }
+
+    [Fact]
     public async Task Metrics_AnonymousFromElsewhere_NeedsTheSetting()
     {
         await using (var host = await SecurityHost.StartAsync(new Dictionary<string, string?> { ["Metrics:Access"] = "token", ["Metrics:Token"] = "metrics-token-123" }))

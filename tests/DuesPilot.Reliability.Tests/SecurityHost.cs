@@ -32,13 +32,14 @@ public sealed class SecurityHost : IAsyncDisposable
     public CapturedLogs Logs { get; }
     public Store Store => App.Services.GetRequiredService<Store>();
 
-    public static async Task<SecurityHost> StartAsync(IReadOnlyDictionary<string, string?>? extra = null)
+    /// <param name="postgres">A PostgreSQL connection string to share one database between hosts; null: SQLite in the host's own folder.</param>
+    public static async Task<SecurityHost> StartAsync(IReadOnlyDictionary<string, string?>? extra = null, string? postgres = null)
     {
         var folder = Directory.CreateTempSubdirectory("duespilot-security-").FullName;
         var settings = ChaosHost.Settings();
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         var logs = new CapturedLogs();
-        var app = await ChaosHost.StartAsync(new StoreOptions(folder), settings, logs);
+        var app = await ChaosHost.StartAsync(postgres is null ? new StoreOptions(folder) : new StoreOptions(folder, postgres), settings, logs);
         var accounts = app.Services.GetRequiredService<StaffAccounts>();
         await accounts.SaveAsync("kim", "Kim Reviewer", Password, [StaffRoles.Reviewer]);
         await accounts.SaveAsync("ann", "Ann Auditor", Password, [StaffRoles.Auditor]);

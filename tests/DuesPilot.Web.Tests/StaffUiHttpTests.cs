@@ -4,6 +4,7 @@ using DuesPilot.Domain;
 using DuesPilot.Features.Ledger;
 using DuesPilot.Features.Members;
 using DuesPilot.Features.Posting;
+using DuesPilot.Persistence;
 
 namespace DuesPilot.Web.Tests;
 
@@ -152,6 +153,59 @@ public sealed class StaffUiHttpTests : IAsyncLifetime
         var audit = await client.GetStringAsync("/Audit?Subject=payment:chk-20451");
         Assert.Contains("payment.applied", audit);
         Assert.Contains("Hash chain intact", audit);
+    }
+
+    [Fact]
+    public async Task Reviewer_AppliesThenReversesFromThePaymentCard_MoneyAndInvoiceGoBack()
+    {
+        using var client = await _host.SignedInClientAsync("kim");
+        var page = $"/Review/Item/{_host.ItemId}";
+        var token = await StaffHost.AntiforgeryTokenAsync(client, page);
+        await client.PostAsync(page + "?handler=Pick", new FormUrlEncodedContent(new Dictionary<string, string> { ["memberId"] = "10412", ["__RequestVerificationToken"] = token }));
+        var applied = await client.GetStringAsync(page);
+        Assert.Contains("id=\"reverse-form\"", applied);
+
+        token = await StaffHost.AntiforgeryTokenAsync(client, page);
+        var response = await client.PostAsync(page + "?handler=Reverse", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["reason"] = "Robert's check, not Rachel's", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var after = await client.GetStringAsync(page);
+        Assert.Contains("Done: reversed", after);
+        Assert.DoesNotContain("id=\"reverse-form\"", after);
+        Assert.Equal(Money.Usd(0m), await new Journal(_host.Store).BalanceAsync(new ChartOfAccounts().DuesReceivable, Currency.USD));
+        var (rachel, state) = await _host.Store.InTransactionAsync(async (c, tx) =>
+            (await MemberCache.InvoiceBalanceAsync(c, tx, new InvoiceId("281990")), await c.ExecuteScalarAsync<string>("SELECT state FROM payments WHERE payment_id = 'chk-20451'", transaction: tx)));
+        Assert.Equal(Money.Usd(195m), rachel);
+        Assert.Equal("in_review", state);
+    }
+
+    [Fact]
+    public async Task Reviewer_CorrectsAFlaggedInvoiceInImis_FromItsPage_TheWriteIsQueued()
+    {
+        var itemId = await _host.Store.InTransactionAsync(async (c, tx) =>
+        {
+            var analysis = """{"invoice":"281874","member":"10388","priority_cents":20000,"findings":[{"kind":"WrongTierRate","line":1,"expected":"395.00","actual":"195.00","at_stake":"200.00","likelihood":1.0,"explanation":"billed the retired rate"}]}""";
+            await c.ExecuteAsync(
+                "INSERT INTO review_items (item_id, kind, subject_id, member_id, state, priority, suggested_action, reason, analysis, amount_minor, currency, created_at, updated_at) VALUES ('inv-item', 'invoice', '281874', '10388', 'open', 46, 'Correct line 1 to $395.00.', 'WrongTierRate: expected 395.00, actual 195.00', @analysis, 20000, 'USD', @now, @now)",
+                new { analysis, now = DbTime.Format(_host.Clock.GetUtcNow()) }, tx);
+            return "inv-item";
+        });
+        using var client = await _host.SignedInClientAsync("kim");
+        var page = $"/Review/Item/{itemId}";
+        var html = await client.GetStringAsync(page);
+        Assert.Contains("value=\"395.00\"", html); // the expected amount, ready to send
+        var token = await StaffHost.AntiforgeryTokenAsync(client, page);
+        var response = await client.PostAsync(page + "?handler=Correct", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["amount"] = "395.00", ["reason"] = "Regular member billed the retired rate", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("correction in iMIS queued", await client.GetStringAsync(page));
+        var payload = await _host.Store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<string>("SELECT payload FROM imis_outbox WHERE kind = 'invoice-correction'", transaction: tx));
+        Assert.Contains("\"ExpectedMinor\":39500", payload);
+        Assert.Contains("\"Actor\":\"kim\"", payload);
     }
 
     [Fact]

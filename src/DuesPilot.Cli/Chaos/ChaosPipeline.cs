@@ -24,7 +24,7 @@ namespace DuesPilot.Cli.Chaos;
 public static class ChaosPipeline
 {
     public sealed record Request(int Payments, int ServeKills, int SandboxKills, int Seed, string DataDirectory, string? ConnectionString = null, int Instances = 1,
-        int Concurrency = 8, double HoldSeconds = 3, int TimeoutSeconds = 900);
+        int Concurrency = 8, double HoldSeconds = 3, int TimeoutSeconds = 900, int KillPauseMinMs = 300, int KillPauseMaxMs = 2500, int LeaseSeconds = 5);
 
     public sealed record Outcome(
         int Seed, int Payments, int Instances, int ServeKills, int SandboxKills, long Deliveries, long Redeliveries,
@@ -51,6 +51,9 @@ public static class ChaosPipeline
         if (request.Instances is < 1 or > 2) throw new ArgumentException("one or two serve instances", nameof(request));
         if (request.Instances > 1 && string.IsNullOrWhiteSpace(request.ConnectionString)) throw new ArgumentException("two instances need PostgreSQL (a connection string)", nameof(request));
         var started = Stopwatch.GetTimestamp();
+        // Every line says when it happened, so a run's phases (start-ups, sending, kills, draining) can be read off the log.
+        var raw = log;
+        log = line => raw(string.Create(CultureInfo.InvariantCulture, $"[{Stopwatch.GetElapsedTime(started).TotalSeconds,6:F1} s] {line}"));
         var random = new Random(request.Seed);
         var storeDir = Path.Combine(request.DataDirectory, "store");
         var sandboxDir = Path.Combine(request.DataDirectory, "sandbox");
@@ -89,14 +92,16 @@ public static class ChaosPipeline
                 return ChildCli.StartAsync($"serve{i}", args, serveEnv, port, "/health", anyStatus: false, log, ct);
             }
 
-            for (var i = 0; i < serves.Length; i++) serves[i] = await StartServeAsync(i);
+            var first = await Task.WhenAll(Enumerable.Range(0, serves.Length).Select(StartServeAsync));
+            for (var i = 0; i < serves.Length; i++) serves[i] = first[i];
+            log($"store synced, {serves.Length} serve process(es) ready; sending");
 
             var events = targets.Select(t => t.Event).ToList();
             var acknowledged = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
             long deliveries = 0, redeliveries = 0;
             int serveKills = 0, sandboxKills = 0;
             var clock = TimeProvider.System;
-            var sendRandom = new Random(request.Seed + 1);
+            var sendRandom = new Random(unchecked(request.Seed + 1));
 
             var sending = Task.Run(async () =>
             {
@@ -121,39 +126,69 @@ public static class ChaosPipeline
             }, ct);
 
             // Kills at random moments while payments arrive and move through the pipeline.
+            // A killed instance restarts in the background: with two instances the next kill may hit the other one
+            // while the first is still starting; an instance is only killed again once it is back.
             var serveKiller = Task.Run(async () =>
             {
-                var r = new Random(request.Seed + 2);
+                var r = new Random(unchecked(request.Seed + 2));
+                var restarting = new bool[serves.Length];
+                var restarts = new List<Task>();
                 for (var k = 0; k < request.ServeKills; k++)
                 {
-                    await Task.Delay(r.Next(300, 2500), ct);
-                    var i = r.Next(serves.Length);
+                    await Task.Delay(r.Next(request.KillPauseMinMs, request.KillPauseMaxMs), ct);
+                    int i;
+                    while (true)
+                    {
+                        int[] up;
+                        lock (restarting) up = [.. Enumerable.Range(0, serves.Length).Where(j => !restarting[j])];
+                        if (up.Length > 0)
+                        {
+                            i = up[r.Next(up.Length)];
+                            break;
+                        }
+
+                        await Task.Delay(50, ct);
+                    }
+
                     var victim = serves[i]!;
+                    lock (restarting) restarting[i] = true;
                     victim.Kill();
                     Interlocked.Increment(ref serveKills);
                     await victim.DisposeAsync();
                     lock (retired) retired.Add(victim);
                     log(string.Create(CultureInfo.InvariantCulture, $"killed serve{i} ({acknowledged.Count} acknowledged); restarting"));
-                    serves[i] = await StartServeAsync(i);
+                    var which = i;
+                    restarts.Add(Task.Run(async () =>
+                    {
+                        serves[which] = await StartServeAsync(which);
+                        lock (restarting) restarting[which] = false;
+                        log(string.Create(CultureInfo.InvariantCulture, $"serve{which} back"));
+                    }, ct));
                 }
+
+                await Task.WhenAll(restarts);
             }, ct);
             var sandboxKiller = Task.Run(async () =>
             {
-                var r = new Random(request.Seed + 3);
+                var r = new Random(unchecked(request.Seed + 3));
                 for (var k = 0; k < request.SandboxKills; k++)
                 {
-                    await Task.Delay(r.Next(1000, 6000), ct);
+                    await Task.Delay(r.Next(request.KillPauseMinMs * 3, request.KillPauseMaxMs * 12 / 5), ct);
                     var victim = sandbox;
                     victim.Kill();
                     Interlocked.Increment(ref sandboxKills);
                     await victim.DisposeAsync();
                     lock (retired) retired.Add(victim);
                     log(string.Create(CultureInfo.InvariantCulture, $"killed the iMIS sandbox; down for a moment"));
-                    await Task.Delay(r.Next(200, 2000), ct);
+                    await Task.Delay(r.Next(request.KillPauseMinMs * 2 / 3, request.KillPauseMaxMs * 4 / 5), ct);
                     sandbox = await StartSandboxAsync();
+                    log("sandbox back");
                 }
             }, ct);
-            await Task.WhenAll(sending, serveKiller, sandboxKiller);
+            await sending;
+            log(string.Create(CultureInfo.InvariantCulture, $"all {events.Count} payments acknowledged"));
+            await Task.WhenAll(serveKiller, sandboxKiller);
+            log("kills done; waiting for the pipeline to drain");
 
             // 4. Wait until the pipeline is through: nothing pending in the inbox, no payment waiting to be matched or held, no write queued.
             await using var store = await Store.OpenAsync(storeOptions, ct);
@@ -180,6 +215,7 @@ public static class ChaosPipeline
                 await Task.Delay(250, ct);
             }
 
+            log("drained: " + waiting);
             foreach (var s in serves) if (s is not null) await s.DisposeAsync();
             await sandbox.DisposeAsync();
 
@@ -252,7 +288,7 @@ public static class ChaosPipeline
 
     private static Dictionary<string, string> ServeEnvironment(Request request, Uri sandbox)
     {
-        var every2s = "*/2 * * * * *";
+        var everySecond = "* * * * * *";
         return new Dictionary<string, string>
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
@@ -260,8 +296,8 @@ public static class ChaosPipeline
             ["Intake__Stripe__WebhookSecret"] = ChaosWebhooks.Secret,
             ["Intake__Worker__PollMilliseconds"] = "100",
             // A killed instance's inbox leases and job-run leases lapse after seconds, not minutes.
-            ["Intake__Worker__LeaseSeconds"] = "5",
-            ["Jobs__LeaseSeconds"] = "6",
+            ["Intake__Worker__LeaseSeconds"] = request.LeaseSeconds.ToString(CultureInfo.InvariantCulture),
+            ["Jobs__LeaseSeconds"] = (request.LeaseSeconds + 1).ToString(CultureInfo.InvariantCulture),
             ["Matching__UseEmbeddings"] = "false",
             ["Staff__InitialAdminPassword"] = "chaos-admin-password",
             ["Rollout__DefaultPhase"] = "Guarded",
@@ -275,9 +311,9 @@ public static class ChaosPipeline
             ["Imis__Writes__Concurrency"] = "4",
             ["Imis__Writes__RetryBaseSeconds"] = "1",
             ["Imis__Writes__MaxSecondsPerRun"] = "20",
-            ["Jobs__Schedules__match-payments"] = every2s,
-            ["Jobs__Schedules__hold-release"] = every2s,
-            ["Jobs__Schedules__imis-writes"] = every2s,
+            ["Jobs__Schedules__match-payments"] = everySecond,
+            ["Jobs__Schedules__hold-release"] = everySecond,
+            ["Jobs__Schedules__imis-writes"] = everySecond,
             // The store was synced once before the run; the other jobs are not part of it.
             ["Jobs__Schedules__imis-sync"] = "",
             ["Jobs__Schedules__nightly-reconciliation"] = "",

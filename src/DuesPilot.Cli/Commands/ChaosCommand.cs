@@ -18,8 +18,7 @@ public static class ChaosCommand
 {
     public static Command Create()
     {
-        var command = new Command("chaos", "Reliability scenarios that print their figures: crash, pipeline, duplicates, two-instances, imis, load, fuzz.");
-        command.Subcommands.Add(Crash());
+        var command = new Command("chaos", "Reliability scenarios that print their figures: pipeline (crash run), duplicates, two-instances, imis, load, fuzz.");
         command.Subcommands.Add(Pipeline());
         command.Subcommands.Add(Duplicates());
         command.Subcommands.Add(TwoInstances());
@@ -39,28 +38,6 @@ public static class ChaosCommand
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()) throw new UserInputException($"--data {folder} is not empty: a chaos run needs a fresh folder");
         Directory.CreateDirectory(folder);
         return folder;
-    }
-
-    private static Command Crash()
-    {
-        var events = new Option<int>("--events") { Description = "Webhooks to replay.", DefaultValueFactory = _ => 10_000 };
-        var kills = new Option<int>("--kills") { Description = "SIGKILLs of the serve process at random points.", DefaultValueFactory = _ => 20 };
-        var seed = SeedOption();
-        var data = CommonOptions.Data();
-        var command = new Command("crash", "Replay signed webhooks to a child `duespilot serve`, SIGKILL it at random points, restart, resend; then check exactly-once.") { events, kills, seed, data };
-        command.SetAction(async (parse, ct) =>
-        {
-            var n = parse.GetValue(events);
-            var k = parse.GetValue(kills);
-            if (n < 1 || k < 0) throw new UserInputException("--events must be at least 1 and --kills at least 0");
-            var s = parse.GetValue(seed);
-            var folder = Folder(parse.GetValue(data), "crash", s);
-            Out.Console.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"chaos crash: seed {s}, {n} events, {k} kills, data {folder}")));
-            var o = await ChaosCrash.RunAsync(new ChaosCrash.Request(n, k, s, folder), line => Out.Console.WriteLine(line), ct);
-            Out.Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"seed {o.Seed}: {o.Kills} kill point(s), {o.Restarts} restart(s), {o.Deliveries} deliveries ({o.Resent} redeliveries of acknowledged events), {o.Elapsed.TotalSeconds:F1} s"));
-            return Report(o.Figures);
-        });
-        return command;
     }
 
     private static Command Pipeline()

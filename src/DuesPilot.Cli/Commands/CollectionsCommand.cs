@@ -97,7 +97,7 @@ public static class CollectionsCommand
             var day = parse.GetValue(asOf) is { } text ? Date(text, "--as-of") : CommonOptions.Clock().Today;
             var scorer = ScoreOverdueAccounts.ScorerFrom(ModelPath(parse.GetValue(data), parse.GetValue(model)));
             var scored = await ScoreOverdueAccounts.HandleAsync(store, scorer, day, ct: ct);
-            var table = new Table().Title($"Overdue accounts on {day:yyyy-MM-dd} ({scorer.Version})").AddColumns("Member", "Invoice", "Days", "Amount", "P(pay ≤ 30 d)", "Segment");
+            var table = new Table().Title(Markup.Escape($"Overdue accounts on {day:yyyy-MM-dd} ({scored.FirstOrDefault()?.Score.Source ?? scorer.Version})")).AddColumns("Member", "Invoice", "Days", "Amount", "P(pay ≤ 30 d)", "Segment");
             foreach (var s in scored.Take(parse.GetValue(top)))
                 table.AddRow(s.Features.MemberId, s.Features.InvoiceId, F($"{s.Features.DaysOverdue}"), F($"{s.Features.Amount:F2}"), F($"{s.Score.Probability * 100:F0}%"), s.Score.Segment.ToString());
             Out.Console.Write(table);

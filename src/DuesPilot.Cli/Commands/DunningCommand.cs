@@ -37,8 +37,10 @@ public static class DunningCommand
         var from = new Option<string>("--from") { Description = "Sender address.", DefaultValueFactory = _ => "dues@association.example.org" };
         var smsUrl = new Option<string?>("--sms-url") { Description = "HTTP SMS provider endpoint (POST JSON {to, from, body, reference})." };
         var sink = new Option<bool>("--sink") { Description = "Send e-mail to an in-process SMTP sink on 127.0.0.1 and print what it received (demo)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Preview: list what would be sent or escalated (and which plans would default); send, escalate and record nothing." };
+        var asOf = new Option<string?>("--as-of") { Description = "With --dry-run: preview the run as on this day (yyyy-MM-dd), at midday in the association's time zone. Default: now." };
         var command = new Command("dunning", "Run one dunning pass: end defaulted payment plans, then message or escalate every overdue account as the policy says.")
-            { data, db, policy, model, smtpHost, smtpPort, from, smsUrl, sink };
+            { data, db, policy, model, smtpHost, smtpPort, from, smsUrl, sink, dryRun, asOf };
         command.SetAction(async (parse, ct) =>
         {
             DunningPolicy rules;
@@ -49,6 +51,15 @@ public static class DunningCommand
             catch (Exception ex) when (ex is FormatException or IOException or System.Text.Json.JsonException)
             {
                 throw new UserInputException(ex.Message);
+            }
+
+            var preview = parse.GetValue(dryRun);
+            var clock = CommonOptions.Clock();
+            if (parse.GetValue(asOf) is { } day)
+            {
+                if (!preview) throw new UserInputException("--as-of previews a run on another day: add --dry-run (a real run sends today).");
+                var local = CollectionsCommand.Date(day, "--as-of").ToDateTime(new TimeOnly(12, 0));
+                clock = new DuesPilot.Domain.BusinessClock(new FixedTime(new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, clock.Zone), TimeSpan.Zero)), clock.Zone);
             }
 
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
@@ -70,17 +81,28 @@ public static class DunningCommand
             }
 
             var scorer = ScoreOverdueAccounts.ScorerFrom(CollectionsCommand.ModelPath(parse.GetValue(data), parse.GetValue(model)));
-            var defaulted = await DetectMissedInstallments.HandleAsync(store, CommonOptions.Clock(), ct: ct);
+            var defaulted = await DetectMissedInstallments.HandleAsync(store, clock, ct: ct, dryRun: preview);
             // Wording by a model only when one is configured (Ai:*), and only through the governed gateway.
             var ai = DuesPilot.Ai.AiOptions.FromConfiguration(AiCommand.Configuration());
             IMessageRephraser rephraser = ai.IsEnabled
-                ? new GovernedRephraser(new DuesPilot.Ai.GovernedModel(store, CommonOptions.Clock(), ai, DuesPilot.Ai.AiChatClient.Create(ai), DuesPilot.Ai.PromptRegistry.Embedded()))
+                ? new GovernedRephraser(new DuesPilot.Ai.GovernedModel(store, clock, ai, DuesPilot.Ai.AiChatClient.Create(ai), DuesPilot.Ai.PromptRegistry.Embedded()))
                 : new TemplateTextAsIs();
-            var outcome = await RunDunning.HandleAsync(store, CommonOptions.Clock(), new RunDunning.Context(rules, scorer, senders, rephraser), ct: ct);
-            Out.Console.MarkupLine($"{defaulted.Count} payment plan(s) defaulted. Risk by {Markup.Escape(scorer.Version)}; policy {Markup.Escape(rules.Version)}.");
+            var outcome = await RunDunning.HandleAsync(store, clock, new RunDunning.Context(rules, scorer, senders, rephraser), ct: ct, dryRun: preview);
+            var on = DuesPilot.Domain.BusinessClock.Of(clock).Today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            Out.Console.MarkupLine(Markup.Escape(preview
+                ? $"Dry run for {on}: nothing sent, escalated or recorded. {defaulted.Count} payment plan(s) would default (their invoices are shown as still in a plan). Risk by {outcome.ScoredBy}; policy {rules.Version}."
+                : $"{defaulted.Count} payment plan(s) defaulted. Risk by {outcome.ScoredBy}; policy {rules.Version}."));
             var table = new Table().AddColumns("Outcome", "Invoices");
-            foreach (var group in outcome.Actions.GroupBy(a => a.Kind).OrderBy(g => g.Key)) table.AddRow(group.Key.ToString(), group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var group in outcome.Actions.GroupBy(a => a.Kind).OrderBy(g => g.Key))
+                table.AddRow(preview && group.Key is RunDunning.ActionKind.Sent or RunDunning.ActionKind.Escalated ? $"Would be {group.Key}" : group.Key.ToString(), group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture));
             Out.Console.Write(table);
+            if (preview)
+            {
+                var would = new Table().AddColumns("Invoice", "Member", "Stage", "Risk", "What");
+                foreach (var a in outcome.Actions.Where(a => a.Kind is RunDunning.ActionKind.Sent or RunDunning.ActionKind.Escalated))
+                    would.AddRow(Markup.Escape(a.InvoiceId), Markup.Escape(a.MemberId), Markup.Escape(a.Stage ?? ""), a.Risk is { } r ? $"{r.Probability * 100:F0}% {r.Segment}" : "", Markup.Escape(a.Detail));
+                Out.Console.Write(would);
+            }
             if (localSink is not null)
             {
                 foreach (var m in localSink.Messages.Take(3))
@@ -92,4 +114,10 @@ public static class DunningCommand
         });
         return command;
     }
+}
+
+/// <summary>A clock stopped at one instant: <c>--as-of</c> previews.</summary>
+internal sealed class FixedTime(DateTimeOffset at) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => at;
 }

@@ -71,7 +71,7 @@ public static class MatchCommand
             {
                 var doc = scores.Select(s => new
                 {
-                    matcher = s.Matcher, rule_version = s.Matcher == "engine" ? options.RuleVersion : null, payments = s.Payments, truth_apply = s.TruthApply, auto_applied = s.AutoApplied, correct = s.Correct, wrong_postings = s.Wrong,
+                    matcher = s.Matcher, rule_version = s.Matcher == "engine" ? MatchingEngine.RuleVersionOf(options) : null, payments = s.Payments, truth_apply = s.TruthApply, auto_applied = s.AutoApplied, correct = s.Correct, wrong_postings = s.Wrong,
                     precision = s.Precision, coverage = s.Coverage, top1 = s.Top1, review_with_member = s.ReviewWithMember, seconds = s.Seconds,
                     by_channel = s.ByChannel?.ToDictionary(c => c.Key, c => new { payments = c.Value.Payments, precision = c.Value.Precision, coverage = c.Value.Coverage, top1 = c.Value.Top1, wrong_postings = c.Value.Wrong }),
                     calibration = s.Calibration.Where(b => b.Count > 0).Select(b => new { low = b.Low, high = b.High, count = b.Count, accuracy = b.Accuracy }),
@@ -89,7 +89,7 @@ public static class MatchCommand
             }
 
             Out.Console.Write(table);
-            Out.Console.MarkupLine(CultureInfo.InvariantCulture, "Engine rule version: {0}", options.RuleVersion);
+            Out.Console.MarkupLine(CultureInfo.InvariantCulture, "Engine rule version: {0}", MatchingEngine.RuleVersionOf(options));
             var engine = scores[0];
             var calibration = new Table().AddColumns("Confidence", "Payments", "Decided right");
             foreach (var b in engine.Calibration.Where(b => b.Count > 0))

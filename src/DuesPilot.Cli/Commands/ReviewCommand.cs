@@ -25,6 +25,7 @@ public static class ReviewCommand
         ["put-on-account"] = ReviewAction.PutOnAccount,
         ["pick-candidate"] = ReviewAction.PickCandidate,
         ["refund"] = ReviewAction.Refund,
+        ["reverse-application"] = ReviewAction.ReverseApplication,
         ["assign"] = ReviewAction.Assign,
         ["comment"] = ReviewAction.Comment,
     };
@@ -90,7 +91,7 @@ public static class ReviewCommand
         var item = new Argument<string>("item") { Description = "The review item id (see `review list`)." };
         var action = new Option<string>("--action") { Description = "One of: " + string.Join(", ", Actions.Keys) + ".", Required = true };
         var by = new Option<string>("--by") { Description = "The staff account acting (its roles decide what it may do; see `staff add`).", Required = true };
-        var note = new Option<string?>("--note") { Description = "Why (required for accept-as-is and void-in-imis; the adjustment reason sent to iMIS), or the comment." };
+        var note = new Option<string?>("--note") { Description = "Why (required for accept-as-is, void-in-imis and reverse-application; the adjustment reason sent to iMIS), or the comment." };
         var amount = new Option<decimal?>("--amount") { Description = "correct-in-imis: the amount the invoice should be billed (default: the expected amount from the findings)." };
         var member = new Option<string?>("--member") { Description = "put-on-account / pick-candidate: the member id." };
         var assignTo = new Option<string?>("--assign-to") { Description = "assign: the colleague." };

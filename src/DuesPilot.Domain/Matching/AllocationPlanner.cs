@@ -57,7 +57,8 @@ public static class AllocationPlanner
         if (open.Count == 0 || !amount.IsPositive) return [];
 
         // 1. Exact: a subset whose balances sum to the amount (the whole set and single items included).
-        var exact = ExactSubsets(open, amount, maxSolutions: 8).Where(Covers).ToList();
+        // The group's members are required while searching: eight sets that leave one of them out must not hide the one that pays them all.
+        var exact = ExactSubsets(open, amount, maxSolutions: 8, Covers);
         if (exact.Count > 0)
         {
             // Prefer the whole set, then the fewest invoices, then the oldest (first-in, first-out).
@@ -129,13 +130,14 @@ public static class AllocationPlanner
     }
 
     /// <summary>Subsets of <paramref name="items"/> summing exactly to <paramref name="amount"/>, at most <paramref name="maxSolutions"/>.</summary>
-    public static List<IReadOnlyList<OpenItem>> ExactSubsets(IReadOnlyList<OpenItem> items, Money amount, int maxSolutions)
+    /// <param name="accept">Only sets it accepts are solutions (null: every set).</param>
+    public static List<IReadOnlyList<OpenItem>> ExactSubsets(IReadOnlyList<OpenItem> items, Money amount, int maxSolutions, Func<IReadOnlyList<OpenItem>, bool>? accept = null)
     {
         var solutions = new List<IReadOnlyList<OpenItem>>();
         var pool = items.Count > MaxSubsetItems ? [.. items.Take(MaxSubsetItems)] : items.ToList();
         // Whole set first (cheap, and the most common "paid everything" case even beyond the search bound).
         var all = items.Sum(i => i.Balance.MinorUnits);
-        if (all == amount.MinorUnits) solutions.Add(items);
+        if (all == amount.MinorUnits && (accept is null || accept(items))) solutions.Add(items);
         var target = amount.MinorUnits;
         var suffix = new long[pool.Count + 1];
         for (var i = pool.Count - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + pool[i].Balance.MinorUnits;
@@ -149,7 +151,7 @@ public static class AllocationPlanner
             if (solutions.Count >= maxSolutions || --budget < 0) return;
             if (sum == target && stack.Count > 0)
             {
-                if (!(stack.Count == items.Count && all == target)) solutions.Add([.. stack]);
+                if (!(stack.Count == items.Count && all == target) && (accept is null || accept(stack))) solutions.Add([.. stack]);
                 return;
             }
 

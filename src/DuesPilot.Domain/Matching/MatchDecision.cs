@@ -26,7 +26,13 @@ public sealed record MatchOptions(
     /// <summary>The weights of the engine; their hash with these thresholds is the rule version.</summary>
     public MatchingRules Rules { get; init; } = MatchingRules.Default;
 
-    /// <summary>The rule version written on every decision: changes whenever a weight or threshold does.</summary>
+    /// <summary>
+    /// Content hash of the reference data the rules read (nickname, title, suffix and legal-form lists, state codes),
+    /// set by the engine from the lists it was built with; part of <see cref="RuleVersion"/>.
+    /// </summary>
+    public string ReferenceData { get; init; } = "";
+
+    /// <summary>The rule version written on every decision: changes whenever a weight, threshold or reference list does.</summary>
     public string RuleVersion => Rules.Version(this);
 
     public static MatchOptions Default { get; } = new();

@@ -90,12 +90,18 @@ public sealed record MatchingRules
     /// <summary>Lowest name score at which namesakes owing nothing of the amount are set aside.</summary>
     public double NamesakeMinNameScore { get; init; } = 0.85;
 
+    /// <summary>
+    /// Name score given to a loosely fitting given name (an unlisted pet form, a nickname that is a name of its own)
+    /// when the member is the only bearer of the surname who owes the amount: a nickname-level fit.
+    /// </summary>
+    public double CorroboratedNameScore { get; init; } = 0.9;
+
     /// <summary>Weight of the sentence-embedding similarity when reordering the hard remainder.</summary>
     public double EmbeddingWeight { get; init; } = 2.0;
 
     /// <summary>
-    /// "matching-" and the first 12 hex digits of the SHA-256 of every weight here and every threshold of
-    /// <paramref name="options"/>, by name: the same numbers always give the same version.
+    /// "matching-" and the first 12 hex digits of the SHA-256 of every weight here, every threshold of
+    /// <paramref name="options"/> and the hash of its reference data, by name: the same numbers and lists always give the same version.
     /// </summary>
     public string Version(MatchOptions options)
     {
@@ -104,7 +110,8 @@ public sealed record MatchingRules
             if (p.PropertyType == typeof(double)) sb.Append(p.Name).Append('=').Append(((double)p.GetValue(this)!).ToString("R", CultureInfo.InvariantCulture)).Append(';');
         sb.Append("AutoApplyConfidence=").Append(options.AutoApplyConfidence.ToString(CultureInfo.InvariantCulture)).Append(';')
           .Append("VarianceTolerancePercent=").Append(options.VarianceTolerancePercent.ToString(CultureInfo.InvariantCulture)).Append(';')
-          .Append("RunnerUpLogitMargin=").Append(options.RunnerUpLogitMargin.ToString(CultureInfo.InvariantCulture)).Append(';');
+          .Append("RunnerUpLogitMargin=").Append(options.RunnerUpLogitMargin.ToString(CultureInfo.InvariantCulture)).Append(';')
+          .Append("ReferenceData=").Append(options.ReferenceData).Append(';');
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString()));
         return "matching-" + Convert.ToHexStringLower(hash)[..12];
     }

@@ -87,6 +87,33 @@ public sealed class NameLexicon
         "staff", "employees", "employee", "team", "dept", "department", "corporate", "company", "org", "individual", "regular", "student", "retired", "family", "household",
     ];
 
+    private string? contentHash;
+
+    /// <summary>
+    /// SHA-256 (hex) of everything the lexicon decides with: nickname groups, given-name counts, titles, suffixes,
+    /// legal forms and memo filler, in a fixed order. Part of the matching rule version: a changed list is a changed rule.
+    /// </summary>
+    public string ContentHash => contentHash ??= ComputeContentHash();
+
+    private string ComputeContentHash()
+    {
+        var sb = new StringBuilder();
+        static void Section(StringBuilder sb, string name, IEnumerable<string> items)
+        {
+            sb.Append('[').Append(name).Append(']');
+            foreach (var item in items.Order(StringComparer.Ordinal)) sb.Append(item).Append('\n');
+        }
+
+        Section(sb, "nicknames", nicknameGroups.Select(g => g.Key + "=" + string.Join(',', g.Value.Order(StringComparer.Ordinal))));
+        Section(sb, "forms", reverse.Select(g => g.Key + "=" + string.Join(',', g.Value.Order(StringComparer.Ordinal))));
+        Section(sb, "given-name-counts", givenNameCounts.Select(g => g.Key + "=" + g.Value.ToString(CultureInfo.InvariantCulture)));
+        Section(sb, "titles", titles);
+        Section(sb, "personal-suffixes", personalSuffixes);
+        Section(sb, "legal-suffixes", legalSuffixes);
+        Section(sb, "memo-filler", memoFiller);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
     /// <summary>True when the word is a personal title (mr, dr, rev…) that says nothing about who someone is.</summary>
     public bool IsTitle(string token) => titles.Contains(token);
 
@@ -141,10 +168,12 @@ public sealed class NameLexicon
         var tokens = NameText.Tokens(text);
         var kept = new List<string>(tokens.Count);
         var leading = true;
-        foreach (var t in tokens)
+        for (var i = 0; i < tokens.Count; i++)
         {
-            // Titles lead a name ("Dr Robert Smith"); later they are more likely a surname (Bishop, Lord).
-            if (leading && IsTitle(t)) continue;
+            var t = tokens[i];
+            // Titles lead a name ("Dr Robert Smith"); later they are more likely a surname (Bishop, Lord). A leading
+            // title word followed by one name only is the given name ("Princess Hayes", "Santa Torp").
+            if (leading && IsTitle(t) && tokens.Skip(i + 1).Count(x => !IsPersonalSuffix(x)) >= 2) continue;
             leading = false;
             if (kept.Count > 0 && IsPersonalSuffix(t)) continue;
             kept.Add(t);

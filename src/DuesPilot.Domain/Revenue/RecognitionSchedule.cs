@@ -79,7 +79,8 @@ public sealed record SchedulePlan(SchedulePlanProblem Problem, string? Detail, I
 /// </summary>
 /// <remarks>
 /// <para>The rule: events are applied in date order at the start of the month they fall in (the books
-/// close monthly, so nothing of that month has been recognised yet). Whenever a month has events, the
+/// close monthly, so nothing of that month has been recognised yet); an event billed ahead of the term (up to
+/// <see cref="AdvanceBillingDays"/> days) applies at the term's first month, so it stays deferred until the term starts. Whenever a month has events, the
 /// remaining deferred balance is re-planned over the months left (that month included) and that plan is
 /// followed until the next event. A plan splits the balance with <see cref="Money.Allocate(IReadOnlyList{long})"/>:
 /// weights are 1 per month for <see cref="RecognitionMethod.StraightLineMonths"/> or the days of service
@@ -91,6 +92,47 @@ public sealed record SchedulePlan(SchedulePlanProblem Problem, string? Detail, I
 /// </remarks>
 public static class RecognitionSchedule
 {
+    /// <summary>
+    /// How early a term may be billed: renewals go out up to 90 days before the term starts. An event dated in that
+    /// window is deferred until the term starts (it applies at the term's first month); earlier than that is refused.
+    /// </summary>
+    public const int AdvanceBillingDays = 90;
+
+    /// <summary>The month an event applies in: its own, or the term's first month for an event billed ahead of the term.</summary>
+    public static BillingMonth AppliedMonth(DuesTerm term, DuesEvent e) => e.EffectiveDate < term.ServiceStart ? term.FirstMonth : BillingMonth.Of(e.EffectiveDate);
+
+    /// <summary>
+    /// The plan of a term booked late: recorded only once the months up to <paramref name="from"/> (exclusive) were closed,
+    /// so nothing was billed or recognised in them; <paramref name="from"/>, the first open month, catches up: it shows
+    /// what those months billed, refunded and would have recognised, plus its own share. Months after it are unchanged.
+    /// </summary>
+    public static SchedulePlan CatchUp(SchedulePlan plan, BillingMonth from)
+    {
+        if (!plan.IsValid || plan.Months.Count == 0 || from <= plan.Months[0].Month) return plan;
+        var currency = plan.Months[0].Recognised.Currency;
+        var zero = Money.Zero(currency);
+        var months = new List<ScheduledRecognition>(plan.Months.Count);
+        Money recognised = zero, billed = zero, refunded = zero;
+        foreach (var m in plan.Months)
+        {
+            if (m.Month < from)
+            {
+                (recognised, billed, refunded) = (recognised + m.Recognised, billed + m.Billed, refunded + m.Refunded);
+                months.Add(m with { Recognised = zero, Billed = zero, Refunded = zero, DeferredAtMonthEnd = zero });
+            }
+            else if (m.Month == from)
+            {
+                months.Add(m with { Recognised = recognised + m.Recognised, Billed = billed + m.Billed, Refunded = refunded + m.Refunded });
+            }
+            else
+            {
+                months.Add(m);
+            }
+        }
+
+        return plan with { Months = months };
+    }
+
     public static SchedulePlan Plan(DuesTerm term, IReadOnlyList<DuesEvent> events)
     {
         if (term.ServiceEnd < term.ServiceStart) throw new ArgumentException($"Term {term.TermId} ends before it starts.", nameof(term));
@@ -101,8 +143,9 @@ public static class RecognitionSchedule
         {
             if (e.Amount.Currency != term.Currency) return Fail(SchedulePlanProblem.CurrencyMismatch, $"term {term.TermId} is in {term.Currency.Code}, an event is in {e.Amount.Currency.Code}");
             if (e.Amount.IsNegative) throw new ArgumentException("Event amounts are never negative; the kind gives the direction.", nameof(events));
-            if (e.EffectiveDate < term.ServiceStart || e.EffectiveDate > term.ServiceEnd)
-                return Fail(SchedulePlanProblem.EventOutsideTerm, $"term {term.TermId}: {e.Kind} on {e.EffectiveDate:yyyy-MM-dd} is outside {term.ServiceStart:yyyy-MM-dd}..{term.ServiceEnd:yyyy-MM-dd}");
+            if (e.EffectiveDate < term.ServiceStart.AddDays(-AdvanceBillingDays) || e.EffectiveDate > term.ServiceEnd)
+                return Fail(SchedulePlanProblem.EventOutsideTerm, $"term {term.TermId}: {e.Kind} on {e.EffectiveDate:yyyy-MM-dd} is outside {term.ServiceStart:yyyy-MM-dd}..{term.ServiceEnd:yyyy-MM-dd}"
+                    + (e.EffectiveDate < term.ServiceStart ? $" (a term is billed at most {AdvanceBillingDays} days ahead, from {term.ServiceStart.AddDays(-AdvanceBillingDays):yyyy-MM-dd})" : ""));
         }
 
         var first = term.FirstMonth;
@@ -122,7 +165,7 @@ public static class RecognitionSchedule
             var refunded = zero;
             var replan = false;
             var cancelledThisMonth = false;
-            while (next < ordered.Count && BillingMonth.Of(ordered[next].EffectiveDate) == month)
+            while (next < ordered.Count && AppliedMonth(term, ordered[next]) == month)
             {
                 var e = ordered[next++];
                 if (cancelled) return Fail(SchedulePlanProblem.EventAfterCancellation, $"term {term.TermId}: {e.Kind} on {e.EffectiveDate:yyyy-MM-dd} comes after the cancellation");

@@ -134,12 +134,13 @@ public static class GenerateDemoDay
             payments++;
         }
 
-        var ach = Nacha(date, byId, members, Take, random, ref payments);
+        int Available(Func<Invoice, bool> where) => open.Count(i => !used.Contains(i.Id) && where(i));
+        var ach = Nacha(date, byId, members, Take, Available, random, ref payments);
         return new DemoDay(date, events, Encoding.UTF8.GetBytes(csv.ToString()), ach, payments);
     }
 
     /// <summary>A NACHA file with one CCD credit batch per paying organization or bank customer.</summary>
-    private static byte[] Nacha(DateOnly date, Dictionary<MemberId, Member> byId, IReadOnlyList<Member> members, Func<Func<Invoice, bool>, Invoice?> take, Random random, ref int payments)
+    private static byte[] Nacha(DateOnly date, Dictionary<MemberId, Member> byId, IReadOnlyList<Member> members, Func<Func<Invoice, bool>, Invoice?> take, Func<Func<Invoice, bool>, int> available, Random random, ref int payments)
     {
         var lines = new List<string>();
         var yymmdd = date.ToString("yyMMdd", CultureInfo.InvariantCulture);
@@ -149,18 +150,25 @@ public static class GenerateDemoDay
         var entriesAndAddenda = 0;
         var payers = new List<(string Company, string Individual, Money Amount, string Remittance)>();
 
-        // Employers paying for the employees they name.
-        foreach (var org in members.Where(m => m.Kind == PartyKind.Organization).OrderBy(m => m.Id.Value, StringComparer.Ordinal))
+        // Employers paying for the employees they name. One that still has two or more of its people to pay for
+        // goes first, so every day's file holds a remittance listing several invoices under one total.
+        var employers = members.Where(m => m.Kind == PartyKind.Organization).OrderBy(m => m.Id.Value, StringComparer.Ordinal).ToList();
+        var staffOf = employers.ToDictionary(o => o.Id, o => members.Where(p => p.OrganizationId == o.Id).Select(p => p.Id).ToList());
+        if (employers.FirstOrDefault(o => staffOf[o.Id].Count(s => available(i => i.MemberId == s) > 0) >= 2) is { } several)
+            employers = [several, .. employers.Where(o => o != several)];
+        foreach (var org in employers)
         {
             if (payers.Count >= 3) break;
-            var staff = members.Where(p => p.OrganizationId == org.Id).ToList();
             var invoices = new List<Invoice>();
-            foreach (var person in staff)
-                if (take(i => i.MemberId == person.Id) is { } inv) invoices.Add(inv);
+            foreach (var person in staffOf[org.Id])
+                if (take(i => i.MemberId == person) is { } inv) invoices.Add(inv);
             if (invoices.Count == 0) continue;
+            static string Rmr(List<Invoice> list) =>
+                $"RMR*IV*{string.Join(",", list.Select(i => i.Id.Value))}**{Money.Sum(list.Select(i => i.Balance), list[0].Balance.Currency).ToPlainString()}\\";
+            // A CCD+ addenda carries 80 characters: the remittance lists only the invoices its one segment can hold.
+            while (invoices.Count > 1 && Rmr(invoices).Length > 80) invoices.RemoveAt(invoices.Count - 1);
             var names = string.Join(", ", invoices.Take(3).Select(i => byId[i.MemberId].FullName.ToUpperInvariant()));
-            payers.Add((org.FullName.ToUpperInvariant(), "", Money.Sum(invoices.Select(i => i.Balance), invoices[0].Balance.Currency),
-                $"RMR*IV*{string.Join(",", invoices.Select(i => i.Id.Value))}**{Money.Sum(invoices.Select(i => i.Balance), invoices[0].Balance.Currency).ToPlainString()}\\ DUES FOR {names}"));
+            payers.Add((org.FullName.ToUpperInvariant(), "", Money.Sum(invoices.Select(i => i.Balance), invoices[0].Balance.Currency), $"{Rmr(invoices)} DUES FOR {names}"));
         }
 
         // Members paying from their own bank (bill pay / ACH credit), often with the invoice number.

@@ -71,6 +71,17 @@ public static class StoreRepairs
                 }
 
                 if (updates.Count == 0) continue;
+                if (table == "audit_events")
+                {
+                    // Which audit rows are masked, found by the keys read above BEFORE they are updated: on PostgreSQL an
+                    // UPDATE gives the row a new ctid, so the old ones would find nothing and the chain would not be relinked.
+                    auditSeqs.AddRange(store.Engine == StoreEngine.Sqlite
+                        ? await c.QueryAsync<long>("SELECT seq FROM audit_events WHERE rowid IN @keys ORDER BY seq",
+                            new { keys = updates.Select(u => long.Parse(u.Key, CultureInfo.InvariantCulture)).ToList() }, tx)
+                        : await c.QueryAsync<long>("SELECT seq FROM audit_events WHERE ctid::text = ANY(@keys) ORDER BY seq",
+                            new { keys = updates.Select(u => u.Key).ToArray() }, tx));
+                }
+
                 var lifted = await LiftUpdateTriggersAsync(store.Engine, c, tx, table);
                 foreach (var (rowKey, values) in updates)
                 {
@@ -78,13 +89,6 @@ public static class StoreRepairs
                     p.Add("k", store.Engine == StoreEngine.Sqlite ? long.Parse(rowKey, CultureInfo.InvariantCulture) : rowKey);
                     var where = store.Engine == StoreEngine.Sqlite ? "rowid = @k" : "ctid = @k::tid";
                     await c.ExecuteAsync($"UPDATE {Quote(table)} SET {string.Join(", ", values.Keys.Select(k => $"{Quote(k)} = @p_{k}"))} WHERE {where}", p, tx);
-                }
-
-                if (table == "audit_events")
-                {
-                    auditSeqs.AddRange(await c.QueryAsync<long>(
-                        $"SELECT seq FROM audit_events WHERE {(store.Engine == StoreEngine.Sqlite ? "rowid" : "ctid::text")} IN @keys ORDER BY seq",
-                        new { keys = updates.Select(u => store.Engine == StoreEngine.Sqlite ? (object)long.Parse(u.Key, CultureInfo.InvariantCulture) : u.Key).ToList() }, tx));
                 }
 
                 changed += updates.Count;

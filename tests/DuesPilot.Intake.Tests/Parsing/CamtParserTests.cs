@@ -120,6 +120,24 @@ public sealed class CamtParserTests
     }
 
     [Fact]
+    public void StructuredRemittanceWithReferredDocumentAmounts_EachDocumentCarriesItsAmount()
+    {
+        var xml = Notification.Replace("{0}", "645.00", StringComparison.Ordinal).Replace(
+            "<RmtInf><Strd><RfrdDocInf><Nb>INV-77</Nb></RfrdDocInf><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>",
+            """
+            <RmtInf>
+              <Strd><RfrdDocInf><Nb>INV-77</Nb></RfrdDocInf><RfrdDocAmt><DuePyblAmt Ccy="USD">425.00</DuePyblAmt><RmtdAmt Ccy="USD">150</RmtdAmt></RfrdDocAmt></Strd>
+              <Strd><RfrdDocInf><Nb>CASH:10562:20251201-1</Nb></RfrdDocInf><RfrdDocAmt><DuePyblAmt Ccy="USD">100.00</DuePyblAmt></RfrdDocAmt></Strd>
+              <Strd><RfrdDocInf><Nb>A-1</Nb></RfrdDocInf><RfrdDocInf><Nb>A-2</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy="USD">0.01</RmtdAmt></RfrdDocAmt></Strd>
+            </RmtInf>
+            """,
+            StringComparison.Ordinal);
+        var f = ParseCamtFile.Parse(Encoding.UTF8.GetBytes(xml));
+        // One document: its remitted amount (else the amount due); several under one total: none of them (each read as paid in full).
+        Assert.Equal("Doc: INV-77 Amt: 150.00 | Doc: CASH:10562:20251201-1 Amt: 100.00 | Doc: A-1 | Doc: A-2", f.Entries[1].Memo);
+    }
+
+    [Fact]
     public void DetailsDisagreeWithEntry_RefusedNamingTheEntryLine()
     {
         var ex = Assert.Throws<BankFileException>(() => ParseCamtFile.Parse(Encoding.UTF8.GetBytes(Notification.Replace("{0}", "600.00", StringComparison.Ordinal))));

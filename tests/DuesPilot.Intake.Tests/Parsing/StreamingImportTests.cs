@@ -126,6 +126,24 @@ public sealed class StreamingImportTests
         Assert.Contains("nested deeper than 64", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Bai2_DetailWrappedOverManyLines_ReadInLinearTime()
+    {
+        // A detail wrapped (without 88s) over 100,000 lines: joining re-split and copied the whole growing record for
+        // every line, so time grew with the square of the lines (2.6 MB with 60,000 lines took 87 s).
+        var sb = new StringBuilder("01,BANK,DUES,270302,0800,1,,,2/\n02,DUES,BANK,1,270302,0800,USD,2/\n03,12345,USD,010,0,,/\n16,175,1000,0,REF1,CHK1,Dues payment\n");
+        for (var i = 0; i < 100_000; i++) sb.Append(CultureInfo.InvariantCulture, $"   note {i} / 16,1\n");
+        sb.Append("49,1000,3/\n98,1000,1,5/\n99,1000,1,7/\n");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var file = ParseBai2File.Parse(Encoding.UTF8.GetBytes(sb.ToString()));
+
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(30));
+        var entry = Assert.Single(file.Entries);
+        Assert.EndsWith("note 99999 / 16,1", entry.Memo, StringComparison.Ordinal);
+        Assert.Equal(1000, entry.Amount.MinorUnits);
+    }
+
     internal static byte[] Large(string format) => format switch
     {
         "csv" => Csv(),

@@ -70,6 +70,15 @@ public abstract class WebhookHostTests(StoreEngine engine, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Host_ConfigurationFiles_ReadOnceNotWatched()
+    {
+        await using var app = await ServerHost.BuildAsync(new ServerHostOptions(await NewStoreOptionsAsync(), "http://127.0.0.1:0"));
+        var files = ((Microsoft.Extensions.Configuration.IConfigurationRoot)app.Configuration).Providers.OfType<Microsoft.Extensions.Configuration.FileConfigurationProvider>().ToList();
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.False(f.Source.ReloadOnChange, $"{f.Source.Path} is watched for changes"));
+    }
+
+    [Fact]
     public async Task ThousandWebhooks_EachSentOneToThreeTimesShuffled_ExactlyThousandItems()
     {
         var seed = Environment.TickCount;

@@ -54,12 +54,41 @@ public sealed class RiskModelTests(ITestOutputHelper output)
         Assert.Equal(expected, RiskModel.Auc(scores.Zip(labels).ToList()), 9);
 
     [Theory]
-    [InlineData(0, 0, 0, 0.80)]
-    [InlineData(120, 0, 0, 0.45)]
-    [InlineData(60, 2, 10, 0.565)]
-    public void RulesScorer_KnownAccounts_ScoreAsTheRulesSay(int daysOverdue, int pastLate, float tenure, double expected)
+    [InlineData(1, 100f, 0.45, RiskSegment.Low)]
+    [InlineData(35, 600f, 0.162, RiskSegment.Medium)]
+    [InlineData(75, 1500f, 0.06, RiskSegment.High)]
+    public void BandsFallback_SaysItIsBands_AndOldAccountsAreHighRisk(int daysOverdue, float amount, double expected, RiskSegment segment)
     {
-        var score = new RulesRiskScorer().Score(new RiskFeatures("1", "I", daysOverdue, 100f, tenure, "REG", pastLate, "card", 0, 0));
-        Assert.Equal(expected, score.Probability, 9);
+        var score = new BandRiskScorer().Score(new RiskFeatures("1", "I", daysOverdue, amount, 3f, "REG", 0, "card", 0, 0));
+        Assert.Equal((expected, segment), (Math.Round(score.Probability, 3), score.Segment));
+        Assert.Contains("no trained model and too little history, so age and amount bands", score.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HistoryFallback_WithoutAModel_IsCalibratedOnTheAssociationsOwnHistory()
+    {
+        await using var store = await TestStores.CreateAsync(StoreEngine.Sqlite);
+        var history = await GenerateCollectionsHistory.HandleAsync(store, _clock, new GenerateCollectionsHistory.Request(2000, new DateOnly(2026, 1, 1), Seed: 20260101));
+        var facts = await RiskFacts.LoadAsync(store);
+        var (training, heldOut) = TrainRiskModel.SplitByMember(facts.Observations(history.AsOf), 0.25, 7);
+
+        var scorer = ScoreOverdueAccounts.Calibrate(new BandRiskScorer(), facts, history.AsOf);
+        Assert.IsType<HistoryRateScorer>(scorer);
+        Assert.StartsWith("history-rates/", scorer.Version, StringComparison.Ordinal);
+
+        // Calibrated on training members, graded on held-out ones: predicted and observed payment rates agree overall and per band.
+        var calibrated = HistoryRateScorer.TryBuild(training, history.AsOf)!;
+        var evaluation = RiskModel.Evaluate(calibrated, heldOut);
+        var observed = heldOut.Average(o => o.PaidWithin30Days ? 1.0 : 0.0);
+        var predicted = heldOut.Average(o => calibrated.Score(o.Features).Probability);
+        output.WriteLine($"held out {heldOut.Count}: predicted {predicted:F3}, observed {observed:F3}, AUC {evaluation.Auc:F3}, Brier {evaluation.Brier:F3}");
+        foreach (var band in evaluation.Calibration) output.WriteLine($"band {band.From:F1}-{band.To:F1}: n={band.Count} predicted {band.MeanPredicted:F3} observed {band.Observed:F3}");
+        Assert.InRange(predicted - observed, -0.05, 0.05);
+        Assert.All(evaluation.Calibration.Where(b => b.Count >= 100), b => Assert.InRange(b.MeanPredicted - b.Observed, -0.08, 0.08));
+        Assert.True(evaluation.Auc > 0.55, $"AUC {evaluation.Auc:F3}");
+        Assert.Contains(heldOut, o => calibrated.Score(o.Features).Segment != RiskSegment.Low);
+
+        // Too little history: the bands fallback, which says so.
+        Assert.Null(HistoryRateScorer.TryBuild(training.Take(HistoryRateScorer.MinimumObservations - 1).ToList(), history.AsOf));
     }
 }

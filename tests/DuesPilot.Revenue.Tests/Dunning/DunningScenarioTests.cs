@@ -189,6 +189,30 @@ public abstract class DunningScenarioTests(StoreEngine engine) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DryRun_ShowsWhatWouldBeSentAndEscalated_AndSendsAndRecordsNothing()
+    {
+        await MemberWithInvoice("800", "INV-800", "395.00");
+        await MemberWithInvoice("900", "INV-900", "1500.00", "CORP");
+        At(3, 16, 10);
+
+        var preview = await RunDunning.HandleAsync(_store, _clock, Context(), dryRun: true);
+
+        Assert.True(preview.DryRun);
+        var send = Assert.Single(preview.Actions, a => a.InvoiceId == "INV-800");
+        Assert.Equal((RunDunning.ActionKind.Sent, "second-notice"), (send.Kind, send.Stage));
+        Assert.StartsWith("would send second-notice by email to m800@example.test", send.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("would escalate: open balance $1,500.00", Assert.Single(preview.Actions, a => a.InvoiceId == "INV-900").Detail, StringComparison.Ordinal);
+        Assert.Empty(_sink.Messages);
+        Assert.Equal(0L, await _store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM dunning_actions", transaction: tx)));
+        Assert.Equal(0L, await _store.InTransactionAsync((c, tx) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM review_items", transaction: tx)));
+
+        // The real run on the same day does what the preview said.
+        var real = await RunDunning.HandleAsync(_store, _clock, Context());
+        Assert.Equal(preview.Actions.Select(a => (a.InvoiceId, a.Kind, a.Stage)), real.Actions.Select(a => (a.InvoiceId, a.Kind, a.Stage)));
+        Assert.Single(_sink.Messages);
+    }
+
+    [Fact]
     public async Task OptedOutOfEmail_NoEmailIsSent()
     {
         await MemberWithInvoice("600", "INV-600", "395.00");

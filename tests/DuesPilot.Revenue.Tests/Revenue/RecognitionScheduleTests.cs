@@ -79,6 +79,37 @@ public sealed class RecognitionScheduleTests
         Assert.Equal(expected, plan.Problem);
     }
 
+    [Fact]
+    public void Plan_RenewalBilledAheadOfTheTerm_IsDeferredUntilTheTermStarts_ButNotMoreThan90Days()
+    {
+        var term = Term(RecognitionMethod.StraightLineMonths, new(2027, 1, 1), new(2027, 12, 31));
+        var early = RecognitionSchedule.Plan(term, [new DuesEvent(DuesEventKind.Renew, new(2026, 11, 15), "REG", Money.Usd(395m))]);
+
+        Assert.True(early.IsValid, early.Detail);
+        Assert.Equal("2027-01", early.Months[0].Month.ToString());
+        Assert.Equal(Money.Usd(395m), early.Months[0].Billed);
+        Assert.Equal([3292L, 3292, 3292, 3292, 3292, 3292, 3292, 3292, 3291, 3291, 3291, 3291], Cents(early));
+
+        Assert.True(RecognitionSchedule.Plan(term, [new DuesEvent(DuesEventKind.Renew, new(2026, 10, 3), "REG", Money.Usd(395m))]).IsValid); // day 90
+        var tooEarly = RecognitionSchedule.Plan(term, [new DuesEvent(DuesEventKind.Renew, new(2026, 10, 2), "REG", Money.Usd(395m))]);
+        Assert.Equal(SchedulePlanProblem.EventOutsideTerm, tooEarly.Problem);
+        Assert.Contains("at most 90 days ahead, from 2026-10-03", tooEarly.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CatchUp_TermBookedLate_FirstOpenMonthCarriesTheClosedMonthsShare()
+    {
+        var plan = RecognitionSchedule.Plan(Term(RecognitionMethod.StraightLineMonths, new(2027, 1, 15), new(2027, 12, 31)),
+            [new DuesEvent(DuesEventKind.Join, new(2027, 1, 15), "REG", Money.Usd(395m))]);
+        var late = RecognitionSchedule.CatchUp(plan, BillingMonth.Parse("2027-03"));
+
+        Assert.Equal([0L, 0, 3292 * 3, 3292, 3292, 3292, 3292, 3292, 3291, 3291, 3291, 3291], Cents(late));
+        Assert.Equal((Money.Usd(0m), Money.Usd(0m)), (late.Months[1].Billed, late.Months[1].DeferredAtMonthEnd));
+        Assert.Equal(Money.Usd(395m), late.Months[2].Billed);
+        Assert.Equal(plan.Months[2].DeferredAtMonthEnd, late.Months[2].DeferredAtMonthEnd);
+        Assert.Same(plan, RecognitionSchedule.CatchUp(plan, BillingMonth.Parse("2027-01")));
+    }
+
     [Theory]
     [InlineData(DuesEventKind.Upgrade, 2027, 3, 1, SchedulePlanProblem.FirstEventMustBill)]
     [InlineData(DuesEventKind.Join, 2028, 1, 1, SchedulePlanProblem.EventOutsideTerm)]

@@ -28,7 +28,7 @@ public sealed class LoginModel(StaffAccounts accounts, SignInThrottle throttle) 
     {
         var user = (UserName ?? "").Trim();
         var address = HttpContext.Connection.RemoteIpAddress?.ToString();
-        if (throttle.IsLocked(user, address))
+        if (await throttle.IsLockedAsync(user, address, ct))
         {
             // Refused before the password is checked, so a locked account cannot be probed further.
             Error = "Too many wrong passwords: sign-in is locked for a while. Try again later or ask an administrator.";
@@ -44,7 +44,7 @@ public sealed class LoginModel(StaffAccounts accounts, SignInThrottle throttle) 
             return Page();
         }
 
-        throttle.Succeeded(user);
+        await throttle.SucceededAsync(user, ct);
 
         var claims = new List<Claim> { new(ClaimTypes.Name, account.UserName), new("display_name", account.DisplayName) };
         claims.AddRange(account.Roles.Select(r => new Claim(ClaimTypes.Role, r)));

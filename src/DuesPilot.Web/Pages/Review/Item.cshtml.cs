@@ -103,6 +103,9 @@ public sealed class ItemModel(Store store, TimeProvider clock, ChartOfAccounts a
         return ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.CorrectInImis, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), Amount: target), ct);
     }
 
+    public Task<IActionResult> OnPostReverseAsync(string id, string reason, CancellationToken ct) =>
+        ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.ReverseApplication, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()), ct);
+
     public Task<IActionResult> OnPostVoidAsync(string id, string reason, CancellationToken ct) =>
         ActAsync(id, new ResolveReviewItem.Request(id, ReviewAction.VoidInImis, User.ToActor(), Note: string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()), ct);
 

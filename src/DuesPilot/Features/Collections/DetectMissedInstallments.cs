@@ -15,7 +15,8 @@ public static class DetectMissedInstallments
 {
     public sealed record Defaulted(string PlanId, string MemberId, int Installment, DateOnly DueDate);
 
-    public static Task<IReadOnlyList<Defaulted>> HandleAsync(Store store, TimeProvider clock, int limit = 1000, CancellationToken ct = default) =>
+    /// <param name="dryRun">Say which plans would default on the clock's day, changing nothing.</param>
+    public static Task<IReadOnlyList<Defaulted>> HandleAsync(Store store, TimeProvider clock, int limit = 1000, bool dryRun = false, CancellationToken ct = default) =>
         store.InTransactionAsync<IReadOnlyList<Defaulted>>(async (c, tx) =>
         {
             var today = Domain.BusinessClock.Of(clock).Today;
@@ -36,9 +37,16 @@ public static class DetectMissedInstallments
                     : new HashSet<int>();
                 var missed = plan.FirstOrDefault(r => !covered.Contains((int)r.number) && DbTime.ParseDate(r.due_date).AddDays((int)r.grace_days) < today);
                 if (missed is null) continue;
+                var d = new Defaulted(missed.plan_id, missed.member_id, (int)missed.number, DbTime.ParseDate(missed.due_date));
+                if (dryRun)
+                {
+                    result.Add(d);
+                    if (result.Count >= limit) break;
+                    continue;
+                }
+
                 await c.ExecuteAsync("UPDATE payment_plans SET state = 'Defaulted', updated_at = @now WHERE plan_id = @id AND state = 'Active'",
                     new { now = DbTime.Format(clock.GetUtcNow()), id = missed.plan_id }, tx);
-                var d = new Defaulted(missed.plan_id, missed.member_id, (int)missed.number, DbTime.ParseDate(missed.due_date));
                 await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", "collections.plan-defaulted", $"payment-plan:{d.PlanId}",
                     $"installment {d.Installment} due {d.DueDate:yyyy-MM-dd} unpaid after {missed.grace_days} grace days; invoices re-enter dunning", d.MemberId));
                 result.Add(d);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
+using DuesPilot.Domain;
 using DuesPilot.Features.Audit;
 using DuesPilot.Persistence;
 
@@ -52,7 +53,7 @@ public static class RecordInvoiceFindings
                             Kind = ReviewKind,
                             Subject = review.Invoice.Id.Value,
                             MemberId = review.Invoice.MemberId.Value,
-                            Priority = review.PriorityCents,
+                            Priority = review.QueuePriority,
                             Confidence = review.Findings.Max(f => f.Likelihood).ToString("0.00", CultureInfo.InvariantCulture),
                             Action = SuggestedAction(top),
                             Reason = string.Join("; ", review.Findings.Select(f => $"{f.Kind}: expected {f.Expected.ToPlainString()}, actual {f.Actual.ToPlainString()}")),
@@ -65,7 +66,7 @@ public static class RecordInvoiceFindings
                     var isNew = itemId == proposedId;
                     if (isNew) c1++; else u1++;
                     await AuditTrail.AppendAsync(conn, tx, clock, new AuditEvent("duespilot", isNew ? "invoice.flagged" : "invoice.reflagged", $"invoice:{review.Invoice.Id.Value}",
-                        $"review priority {review.PriorityCents}", review.Invoice.MemberId.Value, analysis, $"{RuleVersion} policy:{policyName}"));
+                        $"review priority {review.QueuePriority} ({Money.FromMinor(review.PriorityCents, review.Invoice.Amount.Currency).ToDisplayString()} expected at stake)", review.Invoice.MemberId.Value, analysis, $"{RuleVersion} policy:{policyName}"));
                 }
 
                 return (c1, u1, n1);

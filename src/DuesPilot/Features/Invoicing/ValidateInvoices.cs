@@ -48,6 +48,9 @@ public sealed record InvoiceFinding(InvoiceId InvoiceId, MemberId MemberId, int?
 public sealed record InvoiceReview(Invoice Invoice, IReadOnlyList<InvoiceFinding> Findings)
 {
     public long PriorityCents { get; } = Findings.Sum(f => (long)decimal.Round(f.AtStake.MinorUnits * f.Likelihood, MidpointRounding.AwayFromZero));
+
+    /// <summary>The review queue's priority: the same expected loss on the 0–100 scale payments use (<see cref="Review.ReviewPriority.ForAmount"/>), so invoices and payments sort together.</summary>
+    public int QueuePriority => Review.ReviewPriority.ForAmount(Money.FromMinor(PriorityCents, Invoice.Amount.Currency));
 }
 
 /// <summary>The outcome of a validation run. Clean invoices are only counted.</summary>

@@ -45,7 +45,8 @@ public sealed class JobRuns(Store store, TimeProvider clock, JobScheduleOptions?
     }
 
     /// <param name="scheduledFor">The schedule tick this run is for: when another instance already started a run at or after it, this one is skipped, so a tick runs once across instances (not merely never concurrently).</param>
-    public async Task<JobRunView?> RunAsync(string job, Func<CancellationToken, Task<JobResult>> handler, CancellationToken ct, DateTimeOffset? scheduledFor = null)
+    /// <param name="tickTolerance">How much earlier than the tick another instance's run may have started and still count as this tick's (clock and timer differences): 5 s, or less for a schedule whose ticks are closer than 10 s apart.</param>
+    public async Task<JobRunView?> RunAsync(string job, Func<CancellationToken, Task<JobResult>> handler, CancellationToken ct, DateTimeOffset? scheduledFor = null, TimeSpan? tickTolerance = null)
     {
         await using var lockConnection = store.Engine == StoreEngine.Postgres ? await store.OpenConnectionAsync(ct) : null;
         if (lockConnection is not null && !await lockConnection.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@k)", new { k = LockKey(job) }))
@@ -56,7 +57,7 @@ public sealed class JobRuns(Store store, TimeProvider clock, JobScheduleOptions?
             // Clocks and timers of two instances differ by a little: the other may have finished this tick's run before we got the lock.
             // Started-at times are stored as fixed-width UTC text, so text order is time order on both engines.
             var already = await lockConnection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM job_runs WHERE job = @job AND started_at >= @tick",
-                new { job, tick = DbTime.Format(tick.AddSeconds(-5)) });
+                new { job, tick = DbTime.Format(tick - (tickTolerance ?? TimeSpan.FromSeconds(5))) });
             if (already > 0)
             {
                 await lockConnection.ExecuteScalarAsync<bool>("SELECT pg_advisory_unlock(@k)", new { k = LockKey(job) });

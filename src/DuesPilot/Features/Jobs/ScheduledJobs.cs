@@ -66,7 +66,10 @@ public sealed class ScheduledJobRunner(IEnumerable<ScheduledJob> jobs, JobRuns r
             try
             {
                 await Task.Delay(next.Value - now, clock, ct);
-                var run = await runs.RunAsync(job.Name, token => job.Handler(services, token), ct, scheduledFor: next.Value);
+                // A run started shortly before this tick by another instance is this tick's, but never one of the previous tick.
+                var following = cron.GetNextOccurrence(next.Value, zone);
+                var tolerance = following is { } f && f - next.Value < TimeSpan.FromSeconds(10) ? (f - next.Value) / 2 : TimeSpan.FromSeconds(5);
+                var run = await runs.RunAsync(job.Name, token => job.Handler(services, token), ct, scheduledFor: next.Value, tickTolerance: tolerance);
                 if (run?.Error is { } error) log.LogWarning("Job {Job} failed: {Error}", job.Name, error);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -80,7 +80,7 @@ public static class MatchReceivedPayments
                 {
                     var allocations = decision.Allocations.Select(a => new Allocation(payment.Id, a.MemberId, a.InvoiceId, a.Amount)).ToList();
                     var applied = await ApplyPayment.HandleAsync(c, tx, clock, accounts, posting, new ApplyPayment.Request(
-                        payment.Id, allocations, ApplyPayment.Mode.Hold, posting.HoldWindowFor(channel, segment), "duespilot", decision.Reason, options.RuleVersion));
+                        payment.Id, allocations, ApplyPayment.Mode.Hold, posting.HoldWindowFor(channel, segment), "duespilot", decision.Reason, engine.Options.RuleVersion));
                     if (applied.Result == ApplyPayment.Result.Held)
                     {
                         action = "apply";
@@ -103,7 +103,7 @@ public static class MatchReceivedPayments
                 await SegmentMetrics.RecordAsync(c, tx, clock, new RecordedDecision(payment.Id.Value, channel, segment, phase,
                     engineApply ? "apply" : "review", action, decision.Confidence, decision.SuggestedMember?.Value,
                     decision.Allocations.Select(a => new Allocation(payment.Id, a.MemberId, a.InvoiceId, a.Amount)).ToList(),
-                    decision.Reason, options.RuleVersion, (long)sw.Elapsed.TotalMilliseconds));
+                    decision.Reason, engine.Options.RuleVersion, (long)sw.Elapsed.TotalMilliseconds));
                 return action;
             }, ct);
 

@@ -22,6 +22,9 @@ public sealed class MatchingEngine
 {
     private static readonly JaroWinkler Jw = new();
 
+    /// <summary>Score of a given name that only partly fits (same first letters, similar shape): below every listed form.</summary>
+    private const double PartialGivenNameScore = 0.6;
+
     /// <summary>Name candidates kept per payment; rivals beyond this are counted but not scored one by one.</summary>
     private const int MaxNameCandidates = 40;
 
@@ -59,7 +62,8 @@ public sealed class MatchingEngine
     private MatchingEngine(MatchOptions options, NameLexicon lexicon, INameEmbedder? embedder)
     {
         options.Validate();
-        this.options = options;
+        // The lists the rules read are part of the rules: their hash goes into the rule version of every decision.
+        this.options = options with { ReferenceData = MatchingReferenceData.Version(lexicon) };
         rules = options.Rules;
         this.lexicon = lexicon;
         this.embedder = options.UseEmbeddings ? embedder : null;
@@ -115,7 +119,12 @@ public sealed class MatchingEngine
         }
     }
 
+    /// <summary>The options decided with, their <see cref="MatchOptions.ReferenceData"/> set from this engine's lexicon.</summary>
     public MatchOptions Options => options;
+
+    /// <summary>The rule version an engine built with these options (and lexicon, default the shipped lists) writes on its decisions.</summary>
+    public static string RuleVersionOf(MatchOptions options, NameLexicon? lexicon = null) =>
+        (options with { ReferenceData = MatchingReferenceData.Version(lexicon ?? MatchingReferenceData.Lexicon) }).RuleVersion;
 
     /// <summary>Indexes members and open invoices for one run.</summary>
     /// <exception cref="ArgumentException">An invoice names a member that is not in <paramref name="memberList"/>.</exception>
@@ -296,6 +305,24 @@ public sealed class MatchingEngine
             }
         }
 
+        // A given name that fits only loosely (an unlisted pet form, or a nickname that is also a name of its own):
+        // the amount corroborates it when this member owes exactly the amount and nobody else of that surname owes it.
+        foreach (var c in named)
+        {
+            if (c.NameRivals > 0 || c.NameScore is < PartialGivenNameScore or >= 0.85 || c.EmailShare > 0 || c.MemberRef is not null || c.InvoiceRefs.Count > 0) continue;
+            // An initial fits too many; a surname cut or misspelt is another kind of doubt.
+            if (c.NameKind.StartsWith("initial", StringComparison.Ordinal) || c.NameKind.Contains("surname", StringComparison.Ordinal)) continue;
+            // A pet form that only shares its first letters may belong to anyone of that surname (Sasha is Alexander,
+            // not Salma); a listed nickname, short form or misspelling is tied to this given name, so only bearers
+            // whose given name starts like the payer's could have meant the amount.
+            var loose = c.NameKind.Contains("pet form", StringComparison.Ordinal);
+            if (AmountCorroboratesName(c.Party, ev.PayerTokens, payment.Amount, anyGivenName: loose))
+            {
+                c.NameScore = rules.CorroboratedNameScore;
+                c.NameKind += "; the only member of that surname owing this amount";
+            }
+        }
+
         // 3. Members named in the memo ("dues for Jane Doe and Bob Smith").
         foreach (var p in FindNamedInMemo(ev.MemoSegments, scope: null)) Get(p).MemoNamed = true;
 
@@ -344,7 +371,10 @@ public sealed class MatchingEngine
         if (embedder is not null && ranked.Count >= 2 && ranked[0].Logit < 1.0 && ranked[1].Logit >= ranked[0].Logit - 1.0 && ev.PayerTokens.Count > 0) Rerank(ev, ranked);
         var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
         // A bare number counts as naming a member when that member owes exactly the amount (the conflict the issue describes).
-        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash || (c.MemberRef is not null && c.ExplicitReference && FitsAmount(c.Party, payment.Amount, exactOnly: true)))
+        // So does every member of a list of member ids ("dues: 552568 Reichel; 139306 Larson"): one of them left unpaid is not what the list says.
+        var listedMembers = cands.Values.Count(c => c.MemberRef is not null && c.ExplicitReference);
+        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash
+                || (c.MemberRef is not null && c.ExplicitReference && (listedMembers >= 2 || FitsAmount(c.Party, payment.Amount, exactOnly: true))))
             .Select(c => c.Party.Id).ToList();
         var explicitMembers = cands.Values.Where(c => c.ExplicitReference).Select(c => c.Party.Id).ToHashSet(StringComparer.Ordinal);
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
@@ -453,6 +483,28 @@ public sealed class MatchingEngine
                 : $"Likely {top.Primary.Member.FullName} ({top.Primary.Id}); agree the allocation with the member or hold as credit on account.";
         var reason = $"review: {string.Join("; ", blockers)}" + (evidence.Length > 0 ? $" | best: {top.Primary.Member.FullName} ({top.Primary.Id}): {evidence}" : "");
         return new MatchDecision(payment.Id, MatchAction.Review, confidence, reason, allocations, candidates, suggestion);
+    }
+
+    /// <summary>
+    /// The member owes exactly the amount (one invoice or everything open) and no other member bearing the surname the
+    /// payer wrote owes it, exactly or within tolerance: any of them (<paramref name="anyGivenName"/>), or those whose
+    /// given name starts with a letter the payer's given name starts with.
+    /// </summary>
+    private bool AmountCorroboratesName(Party p, List<string> payerTokens, Money amount, bool anyGivenName)
+    {
+        if (!FitsAmount(p, amount, exactOnly: true)) return false;
+        var initials = payerTokens.Where(t => !p.SurnameKeys.Contains(t) && t.Length > 0).Select(t => t[0]).ToHashSet();
+        foreach (var key in p.SurnameKeys)
+        {
+            if (!payerTokens.Contains(key) || !bySurname.TryGetValue(key, out var bearers)) continue;
+            foreach (var other in bearers)
+            {
+                if (other == p || !(anyGivenName || other.FirstKey.Length == 0 || initials.Contains(other.FirstKey[0]))) continue;
+                if (FitsAmount(other, amount, exactOnly: false)) return false;
+            }
+        }
+
+        return p.SurnameKeys.Any(payerTokens.Contains);
     }
 
     /// <summary>Whether the party owes this amount: one open balance or everything open, exactly (or within tolerance).</summary>
@@ -950,6 +1002,10 @@ public sealed class MatchingEngine
             else if (t.Length == 1 && t[0] == first[0]) best = Max(best, (0.7, "initial"));
             else if (t.Length >= 3 && first.Length > t.Length && first.StartsWith(t, StringComparison.Ordinal)) best = Max(best, (0.8, $"short form {t}~{first}"));
             else if (t.Length >= 4 && first.Length >= 4 && Jw.Similarity(t, first) >= 0.92) best = Max(best, (0.8, "given name misspelt"));
+            // A pet form no list knows (Roz for Rosalind, Evie for Evelyn, Suzy for Susan): same first two letters and
+            // a similar shape. Weak alone; the amount may corroborate it (see AmountCorroboratesName).
+            else if (t.Length >= 3 && first.Length > t.Length && t[0] == first[0] && t[1] == first[1])
+                best = Max(best, (PartialGivenNameScore, $"given name {t} may be a pet form of {first}"));
         }
 
         return best;

@@ -19,6 +19,17 @@ public static class MatchingReferenceData
     /// <summary>State and province names, words joined ("newyork"), to their codes ("NY"): chapters are often named by state.</summary>
     public static IReadOnlyDictionary<string, string> StateCodes => LazyStates.Value;
 
+    /// <summary>
+    /// Hash of the reference data a matching run decides with: the lexicon's content and the state codes. The engine
+    /// puts it in <see cref="MatchOptions.ReferenceData"/>, so the rule version changes when a list does.
+    /// </summary>
+    public static string Version(NameLexicon lexicon)
+    {
+        var states = string.Join('\n', StateCodes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + s.Value));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(lexicon.ContentHash + "\n" + states);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16];
+    }
+
     /// <summary>Lines of an embedded list file (<c>nicknames.csv</c>, <c>surnames.csv</c>…).</summary>
     public static IReadOnlyList<string> Lines(string fileName)
     {

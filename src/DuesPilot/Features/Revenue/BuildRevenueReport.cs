@@ -10,7 +10,8 @@ namespace DuesPilot.Features.Revenue;
 /// (opening + billed − recognised − refunded = closing) and recognised revenue by month and tier.
 /// </summary>
 /// <remarks>
-/// Billed and refunded come from the recorded term events by effective month; recognised comes from the
+/// Billed and refunded come from the recorded term events by effective month (a term recorded after its month closed:
+/// by the month that caught it up); recognised comes from the
 /// closes, so a month not yet closed shows nothing recognised and its closing balance is still all deferred.
 /// "Refunded" includes downgrade credits: both take money out of deferred dues without earning it.
 /// </remarks>
@@ -40,9 +41,11 @@ public static class BuildRevenueReport
             var currency = request.Currency;
             var events = (await c.QueryAsync<(string Month, string Kind, long Amount)>(
                 """
-                SELECT SUBSTR(effective_date, 1, 7), kind, CAST(SUM(amount_minor) AS BIGINT)
-                FROM revenue_events WHERE currency = @currency AND effective_date <= @to
-                GROUP BY SUBSTR(effective_date, 1, 7), kind
+                SELECT CASE WHEN t.catch_up_month IS NOT NULL AND SUBSTR(e.effective_date, 1, 7) < t.catch_up_month THEN t.catch_up_month ELSE SUBSTR(e.effective_date, 1, 7) END,
+                       e.kind, CAST(SUM(e.amount_minor) AS BIGINT)
+                FROM revenue_events e JOIN revenue_terms t ON t.term_id = e.term_id
+                WHERE e.currency = @currency AND e.effective_date <= @to
+                GROUP BY CASE WHEN t.catch_up_month IS NOT NULL AND SUBSTR(e.effective_date, 1, 7) < t.catch_up_month THEN t.catch_up_month ELSE SUBSTR(e.effective_date, 1, 7) END, e.kind
                 """, new { currency = currency.Code, to = DbTime.Format(request.To.Last) }, tx)).ToList();
             var recognised = (await c.QueryAsync<(string Month, string Tier, long Amount)>(
                 """

@@ -154,17 +154,30 @@ public static class CloseRevenueMonth
         var total = Money.Sum(shares.Select(s => s.Amount), currency);
 
         EntryId? entryId = null;
-        if (total.IsPositive)
+        // Written now, dated the month's last day: the recognition belongs to the month it recognises.
+        // A month reopened before closes again with new entries (the first ones stay, reversed).
+        var reopened = await ReopenRevenueMonth.ReopenCountAsync(c, tx, month, currency);
+        var suffix = reopened == 0 ? "" : $":r{reopened}";
+        var caughtUp = Money.Sum(shares.Select(s => s.CatchUp), currency);
+        var regular = total - caughtUp;
+        if (regular.IsPositive)
         {
-            // Written now, dated the month's last day: the recognition belongs to the month it recognises.
-            // A month reopened before closes again with a new entry (the first one stays, reversed).
-            var reopened = await ReopenRevenueMonth.ReopenCountAsync(c, tx, month, currency);
-            var entry = JournalEntry.Standard(EntryId.New(clock), $"revenue-close:{month}:{currency.Code}" + (reopened == 0 ? "" : $":r{reopened}"), clock.GetUtcNow(),
+            var entry = JournalEntry.Standard(EntryId.New(clock), $"revenue-close:{month}:{currency.Code}" + suffix, clock.GetUtcNow(),
                 $"Dues revenue recognised for {month} ({shares.Count} terms, {currency.Code})",
-                [LedgerLine.Debit(accounts.DeferredDues, total), LedgerLine.Credit(accounts.DuesRevenue, total)]) with { EffectiveDate = month.Last };
+                [LedgerLine.Debit(accounts.DeferredDues, regular), LedgerLine.Credit(accounts.DuesRevenue, regular)]) with { EffectiveDate = month.Last };
             var booked = await Journal.RecordAsync(c, tx, entry);
             if (booked != LedgerResult.Created) throw new LedgerRuleException($"Revenue close {month} {currency.Code}: {booked.Describe()}");
             entryId = entry.Id;
+        }
+
+        // A term recorded after its first months were closed: one entry of its own, explained, for what those months would have recognised.
+        foreach (var share in shares.Where(s => s.CatchUp.IsPositive))
+        {
+            var entry = JournalEntry.Standard(EntryId.New(clock), $"{CatchUpKeyPrefix(month, currency)}{share.TermId}{suffix}", clock.GetUtcNow(), share.CatchUpNote!,
+                [LedgerLine.Debit(accounts.DeferredDues, share.CatchUp), LedgerLine.Credit(accounts.DuesRevenue, share.CatchUp)]) with { EffectiveDate = month.Last };
+            var booked = await Journal.RecordAsync(c, tx, entry);
+            if (booked != LedgerResult.Created) throw new LedgerRuleException($"Revenue catch-up {month} {currency.Code} {share.TermId}: {booked.Describe()}");
+            await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.catch-up", $"revenue-term:{share.TermId}", share.CatchUpNote!, RuleVersion: "recognition-schedule/1"));
         }
 
         await InsertSharesAsync(c, tx, month, shares);
@@ -192,6 +205,9 @@ public static class CloseRevenueMonth
         return new Outcome(Result.Closed, month, total, shares.Count, entryId, month.Next());
     }
 
+    /// <summary>Idempotency keys of a month's catch-up entries start with this (then the term id).</summary>
+    internal static string CatchUpKeyPrefix(BillingMonth month, Currency currency) => $"revenue-catch-up:{month}:{currency.Code}:";
+
     /// <summary>Why the month cannot be the opening month of the currency's books, or null when it can.</summary>
     private static async Task<string?> OpeningRefusalAsync(DbConnection c, DbTransaction tx, Request request, Currency currency, BillingMonth earliest)
     {
@@ -202,14 +218,15 @@ public static class CloseRevenueMonth
         return null;
     }
 
-    internal sealed record Share(string TermId, string Tier, Money Amount);
+    /// <param name="CatchUp">The part of <paramref name="Amount"/> that belongs to earlier, closed months of a term recorded late.</param>
+    internal sealed record Share(string TermId, string Tier, Money Amount, Money CatchUp, string? CatchUpNote = null);
 
     /// <summary>Plans every term whose service touches the month and takes that month's share (non-zero only).</summary>
     internal static async Task<List<Share>> ComputeSharesAsync(DbConnection c, DbTransaction tx, BillingMonth month)
     {
         var rows = await c.QueryAsync<TermEventRow>(
             """
-            SELECT t.term_id, t.member_id, t.currency AS term_currency, t.service_start, t.service_end, t.method,
+            SELECT t.term_id, t.member_id, t.currency AS term_currency, t.service_start, t.service_end, t.method, t.catch_up_month,
                    e.kind, e.effective_date, e.tier, e.currency, e.amount_minor
             FROM revenue_terms t JOIN revenue_events e ON e.term_id = t.term_id
             WHERE t.service_start <= @last AND t.service_end >= @first
@@ -218,15 +235,24 @@ public static class CloseRevenueMonth
             new { first = DbTime.Format(month.First), last = DbTime.Format(month.Last) }, tx);
         var shares = new List<Share>();
         DuesTerm? term = null;
+        BillingMonth? catchUp = null;
         var events = new List<DuesEvent>();
         void Flush()
         {
             if (term is null) return;
-            var plan = RecognitionSchedule.Plan(term, events);
-            if (!plan.IsValid) throw new InvalidOperationException($"Stored events of term {term.TermId} cannot be planned: {plan.Detail}");
+            var onTime = RecognitionSchedule.Plan(term, events);
+            if (!onTime.IsValid) throw new InvalidOperationException($"Stored events of term {term.TermId} cannot be planned: {onTime.Detail}");
+            var plan = catchUp is { } from ? RecognitionSchedule.CatchUp(onTime, from) : onTime;
             var index = term.FirstMonth.MonthsUntil(month);
             var row = plan.Months[index];
-            if (!row.Recognised.IsZero) shares.Add(new Share(term.TermId, row.Tier, row.Recognised));
+            if (row.Recognised.IsZero) return;
+            var own = onTime.Months[index].Recognised;
+            var caughtUp = row.Recognised - own;
+            shares.Add(caughtUp.IsZero
+                ? new Share(term.TermId, row.Tier, row.Recognised, Money.Zero(term.Currency))
+                : new Share(term.TermId, row.Tier, row.Recognised, caughtUp,
+                    $"Catch-up for term {term.TermId} (member {term.MemberId}, service from {term.ServiceStart:yyyy-MM-dd}): recorded after {term.FirstMonth}..{month.Previous()} were closed, "
+                    + $"so {month} recognises their {caughtUp.ToDisplayString()} with its own {own.ToDisplayString()}"));
         }
 
         foreach (var r in rows)
@@ -234,6 +260,7 @@ public static class CloseRevenueMonth
             if (term?.TermId != r.term_id)
             {
                 Flush();
+                catchUp = r.catch_up_month is null ? null : BillingMonth.Parse(r.catch_up_month);
                 term = new DuesTerm(r.term_id, new MemberId(r.member_id), DbTime.ParseDate(r.service_start), DbTime.ParseDate(r.service_end),
                     Enum.Parse<RecognitionMethod>(r.method), Currency.Parse(r.term_currency));
                 events = [];
@@ -290,6 +317,7 @@ public static class CloseRevenueMonth
         public string service_start { get; set; } = "";
         public string service_end { get; set; } = "";
         public string method { get; set; } = "";
+        public string? catch_up_month { get; set; }
         public string kind { get; set; } = "";
         public string effective_date { get; set; } = "";
         public string tier { get; set; } = "";

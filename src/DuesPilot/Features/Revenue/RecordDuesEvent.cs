@@ -21,8 +21,11 @@ namespace DuesPilot.Features.Revenue;
 /// </summary>
 /// <remarks>
 /// Amounts come from the proration policy (the proration engine or iMIS), never from here. An event dated in
-/// a month already closed is refused: closed books stay closed, so a late event is recorded with a date in
-/// the first open month. The whole term is re-planned before anything is written, so an event that would
+/// a month already closed (in the term's currency) is refused: closed books stay closed, so a late event is recorded
+/// with a date in the first open month. The exception is a new term's join or renewal recorded after its month was
+/// closed: it is booked now and the first open month catches up the closed months' recognition with one explained
+/// entry (<see cref="CloseRevenueMonth"/>). A renewal billed up to 90 days ahead of its term stays deferred until the
+/// term starts (<see cref="RecognitionSchedule.AdvanceBillingDays"/>). The whole term is re-planned before anything is written, so an event that would
 /// make the plan impossible (a refund bigger than what is still deferred) is refused with its reason.
 /// </remarks>
 public static class RecordDuesEvent
@@ -74,14 +77,26 @@ public static class RecordDuesEvent
         if (existing is not null)
             return existing == hash ? new Outcome(Result.Exists) : new Outcome(Result.ExistsWithDifferentData, $"key {request.IdempotencyKey} was recorded with other data");
 
-        var lastClosed = await RevenueStore.LastClosedMonthAsync(c, tx);
-        if (lastClosed is { } closed && BillingMonth.Of(e.EffectiveDate) <= closed)
-            return new Outcome(Result.MonthClosed, $"{BillingMonth.Of(e.EffectiveDate)} is closed (books closed through {closed}); date the event in {closed.Next()} or later");
-
         var term = new DuesTerm(request.TermId, request.MemberId, request.ServiceStart, request.ServiceEnd, request.Method, e.Amount.Currency);
         var stored = await RevenueStore.FindTermAsync(c, tx, request.TermId);
-        if (stored is null && lastClosed is { } lc && term.FirstMonth <= lc)
-            return new Outcome(Result.MonthClosed, $"term {term.TermId} starts in {term.FirstMonth}, which is closed (books closed through {lc})");
+        // Closes are per currency: the term's own books decide what is closed.
+        var lastClosed = await RevenueStore.LastClosedMonthAsync(c, tx, e.Amount.Currency);
+        BillingMonth? catchUp = null;
+        if (lastClosed is { } closed && BillingMonth.Of(e.EffectiveDate) <= closed)
+        {
+            // A new term billed in (or starting in) a closed month is booked late: in the first open month, which catches up
+            // the closed months' recognition. Any other event in a closed month is refused: closed books stay closed.
+            if (stored is not null || e.Kind is not (DuesEventKind.Join or DuesEventKind.Renew))
+                return new Outcome(Result.MonthClosed, $"{BillingMonth.Of(e.EffectiveDate)} is closed (books closed through {closed}); date the event in {closed.Next()} or later");
+            catchUp = closed.Next();
+        }
+        else if (stored is null && lastClosed is { } lc && term.FirstMonth <= lc)
+        {
+            catchUp = lc.Next();
+        }
+
+        if (catchUp is { } cu && term.LastMonth < cu)
+            return new Outcome(Result.MonthClosed, $"term {term.TermId} ended in {term.LastMonth}, and its books are closed through {cu.Previous()}: there is no open month of the term to catch it up in");
         if (stored is not null && stored != term)
             return new Outcome(Result.TermMismatch, $"term {term.TermId} is recorded as {stored.MemberId} {stored.ServiceStart:yyyy-MM-dd}..{stored.ServiceEnd:yyyy-MM-dd} {stored.Method} {stored.Currency.Code}");
 
@@ -94,8 +109,8 @@ public static class RecordDuesEvent
         {
             await c.ExecuteAsync(
                 """
-                INSERT INTO revenue_terms (term_id, member_id, currency, service_start, service_end, method, created_at)
-                VALUES (@id, @member, @currency, @start, @end, @method, @at)
+                INSERT INTO revenue_terms (term_id, member_id, currency, service_start, service_end, method, created_at, catch_up_month)
+                VALUES (@id, @member, @currency, @start, @end, @method, @at, @catchUp)
                 """,
                 new
                 {
@@ -106,6 +121,7 @@ public static class RecordDuesEvent
                     end = DbTime.Format(term.ServiceEnd),
                     method = term.Method.ToString(),
                     at = DbTime.Format(clock.GetUtcNow()),
+                    catchUp = catchUp?.ToString(),
                 }, tx);
         }
 
@@ -146,8 +162,11 @@ public static class RecordDuesEvent
                 hash,
                 at = DbTime.Format(clock.GetUtcNow()),
             }, tx);
+        var late = catchUp is { } month && month > term.FirstMonth
+            ? $"; recorded after {term.FirstMonth}..{month.Previous()} closed: {month} catches up their recognition"
+            : "";
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent(request.Actor, "revenue.event-recorded", $"revenue-term:{request.TermId}",
-            $"{e.Kind} {e.Amount.ToDisplayString()} effective {e.EffectiveDate:yyyy-MM-dd}, tier {e.Tier}; deferred after: {plan.Months[^1].DeferredAtMonthEnd.ToDisplayString()} at term end",
+            $"{e.Kind} {e.Amount.ToDisplayString()} effective {e.EffectiveDate:yyyy-MM-dd}, tier {e.Tier}; deferred after: {plan.Months[^1].DeferredAtMonthEnd.ToDisplayString()} at term end{late}",
             request.MemberId.Value, Inputs: request.IdempotencyKey, RuleVersion: "recognition/" + request.Method));
         return new Outcome(Result.Recorded, null, entryId);
     }

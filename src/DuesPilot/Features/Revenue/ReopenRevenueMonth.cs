@@ -74,6 +74,23 @@ public static class ReopenRevenueMonth
                 reversalId = reversal.Id;
             }
 
+            // Catch-up entries of late-recorded terms belong to the month's recognition too.
+            var catchUps = (await c.QueryAsync<string>(
+                """
+                SELECT entry_id FROM journal_entries e
+                WHERE idempotency_key LIKE @prefix AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.resolves_entry_id = e.entry_id)
+                ORDER BY idempotency_key
+                """, new { prefix = CloseRevenueMonth.CatchUpKeyPrefix(m, currency) + "%" }, tx)).ToList();
+            var n = 0;
+            foreach (var id in catchUps)
+            {
+                var original = await Journal.FindAsync(c, tx, EntryId.Parse(id)) ?? throw new LedgerRuleException($"catch-up entry {id} is missing");
+                var reversal = JournalEntry.Reversal(EntryId.New(clock), $"revenue-reopen:{close.month}:{close.currency}:{seq}:catch-up:{++n}", original, now,
+                    $"Catch-up for {close.month} reversed: month reopened by {request.Actor}: {request.Reason}") with { EffectiveDate = m.Last };
+                var booked = await Journal.RecordAsync(c, tx, reversal);
+                if (booked != LedgerResult.Created) throw new LedgerRuleException($"Reopen {close.month} {close.currency}: {booked.Describe()}");
+            }
+
             await c.ExecuteAsync("DELETE FROM revenue_recognitions WHERE month = @m AND currency = @cur", new { m = close.month, cur = close.currency }, tx);
             await c.ExecuteAsync("DELETE FROM revenue_closes WHERE month = @m AND currency = @cur", new { m = close.month, cur = close.currency }, tx);
             await c.ExecuteAsync(

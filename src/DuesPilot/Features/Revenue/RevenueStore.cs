@@ -24,6 +24,20 @@ internal static class RevenueStore
         return text is null ? null : BillingMonth.Parse(text);
     }
 
+    /// <summary>The last closed month of one currency's books (closes are per currency).</summary>
+    public static async Task<BillingMonth?> LastClosedMonthAsync(DbConnection c, DbTransaction tx, Currency currency)
+    {
+        var text = await c.ExecuteScalarAsync<string?>("SELECT MAX(month) FROM revenue_closes WHERE currency = @cur", new { cur = currency.Code }, tx);
+        return text is null ? null : BillingMonth.Parse(text);
+    }
+
+    /// <summary>The first open month a late-recorded term catches up in, or null for a term recorded in time.</summary>
+    public static async Task<BillingMonth?> CatchUpMonthAsync(DbConnection c, DbTransaction tx, string termId)
+    {
+        var text = await c.ExecuteScalarAsync<string?>("SELECT catch_up_month FROM revenue_terms WHERE term_id = @termId", new { termId }, tx);
+        return text is null ? null : BillingMonth.Parse(text);
+    }
+
     public static async Task<DuesTerm?> FindTermAsync(DbConnection c, DbTransaction tx, string termId)
     {
         var row = await c.QuerySingleOrDefaultAsync<TermRow>(

@@ -17,7 +17,8 @@ public static class ShowTermSchedule
             if (term is null) return new Outcome(null, [], []);
             var events = await RevenueStore.EventsAsync(c, tx, termId);
             var plan = RecognitionSchedule.Plan(term, events);
-            var lastClosed = await RevenueStore.LastClosedMonthAsync(c, tx);
+            if (await RevenueStore.CatchUpMonthAsync(c, tx, termId) is { } from) plan = RecognitionSchedule.CatchUp(plan, from);
+            var lastClosed = await RevenueStore.LastClosedMonthAsync(c, tx, term.Currency);
             return new Outcome(term, events, plan.Months.Select(m => new Row(m, lastClosed is { } lc && m.Month <= lc)).ToList());
         }, ct);
 }

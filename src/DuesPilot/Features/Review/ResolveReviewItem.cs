@@ -36,6 +36,8 @@ public enum ReviewAction
     CorrectInImis,
     /// <summary>Void what the invoice still owes in iMIS through the outbox (<c>invoice-void</c>); the note gives the reason and is required.</summary>
     VoidInImis,
+    /// <summary>Take back the payment's standing application (<see cref="Posting.ReverseApplication"/>); allowed on a resolved item too; the note is required.</summary>
+    ReverseApplication,
 }
 
 /// <summary>
@@ -79,6 +81,7 @@ public static class ResolveReviewItem
         var row = await c.QuerySingleOrDefaultAsync<ReviewQueue.Row>("SELECT * FROM review_items WHERE item_id = @id", new { id = request.ItemId }, tx);
         if (row is null) return new Outcome(Result.ItemNotFound, $"no review item {request.ItemId}");
         var item = row.ToView();
+        if (request.Action == ReviewAction.ReverseApplication) return await ReverseAsync(c, tx, clock, accounts, options, item, request);
         if (item.State is ReviewItemStates.Resolved && request.Action is not (ReviewAction.Comment)) return new Outcome(Result.AlreadyResolved, "the item was already resolved");
 
         switch (request.Action)
@@ -219,6 +222,27 @@ public static class ResolveReviewItem
 
         await CloseAsync(c, tx, clock, item, request.Actor.UserName, resolution);
         return new Outcome(Result.Done, resolution);
+    }
+
+    /// <summary>
+    /// Reverses the application of the item's payment (a payment item, or an event of an applied payment such as a chargeback).
+    /// The payment's own item is reopened by the reversal; an event item is closed by it.
+    /// </summary>
+    private static async Task<Outcome> ReverseAsync(DbConnection c, DbTransaction tx, TimeProvider clock, ChartOfAccounts accounts, PostingOptions options, ReviewItemView item, Request request)
+    {
+        if (item.Kind != ReviewKinds.Payment && !item.Kind.StartsWith(ReviewKinds.AppliedPaymentEventPrefix, StringComparison.Ordinal))
+            return new Outcome(Result.Invalid, "only a payment's application can be reversed");
+        var reason = Trimmed(request.Note);
+        if (reason is null) return new Outcome(Result.Invalid, "say why the application is reversed");
+        var payment = await ReceivePayment.FindAsync(c, tx, new PaymentId(item.SubjectId));
+        if (payment is null) return new Outcome(Result.Invalid, $"payment {item.SubjectId} is not in the store");
+        if (payment.Amount.Amount > options.ApprovalThresholdAmount && !request.Actor.CanApproveLargeAmounts)
+            return new Outcome(Result.NeedsApprover, $"{payment.Amount.ToDisplayString()} is above the approval threshold of {Money.FromDecimal(options.ApprovalThresholdAmount, payment.Amount.Currency).ToDisplayString()}: an approver must reverse it");
+        var reversed = await Posting.ReverseApplication.HandleAsync(c, tx, clock, accounts, payment.Id, request.Actor.UserName, reason);
+        if (reversed.Result != Posting.ReverseApplication.Result.Reversed) return new Outcome(Result.Invalid, reversed.Detail);
+        await EventAsync(c, tx, clock, item.ItemId, request.Actor.UserName, "application-reversed", reason);
+        if (item.Kind != ReviewKinds.Payment && item.State != ReviewItemStates.Resolved) await CloseAsync(c, tx, clock, item, request.Actor.UserName, "application reversed: " + reason);
+        return new Outcome(Result.Done, reversed.Detail);
     }
 
     private static string? Trimmed(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -48,7 +48,10 @@ public static class ReviewKinds
 /// <summary>Queue order: money at stake first, so the worst cases are seen first.</summary>
 public static class ReviewPriority
 {
-    /// <summary>0–100 by amount on a log scale: $10 ≈ 20, $100 ≈ 40, $1,000 ≈ 60, $10,000 ≈ 80.</summary>
+    /// <summary>
+    /// 0–100 by amount on a log scale: $10 ≈ 20, $100 ≈ 40, $1,000 ≈ 60, $10,000 ≈ 80. Every kind of review item ranks on it —
+    /// payments by their amount, invoice findings by the money expected at stake (migration 0150, decision 0152).
+    /// </summary>
     public static int ForAmount(Money amount)
     {
         var dollars = Math.Max(1m, Math.Abs(amount.Amount));

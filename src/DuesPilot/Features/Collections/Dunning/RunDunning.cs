@@ -42,7 +42,9 @@ public static class RunDunning
 
     public sealed record Action(string InvoiceId, string MemberId, ActionKind Kind, string? Stage, DunningChannel? Channel, RiskScore? Risk, string Detail);
 
-    public sealed record Outcome(DateTimeOffset RanAt, IReadOnlyList<Action> Actions)
+    /// <param name="ScoredBy">The risk scorer's version: the trained model, history rates or the bands fallback.</param>
+    /// <param name="DryRun">Nothing was sent, escalated or recorded: <see cref="ActionKind.Sent"/> and <see cref="ActionKind.Escalated"/> say what would be.</param>
+    public sealed record Outcome(DateTimeOffset RanAt, IReadOnlyList<Action> Actions, string ScoredBy = "", bool DryRun = false)
     {
         public int Count(ActionKind kind) => Actions.Count(a => a.Kind == kind);
     }
@@ -50,7 +52,8 @@ public static class RunDunning
     /// <param name="Senders">One per channel; a channel without a sender is treated as no contact.</param>
     public sealed record Context(DunningPolicy Policy, IRiskScorer Scorer, IReadOnlyList<IMessageSender> Senders, IMessageRephraser Rephraser);
 
-    public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, Context context, int limit = 5000, CancellationToken ct = default)
+    /// <param name="dryRun">Decide every invoice as a real run would on the clock's day, but send, escalate and record nothing: a preview.</param>
+    public static async Task<Outcome> HandleAsync(Store store, TimeProvider clock, Context context, int limit = 5000, bool dryRun = false, CancellationToken ct = default)
     {
         var policy = context.Policy;
         var now = clock.GetUtcNow();
@@ -59,6 +62,8 @@ public static class RunDunning
         var today = DateOnly.FromDateTime(local.DateTime);
         var quiet = policy.QuietHours?.Contains(TimeOnly.FromDateTime(local.DateTime)) == true;
         var facts = await RiskFacts.LoadAsync(store, zone, ct);
+        // No trained model: the fallback calibrates on the association's own history when there is enough of it.
+        var scorer = ScoreOverdueAccounts.Calibrate(context.Scorer, facts, today);
         var state = await LoadStateAsync(store, ct);
         var actions = new List<Action>();
         var messagedThisRun = new HashSet<string>(StringComparer.Ordinal);
@@ -89,7 +94,7 @@ public static class RunDunning
             }
 
             var features = facts.FeaturesAt(invoice, today);
-            var score = context.Scorer.Score(features);
+            var score = scorer.Score(features);
             var segment = policy.SegmentOf(score);
             score = score with { Segment = segment };
             var currency = Currency.Parse(invoice.Currency);
@@ -102,8 +107,8 @@ public static class RunDunning
             {
                 var reason = highValue ? $"open balance {balance.ToDisplayString()} at or above {policy.EscalationAmount(balance.Currency).ToDisplayString()}"
                     : $"high risk: {score.Probability * 100:F0}% chance of payment within 30 days, {days} days overdue";
-                await EscalateAsync(store, clock, facts, invoice, features, score, cycle, reason, policy, ct);
-                actions.Add(Note(ActionKind.Escalated, reason, EscalationStage, null, score));
+                if (!dryRun) await EscalateAsync(store, clock, facts, invoice, features, score, cycle, reason, policy, ct);
+                actions.Add(Note(ActionKind.Escalated, dryRun ? "would escalate: " + reason : reason, EscalationStage, null, score));
                 continue;
             }
 
@@ -152,8 +157,15 @@ public static class RunDunning
             var messageFacts = new MessageFacts(invoice.MemberId, member?.FirstName ?? member?.FullName ?? "member", member?.FullName ?? "", features.Tier, invoice.InvoiceId,
                 Money.FromMinor(invoice.AmountMinor, currency).ToDisplayString(), balance.ToDisplayString(), invoice.DueDate.ToString("MMMM d, yyyy", CultureInfo.InvariantCulture),
                 days, policy.AssociationName, policy.PayUrl);
-            var body = await context.Rephraser.RephraseAsync(MessageTemplates.Render(stage.Template, messageFacts), messageFacts, stage.Channel, ct);
             var subject = stage.Channel == DunningChannel.Email ? MessageTemplates.Render(stage.Subject, messageFacts) : "";
+            if (dryRun)
+            {
+                messagedThisRun.Add(invoice.MemberId);
+                actions.Add(Note(ActionKind.Sent, $"would send {stage.Name} by {ChannelCode(stage.Channel)} to {to}{(subject.Length > 0 ? ": " + subject : "")}", stage.Name, stage.Channel, score));
+                continue;
+            }
+
+            var body = await context.Rephraser.RephraseAsync(MessageTemplates.Render(stage.Template, messageFacts), messageFacts, stage.Channel, ct);
             var actionId = Guid.CreateVersion7(now).ToString("D");
             var claimed = await ClaimAsync(store, actionId, invoice, stage, cycle, to, subject, body, score, clock, ct);
             if (!claimed)
@@ -168,7 +180,7 @@ public static class RunDunning
             actions.Add(Note(result.Sent ? ActionKind.Sent : ActionKind.SendFailed, result.Detail, stage.Name, stage.Channel, score));
         }
 
-        return new Outcome(now, actions);
+        return new Outcome(now, actions, scorer.Version, dryRun);
     }
 
     /// <summary>The stage name under which an escalation is recorded, so it happens once per cycle.</summary>

@@ -40,7 +40,7 @@ public sealed class RunDunningJob(Store store, TimeProvider clock, RunDunning.Co
             await runs.RunAsync("dunning", async token =>
             {
                 await DetectMissedInstallments.HandleAsync(store, clock, ct: token);
-                var outcome = await RunDunning.HandleAsync(store, clock, context, options.BatchSize, token);
+                var outcome = await RunDunning.HandleAsync(store, clock, context, options.BatchSize, ct: token);
                 long sent = outcome.Count(RunDunning.ActionKind.Sent), escalated = outcome.Count(RunDunning.ActionKind.Escalated), failed = outcome.Count(RunDunning.ActionKind.SendFailed);
                 if (logger.IsEnabled(LogLevel.Information))
                     logger.LogInformation("Dunning pass: {Sent} sent, {Escalated} escalated, {Failed} failed", sent, escalated, failed);

@@ -60,23 +60,85 @@ public interface IRiskScorer
 }
 
 /// <summary>
-/// The fallback for an association with too little history to train on: a hand-set score from what every
-/// collections desk knows (the longer overdue, the more late history, the bigger the bill, the less likely; long
-/// tenure helps). It knows nothing of this association's tiers or channels, which is what the model learns.
+/// The fallback when there is no trained model and too little history to calibrate on: it says so in its version, and
+/// scores by two bands every collections desk knows: how long overdue, and how big the bill. The chances are set so an
+/// account a month overdue is already medium risk and one two months overdue high risk, so escalation can fire;
+/// (the previous hand-set score started at 80% and called nearly every account low risk).
 /// </summary>
-public sealed class RulesRiskScorer : IRiskScorer
+public sealed class BandRiskScorer : IRiskScorer
 {
-    public string Version => "rules/1";
+    public string Version => "bands/1: no trained model and too little history, so age and amount bands";
 
     public RiskScore Score(RiskFeatures features)
     {
-        var f = features;
-        var p = 0.80;
-        p -= Math.Min(f.DaysOverdue, 120) / 120.0 * 0.35;
-        p -= Math.Min(f.PastLatePayments, 4) * 0.08;
-        p += Math.Min(f.TenureYears, 10f) / 10.0 * 0.10;
-        if (f.Amount > 500f) p -= 0.10;
-        p = Math.Clamp(p, 0.02, 0.98);
+        var p = AgeBandRate(features.DaysOverdue) * AmountFactor(features.Amount);
         return new RiskScore(p, RiskScore.SegmentOf(p), Version);
     }
+
+    private static double AgeBandRate(int daysOverdue) => daysOverdue switch
+    {
+        < 15 => 0.45,
+        < 30 => 0.30,
+        < 60 => 0.18,
+        _ => 0.08,
+    };
+
+    private static double AmountFactor(float amount) => amount >= 1000f ? 0.75 : amount >= 250f ? 0.9 : 1.0;
+}
+
+/// <summary>
+/// The fallback when there is no trained model but the association has history: the observed chance of payment within
+/// 30 days in its own past overdue accounts, by age band (under 30, 30–59, 60+ days overdue) and amount band (under 250,
+/// 250–999, 1,000+), each cell shrunk toward its age band's rate (and that toward the overall rate) so a thin cell does
+/// not swing. Calibrated by construction on this association's history; it knows nothing of tiers or channels, which
+/// the trained model learns.
+/// </summary>
+public sealed class HistoryRateScorer : IRiskScorer
+{
+    /// <summary>Fewer observations than this and the rates say too little: the bands fallback scores.</summary>
+    public const int MinimumObservations = 50;
+
+    /// <summary>Pseudo-observations of the wider rate each band's rate is shrunk toward.</summary>
+    private const double Prior = 10.0;
+
+    private readonly double[,] _rates;
+
+    private HistoryRateScorer(double[,] rates, string version)
+    {
+        _rates = rates;
+        Version = version;
+    }
+
+    public string Version { get; }
+
+    /// <summary>The scorer calibrated on <paramref name="observations"/>, or null when there are fewer than <see cref="MinimumObservations"/>.</summary>
+    public static HistoryRateScorer? TryBuild(IReadOnlyList<RiskObservation> observations, DateOnly asOf)
+    {
+        if (observations.Count < MinimumObservations) return null;
+        var overall = (observations.Count(o => o.PaidWithin30Days) + 1.0) / (observations.Count + 2.0);
+        var rates = new double[3, 3];
+        for (var age = 0; age < 3; age++)
+        {
+            var inAge = observations.Where(o => AgeBand(o.Features.DaysOverdue) == age).ToList();
+            var ageRate = (inAge.Count(o => o.PaidWithin30Days) + Prior * overall) / (inAge.Count + Prior);
+            for (var amount = 0; amount < 3; amount++)
+            {
+                var cell = inAge.Where(o => AmountBand(o.Features.Amount) == amount).ToList();
+                rates[age, amount] = (cell.Count(o => o.PaidWithin30Days) + Prior * ageRate) / (cell.Count + Prior);
+            }
+        }
+
+        return new HistoryRateScorer(rates, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"history-rates/{asOf:yyyyMMdd}/{observations.Count}: no trained model, so payment rates by age and amount band in this association's history"));
+    }
+
+    public RiskScore Score(RiskFeatures features)
+    {
+        var p = Math.Clamp(_rates[AgeBand(features.DaysOverdue), AmountBand(features.Amount)], 0.01, 0.99);
+        return new RiskScore(p, RiskScore.SegmentOf(p), Version);
+    }
+
+    private static int AgeBand(int daysOverdue) => daysOverdue < 30 ? 0 : daysOverdue < 60 ? 1 : 2;
+
+    private static int AmountBand(float amount) => amount < 250f ? 0 : amount < 1000f ? 1 : 2;
 }

@@ -31,11 +31,13 @@ public static class TrainRiskModel
     public static Outcome Train(IReadOnlyList<RiskObservation> observations, TimeProvider clock, Request request)
     {
         if (!RiskModel.EnoughHistory(observations, out var reason))
-            return new Outcome(Result.TooLittleHistory, reason + "; the rules fallback scores until there is more", null, null);
+            return new Outcome(Result.TooLittleHistory, reason + "; the rules fallback (history rates, or age and amount bands) scores until there is more", null, null);
         var (training, heldOut) = SplitByMember(observations, request.HeldOutShare, request.Seed);
         var version = $"lbfgs-logistic/{request.AsOf:yyyyMMdd}/{training.Count}";
         var model = RiskModel.Train(training, request.Seed, version);
-        var card = new RiskModelCard(version, clock.GetUtcNow(), training.Count, RiskModel.Evaluate(model, heldOut), RiskModel.Evaluate(new RulesRiskScorer(), heldOut));
+        // Graded against the fallback that would score without it: history rates calibrated on the same training members.
+        var fallback = HistoryRateScorer.TryBuild(training, request.AsOf) as IRiskScorer ?? new BandRiskScorer();
+        var card = new RiskModelCard(version, clock.GetUtcNow(), training.Count, RiskModel.Evaluate(model, heldOut), RiskModel.Evaluate(fallback, heldOut));
         if (request.ModelPath is not null) model.Save(request.ModelPath, card);
         return new Outcome(Result.Trained, card.Summary(), card, model);
     }

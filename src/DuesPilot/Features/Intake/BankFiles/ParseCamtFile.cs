@@ -370,12 +370,18 @@ public static class ParseCamtFile
             memo.AddRange(Children(rmt, "Ustrd").Select(u => u.Value.Trim()).Where(u => u.Length > 0));
             foreach (var strd in Children(rmt, "Strd"))
             {
-                foreach (var doc in Children(strd, "RfrdDocInf"))
+                // RfrdDocAmt is the amount remitted against the documents of this Strd; with one document it is
+                // that invoice's share (the matcher allocates by it). Several documents under one total are
+                // written without it: each is then read as paid in full.
+                var docs = Children(strd, "RfrdDocInf").Where(doc => Text(doc, "Nb") is not null).ToList();
+                var strdAmount = RemittedAmount(Child(strd, "RfrdDocAmt"));
+                foreach (var doc in docs)
                 {
-                    if (Text(doc, "Nb") is { } nb) memo.Add($"Doc: {nb}");
+                    var docAmount = RemittedAmount(Child(Child(doc, "LineDtls"), "Amt")) ?? (docs.Count == 1 ? strdAmount : null);
+                    memo.Add(docAmount is { } a ? $"Doc: {Text(doc, "Nb")} Amt: {a}" : $"Doc: {Text(doc, "Nb")}");
                 }
 
-                if (Text(strd, "CdtrRefInf", "Ref") is { } r) memo.Add($"Ref: {r}");
+                if (Text(strd, "CdtrRefInf", "Ref") is { } r) memo.Add(docs.Count == 0 && strdAmount is { } ra ? $"Ref: {r} Amt: {ra}" : $"Ref: {r}");
                 memo.AddRange(Children(strd, "AddtlRmtInf").Select(a => a.Value.Trim()).Where(a => a.Length > 0));
             }
 
@@ -393,6 +399,18 @@ public static class ParseCamtFile
         var structuredRef = First(d => Text(d, "RmtInf", "Strd", "CdtrRefInf", "Ref"));
         return new BankEntry(kind, amount, date, method, BankFile.Clean(name), BankFile.Clean(reference), memo.Count == 0 ? null : string.Join(" | ", memo.Distinct()),
             position, kind == BankEntryKind.Reversal ? endToEnd : null, returnReason, BankFile.Clean(structuredRef));
+    }
+
+    /// <summary>
+    /// The amount remitted against a referenced document (<c>RmtdAmt</c>, else the amount due <c>DuePyblAmt</c>), as
+    /// "0.00"; null when absent or not a plain positive amount.
+    /// </summary>
+    private static string? RemittedAmount(XElement? amounts)
+    {
+        var text = Text(amounts, "RmtdAmt") ?? Text(amounts, "DuePyblAmt");
+        return text is not null && decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value > 0 && value == decimal.Round(value, 2)
+            ? value.ToString("0.00", CultureInfo.InvariantCulture)
+            : null;
     }
 
     private static string? PartyName(XElement? party) => party is null ? null : Text(party, "Nm") ?? Text(party, "Pty", "Nm");
