@@ -47,6 +47,10 @@ public sealed class MatchingEngine
     private readonly Dictionary<string, List<Party>> byHousehold = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> byOrganization = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Party>> byChapter = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Group> households = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Group> staffOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Group> chapterPersons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Group> chapterOthers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> settledBy = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string PaymentId, bool Applied)> earlierByRepeatKey = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> embeddingCache = new(StringComparer.Ordinal);
@@ -92,6 +96,17 @@ public sealed class MatchingEngine
                 foreach (var s in party.SurnameKeys) AddTo(bySurname, s, party);
                 if (party.FirstKey.Length > 0) givenNames.Add(party.FirstKey);
             }
+        }
+
+        // Households, staff and chapters are fixed for the run: their member lists (and, for large ones, a set
+        // to test membership) are built once, not per payment.
+        foreach (var (key, list) in byHousehold) households[key] = new Group(list);
+        foreach (var (key, list) in byOrganization) staffOf[key] = new Group(list);
+        foreach (var (code, list) in byChapter)
+        {
+            chapterPersons[code] = new Group([.. list.Where(m => m.Member.Kind == PartyKind.Person)]);
+            foreach (var chapter in list.Where(m => m.Member.Kind == PartyKind.Organization && m.IsChapter))
+                chapterOthers[chapter.Id] = new Group([.. list.Where(m => m != chapter)]);
         }
 
         foreach (var surname in bySurname.Keys)
@@ -324,7 +339,7 @@ public sealed class MatchingEngine
         }
 
         // 3. Members named in the memo ("dues for Jane Doe and Bob Smith").
-        foreach (var p in FindNamedInMemo(ev.MemoSegments, scope: null)) Get(p).MemoNamed = true;
+        foreach (var p in FindNamedInMemo(ev.MemoSegments, group: null)) Get(p).MemoNamed = true;
 
         var hypotheses = new List<Hypothesis>();
         // Who paid (as opposed to whose invoice was named): payer-side evidence only.
@@ -633,24 +648,26 @@ public sealed class MatchingEngine
     private IEnumerable<Hypothesis> OnBehalf(Payment payment, PaymentEvidence ev, Cand payer)
     {
         var p = payer.Party;
-        var scopes = new List<(string Kind, List<Party> People)>();
-        if (p.Member.HouseholdId is { Length: > 0 } hh && byHousehold.TryGetValue(hh, out var household))
+        var scopes = new List<(string Kind, Group Group)>();
+        if (p.Member.HouseholdId is { Length: > 0 } hh && households.TryGetValue(hh, out var household))
             scopes.Add(("household", household));
-        if (p.Member.Kind == PartyKind.Organization && byOrganization.TryGetValue(p.Id, out var staff))
+        if (p.Member.Kind == PartyKind.Organization && staffOf.TryGetValue(p.Id, out var staff))
             scopes.Add(("organization", staff));
-        if (p.Member.Kind == PartyKind.Organization && p.IsChapter && p.Member.ChapterId is { Length: > 0 } ch && byChapter.TryGetValue(ch.ToUpperInvariant(), out var chapterMembers))
-            scopes.Add(("chapter", chapterMembers.Where(m => m != p).ToList()));
+        if (p.Member.Kind == PartyKind.Organization && p.IsChapter && chapterOthers.TryGetValue(p.Id, out var chapterMembers))
+            scopes.Add(("chapter", chapterMembers));
 
-        foreach (var (kind, people) in scopes)
+        foreach (var (kind, group) in scopes)
         {
-            var named = FindNamedInMemo(ev.MemoSegments, people).ToList();
+            var people = group.People;
+            var named = FindNamedInMemo(ev.MemoSegments, group).ToList();
             List<Party> beneficiaries;
             string basis;
             var family = kind == "household" && named.Count == 0 && ev.MentionsFamily;
             if (named.Count > 0) { beneficiaries = named; basis = $"memo names {named.Count} {kind} member(s)"; }
             else if (family) { beneficiaries = people; basis = "the household (memo says it pays for the family)"; }
             else if (kind == "household") { beneficiaries = people; basis = "household members (none named in memo)"; }
-            else if (people.Count(m => m.HasOpen(payment.Amount.Currency)) is > 0 and <= 12) { beneficiaries = people; basis = $"all {kind} members with open invoices"; }
+            // At most 12 with something open (counting stops at 13: a chapter's thousand members are not all read).
+            else if (people.Where(m => m.HasOpen(payment.Amount.Currency)).Take(13).Count() is > 0 and <= 12) { beneficiaries = people; basis = $"all {kind} members with open invoices"; }
             else continue;
 
             // The payer's own invoices alone are the direct hypothesis; here at least one other person must be paid.
@@ -822,8 +839,7 @@ public sealed class MatchingEngine
 
         foreach (var code in codes.Take(3))
         {
-            var people = byChapter[code].Where(m => m.Member.Kind == PartyKind.Person).ToList();
-            var named = FindNamedInMemo(ev.MemoSegments, people).ToList();
+            var named = FindNamedInMemo(ev.MemoSegments, chapterPersons[code]).ToList();
             if (named.Count == 0) continue;
             var h = new Hypothesis(named[0]) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = rules.Prior + rules.ChapterCodeIdentity + rules.GroupNamedBonus;
@@ -1071,34 +1087,39 @@ public sealed class MatchingEngine
     }
 
     /// <summary>Members named in the memo: a segment holding the surname and the given name (or its nickname or initial).</summary>
-    private IEnumerable<Party> FindNamedInMemo(IReadOnlyList<List<string>> segments, List<Party>? scope)
+    private IEnumerable<Party> FindNamedInMemo(IReadOnlyList<List<string>> segments, Group? group)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        if (scope is not null)
+        if (group is { Set: null })
         {
             // A surname alone names someone when exactly one person of this chapter, employer or household
             // with something open bears it ("employee dues Burns", "renewals Kirby, Schneider").
             var owingBySurname = new Dictionary<string, List<Party>>(StringComparer.Ordinal);
-            foreach (var p in scope)
+            foreach (var p in group.People)
                 if (p.Member.Kind == PartyKind.Person && p.Invoices.Any(i => i.Balance.IsPositive))
                     foreach (var k in p.SurnameKeys) AddTo(owingBySurname, k, p);
             foreach (var seg in segments)
                 foreach (var t in seg)
-                    if (owingBySurname.TryGetValue(t, out var bearers) && bearers.Count == 1 && !seg.Any(x => x != t && IsOtherGivenName(x, bearers[0], scope)) && seen.Add(bearers[0].Id))
+                    if (owingBySurname.TryGetValue(t, out var bearers) && bearers.Count == 1 && !seg.Any(x => x != t && IsOtherGivenName(x, bearers[0])) && seen.Add(bearers[0].Id))
                         yield return bearers[0];
         }
 
-        if (scope is not null && scope.Count > 50)
+        if (group is { Set: { } inScope })
         {
-            // A chapter or a large employer: look the listed names up instead of reading every member.
-            var inScope = scope.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            // A chapter or a large employer: the same rule, but the memo's words are looked up as surnames instead
+            // of reading every member (and every member's balance).
+            foreach (var seg in segments)
+                foreach (var t in seg)
+                    if (OnlyOwingBearer(t, inScope) is { } bearer && !seg.Any(x => x != t && IsOtherGivenName(x, bearer)) && seen.Add(bearer.Id))
+                        yield return bearer;
             foreach (var p in FindNamedInMemo(segments, null))
-                if (inScope.Contains(p.Id) && seen.Add(p.Id)) yield return p;
+                if (inScope.Contains(p) && seen.Add(p.Id)) yield return p;
             yield break;
         }
 
-        if (scope is not null)
+        if (group is not null)
         {
+            var scope = group.People;
             // Inside a household or an employer's staff, a given name alone is enough ("dues for Jane and Bob").
             foreach (var seg in segments)
             {
@@ -1133,8 +1154,23 @@ public sealed class MatchingEngine
         }
     }
 
-    /// <summary>A word beside a surname that is the given name (or initial) of someone in the scope other than its bearer: "J. Burns" when Burns is Karen.</summary>
-    private bool IsOtherGivenName(string token, Party bearer, List<Party> scope)
+    /// <summary>The one person of <paramref name="scope"/> with something open whose surname is <paramref name="surname"/>; null when none or several.</summary>
+    private Party? OnlyOwingBearer(string surname, HashSet<Party> scope)
+    {
+        if (!bySurname.TryGetValue(surname, out var bearers)) return null;
+        Party? only = null;
+        foreach (var p in bearers)
+        {
+            if (!scope.Contains(p) || !p.Invoices.Any(i => i.Balance.IsPositive)) continue;
+            if (only is not null) return null;
+            only = p;
+        }
+
+        return only;
+    }
+
+    /// <summary>A word beside a surname that is the given name (or initial) of someone other than its bearer: "J. Burns" when Burns is Karen.</summary>
+    private bool IsOtherGivenName(string token, Party bearer)
     {
         if (bearer.FirstKey.Length == 0 || bySurname.ContainsKey(token) && !givenNames.Contains(token)) return false;
         if (token.Length == 1) return token[0] != bearer.FirstKey[0];
@@ -1181,6 +1217,13 @@ public sealed class MatchingEngine
     }
 
     private static ReferenceLabel? Stronger(ReferenceLabel? a, ReferenceLabel b) => a is null || b < a ? b : a;
+
+    /// <summary>A household, an employer's staff or a chapter's members; groups of more than 50 also as a set.</summary>
+    private sealed class Group(List<Party> people)
+    {
+        public List<Party> People { get; } = people;
+        public HashSet<Party>? Set { get; } = people.Count > 50 ? [.. people] : null;
+    }
 
     private sealed class OpenInvoice(InvoiceId id, Party owner, DateOnly dueDate, Money balance)
     {
