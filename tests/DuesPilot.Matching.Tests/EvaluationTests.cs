@@ -62,14 +62,17 @@ public sealed class EvaluationTests
         }
     }
 
-    [Fact]
-    public void DecideAll_InParallel_SameDecisionsAsOneByOne()
+    [Theory]
+    // Small association, many payments: later payments often meet balances earlier ones changed.
+    [InlineData(600, 3000, 77)]
+    // Chapters of more than 50 members: their lists are read through the surname index, not member by member.
+    [InlineData(6000, 2500, 78)]
+    public void DecideAll_InParallel_SameDecisionsAsOneByOne(int memberCount, int paymentCount, int seed)
     {
         var folder = Directory.CreateTempSubdirectory("duespilot-par-").FullName;
         try
         {
-            // Small association, many payments: later payments often meet balances earlier ones changed.
-            GoldenSetGenerator.Generate(folder, 600, 3000, 77);
+            GoldenSetGenerator.Generate(folder, memberCount, paymentCount, seed);
             var data = GoldenDatasetFiles.Read(folder, withTruth: false);
             var payments = data.PaymentsInOrder();
             var sequential = MatchingEngine.Build(data.Members, data.Invoices.Where(i => i.IsOpen), NoEmbeddings);
