@@ -162,12 +162,15 @@ public static class RecordPaymentEvent
         if (paymentId is null)
         {
             var why = paymentIds.Count > 1 ? $"several payments ({string.Join(", ", paymentIds)}) carry its references" : "no payment carries its references";
-            await OpenReviewAsync(c, tx, now, $"unmatched-{kind}", eventId, null, e, $"{kind} {e.Reference} could not be tied to a payment: {why} ({string.Join(", ", refs)})");
+            await OpenReviewAsync(c, tx, now, $"unmatched-{kind}", eventId, null, e, $"{Describe(kind)} {e.Reference} could not be tied to a payment: {why} ({string.Join(", ", refs)}).");
             await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment-event:{eventId}", "original not found", Inputs: string.Join(", ", refs)));
             return (PaymentEventOutcome.OriginalNotFound, null);
         }
 
         var id = new PaymentId(paymentId);
+        // Review reasons name the payer, amount and channel; the payment's key is on the item page, not in the sentence.
+        var original = await Posting.ReceivePayment.FindAsync(c, tx, id);
+        var whose = original is null ? "the payment" : $"{original.PayerName ?? "an unnamed payer"}'s {original.Amount.ToDisplayString()} {Payment.ChannelCode(original.Channel)} payment";
         var before = await Payments.PaymentStates.LockAsync(c, tx, id) ?? throw new Payments.PaymentStateConflictException($"payment {paymentId} is referenced but not stored");
         var state = before;
         if (e.Transition is { } transition)
@@ -188,7 +191,7 @@ public static class RecordPaymentEvent
             if (!next.IsAllowed)
             {
                 await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,
-                    $"{kind} {e.Reference} of payment {paymentId} was kept but not booked: {next.Reason}.");
+                    $"{Describe(kind)} {e.Reference} of {whose} was kept but not booked: {next.Reason}.");
                 await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", $"refused: {next.Reason}",
                     Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before.Code, After: state.Code));
                 return (PaymentEventOutcome.RefusedByState, paymentId);
@@ -218,7 +221,7 @@ public static class RecordPaymentEvent
         if (applied > 0)
         {
             await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,
-                $"Payment {paymentId} was applied to invoices and has now been {kind} ({e.Reason}); reverse its application.");
+                $"{Describe(kind)} of {whose} ({e.Reason}), which was already applied to invoices: reverse its application.");
             return (PaymentEventOutcome.RecordedForReview, paymentId);
         }
 
@@ -239,6 +242,20 @@ public static class RecordPaymentEvent
                 amount = e.Amount?.MinorUnits, currency = e.Amount?.Currency.Code, at = DbTime.Format(now),
             },
             tx);
+
+    /// <summary>What a payment event code is called in a sentence (<c>ach-return</c> is "ACH return").</summary>
+    public static string Describe(string eventCode) => eventCode switch
+    {
+        "refund" => "Refund",
+        "dispute" => "Dispute",
+        "failure" => "Failed payment",
+        "ach-return" => "ACH return",
+        "change-notice" => "ACH change notice",
+        "void" => "Void",
+        "fraud-flag" => "Fraud flag",
+        "invoice-paid" => "Invoice paid elsewhere",
+        _ => eventCode,
+    };
 
     public static string KindCode(PaymentEventKind kind) => kind switch
     {
