@@ -83,6 +83,10 @@ public sealed class CrawlTests(DemoHost host, Xunit.Abstractions.ITestOutputHelp
         Directory.CreateDirectory(folder);
         _driver.Navigate().GoToUrl(host.Url + "/Review");
         Assert.NotEmpty(_driver.FindElements(By.CssSelector("#queue tbody tr")));
+        // People, not keys: a dispute of an applied payment is listed under the member it was applied to.
+        var dispute = _driver.FindElement(By.CssSelector("#queue tbody tr[data-kind='payment-dispute']"));
+        Assert.NotEqual("", dispute.FindElement(By.CssSelector("td:nth-child(4)")).Text.Trim());
+        Assert.DoesNotContain("stripe:", dispute.Text, StringComparison.Ordinal);
         ((ITakesScreenshot)_driver).GetScreenshot().SaveAsFile(Path.Combine(folder, "review-queue.png"));
         _driver.Navigate().GoToUrl(host.Url + "/Review/Item/" + host.ItemPerKind[Features.Review.ReviewKinds.Invoice]);
         Assert.NotEmpty(_driver.FindElements(By.Id("invoice-lines")));
