@@ -154,18 +154,7 @@ public static class ReviewItemDetails
         return $"{item.Kind} {(who is null ? "" : "for " + who)}".Trim();
     }
 
-    public static string Describe(string eventCode) => eventCode switch
-    {
-        "refund" => "Refund",
-        "dispute" => "Dispute",
-        "failure" => "Failed payment",
-        "ach-return" => "ACH return",
-        "change-notice" => "ACH change notice",
-        "void" => "Void",
-        "fraud-flag" => "Fraud flag",
-        "invoice-paid" => "Invoice paid elsewhere",
-        _ => eventCode,
-    };
+    public static string Describe(string eventCode) => DuesPilot.Features.Intake.RecordPaymentEvent.Describe(eventCode);
 
     /// <summary>A long key shortened for display; the page keeps the full value in <c>title</c> and in the copied text.</summary>
     public static string Short(string id) => id.Length <= 18 ? id : id[..10] + "…" + id[^6..];

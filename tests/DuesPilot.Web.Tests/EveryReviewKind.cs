@@ -34,6 +34,20 @@ public static class EveryReviewKind
         return items;
     }
 
+    /// <summary>The reason a card network or bank gives for each event, as the demo's processors would send it.</summary>
+    private static string ReasonOf(PaymentEventKind kind) => kind switch
+    {
+        PaymentEventKind.Refund => "requested by customer",
+        PaymentEventKind.Dispute => "fraudulent",
+        PaymentEventKind.Failure => "card declined",
+        PaymentEventKind.AchReturn => "R01 insufficient funds",
+        PaymentEventKind.ChangeNotice => "C01 incorrect account number",
+        PaymentEventKind.Void => "voided by the processor",
+        PaymentEventKind.FraudFlag => "elevated risk",
+        PaymentEventKind.InvoicePaid => "invoice paid in iMIS",
+        _ => kind.ToString(),
+    };
+
     private static async Task SeedOneAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, TimeProvider clock, string kind, string memberId, int n)
     {
         var now = clock.GetUtcNow();
@@ -47,11 +61,12 @@ public static class EveryReviewKind
                 INSERT INTO inbox (item_id, source, idempotency_key, payload_hash, body, state, attempts, received_at)
                 VALUES (@inbox, 'stripe', @inbox, @inbox, @body, 'done', 1, @at)
                 """, new { inbox, body = Encoding.UTF8.GetBytes("{}"), at = DbTime.Format(now) }, tx);
-            var reference = $"ch_seed_{n}";
+            var reference = $"ch_3QdemoEvt{n:D2}";
             if (kind.StartsWith(ReviewKinds.AppliedPaymentEventPrefix, StringComparison.Ordinal))
             {
-                // A card payment already applied (credit on the member's account), then refunded, returned, disputed…
-                var payment = new Payment(new PaymentId($"stripe:{reference}"), PaymentChannel.Card, Money.Usd(120m + n), now, "Jordan Example", "jordan@example.org", reference, "dues");
+                // A card payment by the member, already applied (credit on their account), then refunded, returned, disputed…
+                var (name, email) = await c.QuerySingleAsync<(string, string?)>("SELECT full_name, email FROM members WHERE member_id = @memberId", new { memberId }, tx);
+                var payment = new Payment(new PaymentId($"stripe:{reference}"), PaymentChannel.Card, Money.Usd(120m + n), now, name, email, reference, "Membership dues");
                 await ReceivePayment.HandleAsync(c, tx, clock, new ChartOfAccounts(), payment, "stripe");
                 await c.ExecuteAsync("INSERT INTO payment_references (reference, payment_id) VALUES (@reference, @id)", new { reference, id = payment.Id.Value }, tx);
                 var applied = await ApplyPayment.HandleAsync(c, tx, clock, new ChartOfAccounts(), new PostingOptions(), new ApplyPayment.Request(payment.Id,
@@ -59,7 +74,7 @@ public static class EveryReviewKind
                 if (!applied.Changed) throw new InvalidOperationException($"seed payment for {kind} not applied: {applied.Detail}");
             }
 
-            var (outcome, _) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PostingBooks(new ChartOfAccounts(), new PostingOptions()), new PaymentEventRequest(eventKind, [reference], Money.Usd(120m + n), "seeded " + code, reference, inbox,
+            var (outcome, _) = await RecordPaymentEvent.RunAsync(c, tx, clock, new PostingBooks(new ChartOfAccounts(), new PostingOptions()), new PaymentEventRequest(eventKind, [reference], Money.Usd(120m + n), ReasonOf(eventKind), reference, inbox,
                 eventKind switch
                 {
                     PaymentEventKind.Refund => PaymentEvent.Refund,

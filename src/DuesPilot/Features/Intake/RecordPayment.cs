@@ -162,12 +162,15 @@ public static class RecordPaymentEvent
         if (paymentId is null)
         {
             var why = paymentIds.Count > 1 ? $"several payments ({string.Join(", ", paymentIds)}) carry its references" : "no payment carries its references";
-            await OpenReviewAsync(c, tx, now, $"unmatched-{kind}", eventId, null, e, $"{kind} {e.Reference} could not be tied to a payment: {why} ({string.Join(", ", refs)})");
+            await OpenReviewAsync(c, tx, now, $"unmatched-{kind}", eventId, null, e, null, $"{Describe(kind)} {e.Reference} could not be tied to a payment: {why} ({string.Join(", ", refs)}).");
             await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment-event:{eventId}", "original not found", Inputs: string.Join(", ", refs)));
             return (PaymentEventOutcome.OriginalNotFound, null);
         }
 
         var id = new PaymentId(paymentId);
+        // Review reasons name the payer, amount and channel; the payment's key is on the item page, not in the sentence.
+        var original = await Posting.ReceivePayment.FindAsync(c, tx, id);
+        var whose = original is null ? "the payment" : $"{original.PayerName ?? "an unnamed payer"}'s {original.Amount.ToDisplayString()} {Payment.ChannelCode(original.Channel)} payment";
         var before = await Payments.PaymentStates.LockAsync(c, tx, id) ?? throw new Payments.PaymentStateConflictException($"payment {paymentId} is referenced but not stored");
         var state = before;
         if (e.Transition is { } transition)
@@ -187,8 +190,10 @@ public static class RecordPaymentEvent
             var next = PaymentLifecycle.Next(state, transition);
             if (!next.IsAllowed)
             {
-                await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,
-                    $"{kind} {e.Reference} of payment {paymentId} was kept but not booked: {next.Reason}.");
+                var member = await c.QueryFirstOrDefaultAsync<string>(
+                    "SELECT member_id FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL ORDER BY amount_minor DESC, allocation_id LIMIT 1", new { paymentId }, tx);
+                await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e, member,
+                    $"{Describe(kind)} {e.Reference} of {whose} was kept but not booked: {next.Reason}.");
                 await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", $"refused: {next.Reason}",
                     Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before.Code, After: state.Code));
                 return (PaymentEventOutcome.RefusedByState, paymentId);
@@ -214,31 +219,47 @@ public static class RecordPaymentEvent
         await AuditTrail.AppendAsync(c, tx, clock, new AuditEvent("duespilot", $"payment.{kind}", $"payment:{paymentId}", "recorded",
             Inputs: $"{e.Reason} {e.Reference}".Trim(), Before: before.Code, After: state.Code));
 
-        var applied = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL", new { paymentId }, tx);
-        if (applied > 0)
+        // The member the payment was applied to, so the queue lists the item under that member.
+        var appliedTo = await c.QueryFirstOrDefaultAsync<string>(
+            "SELECT member_id FROM allocations WHERE payment_id = @paymentId AND voided_by IS NULL ORDER BY amount_minor DESC, allocation_id LIMIT 1", new { paymentId }, tx);
+        if (appliedTo is not null)
         {
-            await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e,
-                $"Payment {paymentId} was applied to invoices and has now been {kind} ({e.Reason}); reverse its application.");
+            await OpenReviewAsync(c, tx, now, $"payment-{kind}", eventId, paymentId, e, appliedTo,
+                $"{Describe(kind)} of {whose} ({e.Reason}), which was already applied to invoices: reverse its application.");
             return (PaymentEventOutcome.RecordedForReview, paymentId);
         }
 
         return (PaymentEventOutcome.Recorded, paymentId);
     }
 
-    private static Task<int> OpenReviewAsync(DbConnection c, DbTransaction tx, DateTimeOffset now, string kind, string eventId, string? paymentId, PaymentEventRequest e, string reason) =>
+    private static Task<int> OpenReviewAsync(DbConnection c, DbTransaction tx, DateTimeOffset now, string kind, string eventId, string? paymentId, PaymentEventRequest e, string? memberId, string reason) =>
         c.ExecuteAsync(
             """
-            INSERT INTO review_items (item_id, kind, subject_id, state, priority, suggested_action, reason, analysis, amount_minor, currency, created_at, updated_at)
-            VALUES (@id, @kind, @subject, 'open', @priority, @action, @reason, @analysis, @amount, @currency, @at, @at)
+            INSERT INTO review_items (item_id, kind, subject_id, member_id, state, priority, suggested_action, reason, analysis, amount_minor, currency, created_at, updated_at)
+            VALUES (@id, @kind, @subject, @memberId, 'open', @priority, @action, @reason, @analysis, @amount, @currency, @at, @at)
             ON CONFLICT (kind, subject_id) DO NOTHING
             """,
             new
             {
-                id = Guid.CreateVersion7(now).ToString("D"), kind, subject = paymentId ?? eventId, priority = e.Kind is PaymentEventKind.Dispute or PaymentEventKind.AchReturn ? 80 : 50,
+                id = Guid.CreateVersion7(now).ToString("D"), kind, subject = paymentId ?? eventId, memberId, priority = e.Kind is PaymentEventKind.Dispute or PaymentEventKind.AchReturn ? 80 : 50,
                 action = paymentId is null ? "find the original payment" : "reverse the application", reason, analysis = $"event {eventId} from inbox item {e.InboxItemId}",
                 amount = e.Amount?.MinorUnits, currency = e.Amount?.Currency.Code, at = DbTime.Format(now),
             },
             tx);
+
+    /// <summary>What a payment event code is called in a sentence (<c>ach-return</c> is "ACH return").</summary>
+    public static string Describe(string eventCode) => eventCode switch
+    {
+        "refund" => "Refund",
+        "dispute" => "Dispute",
+        "failure" => "Failed payment",
+        "ach-return" => "ACH return",
+        "change-notice" => "ACH change notice",
+        "void" => "Void",
+        "fraud-flag" => "Fraud flag",
+        "invoice-paid" => "Invoice paid elsewhere",
+        _ => eventCode,
+    };
 
     public static string KindCode(PaymentEventKind kind) => kind switch
     {
