@@ -73,7 +73,9 @@ public static class RevenueCommand
                 Date(parse.GetValue(start)!, "--start"), Date(parse.GetValue(end)!, "--end"),
                 parse.GetValue(method) == "days" ? RecognitionMethod.Days : RecognitionMethod.StraightLineMonths,
                 new DuesEvent(Enum.Parse<DuesEventKind>(parse.GetValue(kind)!, ignoreCase: true), Date(parse.GetValue(date)!, "--date"), parse.GetValue(tier)!, money),
-                Environment.UserName);
+                Environment.UserName,
+                // A downgrade's difference goes where the association's billing policy says (refunds.downgrade).
+                DuesPilot.Features.Invoicing.LoadBillingPolicy.FromConfiguration(CommonOptions.Configuration()).Refunds.Downgrade);
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct, create: true);
             var outcome = await RecordDuesEvent.HandleAsync(store, CommonOptions.Clock(), CommonOptions.Books().Accounts, request, ct);
             Out.Console.MarkupLine($"{outcome.Result}{(outcome.Detail is null ? "" : ": " + Markup.Escape(outcome.Detail))}");

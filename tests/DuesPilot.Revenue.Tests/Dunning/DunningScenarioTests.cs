@@ -183,7 +183,7 @@ public abstract class DunningScenarioTests(StoreEngine engine) : IAsyncLifetime
             "SELECT subject_id, reason, analysis, amount_minor FROM review_items WHERE kind = 'collections' ORDER BY subject_id", transaction: tx))).ToList();
         Assert.Equal(["INV-400#0", "INV-500#0"], items.Select(i => i.Subject));
         Assert.Contains("open balance $1,500.00 at or above $1,000.00", items[0].Reason, StringComparison.Ordinal);
-        Assert.Contains("This invoice: INV-400, $1,500.00 open, due 2027-03-01, 1 days overdue.", items[0].Analysis, StringComparison.Ordinal);
+        Assert.Contains("This invoice: INV-400, $1,500.00 open, due 2027-03-01, 1 day overdue.", items[0].Analysis, StringComparison.Ordinal);
         Assert.Contains("Risk: 5% chance of payment within 30 days (High), scored by fixed/test.", items[1].Analysis, StringComparison.Ordinal);
         Assert.DoesNotContain(_sink.Messages, m => m.To.Mailboxes.Any(a => a.Address == "m400@example.test"));
     }

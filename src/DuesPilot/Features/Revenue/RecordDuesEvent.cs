@@ -5,6 +5,7 @@ using System.Text;
 using Dapper;
 using DuesPilot.Domain;
 using DuesPilot.Domain.Ledger;
+using DuesPilot.Domain.Proration;
 using DuesPilot.Domain.Revenue;
 using DuesPilot.Features.Audit;
 using DuesPilot.Features.Ledger;
@@ -16,7 +17,8 @@ namespace DuesPilot.Features.Revenue;
 /// <summary>
 /// Records what happened to a membership term (join, renewal, upgrade, downgrade, refund, cancellation)
 /// and books its effect on deferred dues: billed amounts Dr dues receivable / Cr deferred dues; downgrade
-/// credits Dr deferred dues / Cr member credit; refunds Dr deferred dues / Cr refunds payable. The
+/// differences Dr deferred dues / Cr refunds payable or member credit, as the billing policy's <c>refunds.downgrade</c>
+/// says; refunds Dr deferred dues / Cr refunds payable. The
 /// remaining schedule is re-planned by <see cref="RecognitionSchedule"/> from these events at every close.
 /// </summary>
 /// <remarks>
@@ -31,6 +33,8 @@ namespace DuesPilot.Features.Revenue;
 public static class RecordDuesEvent
 {
     /// <param name="IdempotencyKey">The outside event's key (iMIS order id + line, proration id); a retry with the same key and data books nothing.</param>
+    /// <param name="Downgrade">What the billing policy does with a downgrade's difference (<c>refunds.downgrade</c>): refund it
+    /// (Cr refunds payable), keep it as member credit (Cr member credit), or neither (a positive downgrade amount is then refused).</param>
     /// <param name="TermId">Our id for the term, e.g. <c>23179:2027</c>; the first event creates the term with the period and method given.</param>
     public sealed record Request(
         string IdempotencyKey,
@@ -40,7 +44,8 @@ public static class RecordDuesEvent
         DateOnly ServiceEnd,
         RecognitionMethod Method,
         DuesEvent Event,
-        string Actor = "duespilot");
+        string Actor = "duespilot",
+        DowngradeTreatment Downgrade = DowngradeTreatment.Refund);
 
     public enum Result
     {
@@ -56,6 +61,8 @@ public static class RecordDuesEvent
         TermMismatch,
         /// <summary>The term's events cannot be planned with this one (see <see cref="Outcome.Detail"/>).</summary>
         Unplannable,
+        /// <summary>A downgrade pays something back although the policy gives nothing back on a downgrade.</summary>
+        AgainstPolicy,
     }
 
     public sealed record Outcome(Result Result, string? Detail = null, EntryId? EntryId = null)
@@ -100,6 +107,9 @@ public static class RecordDuesEvent
         if (stored is not null && stored != term)
             return new Outcome(Result.TermMismatch, $"term {term.TermId} is recorded as {stored.MemberId} {stored.ServiceStart:yyyy-MM-dd}..{stored.ServiceEnd:yyyy-MM-dd} {stored.Method} {stored.Currency.Code}");
 
+        if (e.Kind == DuesEventKind.Downgrade && e.Amount.IsPositive && request.Downgrade == DowngradeTreatment.None)
+            return new Outcome(Result.AgainstPolicy, $"the billing policy gives nothing back on a downgrade (refunds.downgrade: none), but {e.Amount.ToDisplayString()} was given");
+
         List<DuesEvent> events = stored is null ? [] : await RevenueStore.EventsAsync(c, tx, request.TermId);
         events.Add(e);
         var plan = RecognitionSchedule.Plan(term, events);
@@ -131,7 +141,8 @@ public static class RecordDuesEvent
             var (debit, credit) = e.Kind switch
             {
                 DuesEventKind.Join or DuesEventKind.Renew or DuesEventKind.Upgrade => (accounts.DuesReceivable, accounts.DeferredDues),
-                DuesEventKind.Downgrade => (accounts.DeferredDues, accounts.MemberCredit),
+                // Per the policy: paid back (refunds payable) or kept on the member's account (member credit).
+                DuesEventKind.Downgrade => (accounts.DeferredDues, request.Downgrade == DowngradeTreatment.Credit ? accounts.MemberCredit : accounts.RefundsPayable),
                 DuesEventKind.Refund or DuesEventKind.Cancel => (accounts.DeferredDues, accounts.RefundsPayable),
                 _ => throw new ArgumentOutOfRangeException(nameof(request), e.Kind, "unknown event kind"),
             };

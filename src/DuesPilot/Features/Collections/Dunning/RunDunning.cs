@@ -106,7 +106,7 @@ public static class RunDunning
             if (highValue || highRisk)
             {
                 var reason = highValue ? $"open balance {balance.ToDisplayString()} at or above {policy.EscalationAmount(balance.Currency).ToDisplayString()}"
-                    : $"high risk: {score.Probability * 100:F0}% chance of payment within 30 days, {days} days overdue";
+                    : $"high risk: {score.Probability * 100:F0}% chance of payment within 30 days, {MessageTemplates.DaysText(days)} overdue";
                 if (!dryRun) await EscalateAsync(store, clock, facts, invoice, features, score, cycle, reason, policy, ct);
                 actions.Add(Note(ActionKind.Escalated, dryRun ? "would escalate: " + reason : reason, EscalationStage, null, score));
                 continue;
@@ -115,7 +115,7 @@ public static class RunDunning
             var stage = policy.Stages.Where(s => s.DaysOverdue <= days && s.Segments.Contains(segment)).OrderByDescending(s => s.DaysOverdue).FirstOrDefault();
             if (stage is null)
             {
-                actions.Add(Note(ActionKind.SkippedNoStage, $"no stage for {days} days overdue, {segment} risk", risk: score));
+                actions.Add(Note(ActionKind.SkippedNoStage, $"no stage for {MessageTemplates.DaysText(days)} overdue, {segment} risk", risk: score));
                 continue;
             }
 
@@ -312,7 +312,7 @@ public static class RunDunning
         else
             sb.Append("No payment on file.\n");
         sb.Append(CultureInfo.InvariantCulture, $"Dunning so far: {features.PriorDunningResponses} message(s) answered by payment within 14 days, {features.PriorDunningIgnored} not.\n");
-        sb.Append(CultureInfo.InvariantCulture, $"This invoice: {invoice.InvoiceId}, {Money.FromMinor(invoice.BalanceMinor, currency).ToDisplayString()} open, due {invoice.DueDate:yyyy-MM-dd}, {features.DaysOverdue} days overdue.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"This invoice: {invoice.InvoiceId}, {Money.FromMinor(invoice.BalanceMinor, currency).ToDisplayString()} open, due {invoice.DueDate:yyyy-MM-dd}, {MessageTemplates.DaysText(features.DaysOverdue)} overdue.\n");
         sb.Append(CultureInfo.InvariantCulture, $"Risk: {score.Probability * 100:F0}% chance of payment within 30 days ({score.Segment}), scored by {score.Source}.");
         return sb.ToString();
     }

@@ -23,7 +23,7 @@ public sealed record RiskFeatures(
     int PriorDunningIgnored)
 {
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{DaysOverdue} days overdue, ${Amount:F2}, tenure {TenureYears:F1} y, tier {Tier}, {PastLatePayments} past late, channel {Channel}, dunning answered {PriorDunningResponses}/ignored {PriorDunningIgnored}");
+        $"{Dunning.MessageTemplates.DaysText(DaysOverdue)} overdue, ${Amount:F2}, tenure {TenureYears:F1} y, tier {Tier}, {PastLatePayments} past late, channel {Channel}, dunning answered {PriorDunningResponses}/ignored {PriorDunningIgnored}");
 }
 
 /// <summary>A historical snapshot and what happened next: paid in full within 30 days or not.</summary>
