@@ -86,7 +86,7 @@ public static class ServerHost
         app.MapInquiries();
         app.MapPrometheusScrapingEndpoint("/metrics");
 
-        var initial = await EnsureAdministratorAsync(app.Services.GetRequiredService<StaffAccounts>(), configuration, ct);
+        var initial = await EnsureAdministratorAsync(app.Services.GetRequiredService<StaffAccounts>(), app.Services.GetRequiredService<StaffUiOptions>(), ct);
         if (initial is not null) app.Configuration[InitialAdminPasswordKey] = initial;
         return app;
     }
@@ -98,10 +98,10 @@ public static class ServerHost
     /// With no staff account at all, creates <c>admin</c> (administrator) with <c>Staff:InitialAdminPassword</c>
     /// or a random password returned here to print once. Existing accounts are never touched.
     /// </summary>
-    private static async Task<string?> EnsureAdministratorAsync(StaffAccounts accounts, IConfiguration configuration, CancellationToken ct)
+    private static async Task<string?> EnsureAdministratorAsync(StaffAccounts accounts, StaffUiOptions staff, CancellationToken ct)
     {
         if (await accounts.CountAsync(ct) > 0) return null;
-        var password = configuration["Staff:InitialAdminPassword"];
+        var password = staff.InitialAdminPassword;
         var generated = string.IsNullOrWhiteSpace(password);
         if (generated) password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('/', 'x').Replace('+', 'y');
         // Another instance starting at the same moment may win: then this one created nothing and prints nothing.

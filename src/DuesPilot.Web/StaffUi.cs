@@ -29,6 +29,12 @@ public sealed class StaffUiOptions
     public OidcOptions Oidc { get; set; } = new();
     /// <summary>Sign-in lifetime, sliding.</summary>
     public double SessionHours { get; set; } = 8;
+
+    /// <summary>Sign-in limits (<c>Staff:SignIn</c>).</summary>
+    public SignInLimits SignIn { get; set; } = new();
+
+    /// <summary>The first administrator's password when there is no staff account yet; empty: a random one, printed once.</summary>
+    public string? InitialAdminPassword { get; set; }
 }
 
 /// <summary>Wires the staff UI into a host: cookie (or OIDC) sign-in, role policies, Razor Pages.</summary>
@@ -42,12 +48,10 @@ public static class StaffUi
     public static IServiceCollection AddStaffUi(this IServiceCollection services, IConfiguration configuration)
     {
         var options = new StaffUiOptions();
-        configuration.GetSection("Staff").Bind(options);
+        Hosting.Settings.Bind(configuration, "Staff", options);
         services.AddSingleton(options);
         services.AddSingleton<StaffAccounts>();
-        var signIn = new SignInLimits();
-        configuration.GetSection("Staff:SignIn").Bind(signIn);
-        services.AddSingleton(signIn);
+        services.AddSingleton(options.SignIn);
         services.AddSingleton<SignInThrottle>();
         var auth = services.AddAuthentication(o =>
         {

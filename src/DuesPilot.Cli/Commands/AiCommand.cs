@@ -24,12 +24,7 @@ public static class AiCommand
     /// The CLI's configuration, layered as the service's is: <c>appsettings.json</c> in the working directory,
     /// user secrets (id <c>duespilot</c>), then environment variables (<c>Ai__Endpoint</c>, <c>Billing__PolicyFile</c>…).
     /// </summary>
-    public static IConfiguration Configuration() =>
-        new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Environment.CurrentDirectory, "appsettings.json"), optional: true)
-            .AddUserSecrets("duespilot")
-            .AddEnvironmentVariables()
-            .Build();
+    public static IConfiguration Configuration() => CommonOptions.Configuration();
 
     private static Command Status()
     {

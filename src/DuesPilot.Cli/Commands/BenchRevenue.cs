@@ -66,6 +66,7 @@ public static class BenchRevenue
 
         // Close January first (the first month to close), then time the close of March 2027.
         var clock = new FixedClock(new DateTimeOffset(2027, 4, 1, 6, 0, 0, TimeSpan.Zero));
+        // The bench's own throwaway store was seeded on the default chart, so it closes on the default chart too.
         var accounts = new ChartOfAccounts();
         await CloseRevenueMonth.HandleAsync(store, clock, accounts, new CloseRevenueMonth.Request(new BillingMonth(2027, 1)), ct);
         await CloseRevenueMonth.HandleAsync(store, clock, accounts, new CloseRevenueMonth.Request(new BillingMonth(2027, 2)), ct);

@@ -69,10 +69,25 @@ public static class CommonOptions
     public static DuesPilot.Domain.Currency Currency() => DuesPilot.Features.Invoicing.LoadBillingPolicy.FromConfiguration(Configuration()).Currency;
 
     /// <summary>The chart of accounts and posting controls, bound and validated by the same registration as the service.</summary>
-    public static PostingBooks Books()
+    public static PostingBooks Books() => Bound<PostingBooks>();
+
+    /// <summary>The <c>Imis</c> section bound as the service binds it (a misspelt key is an error); not validated, so a command can fill in the site.</summary>
+    public static DuesPilot.Imis.ImisOptions Imis()
+    {
+        var options = new DuesPilot.Imis.ImisOptions();
+        Settings.Bind(Configuration(), DuesPilot.Imis.ImisOptions.SectionName, options, "Writes");
+        return options;
+    }
+
+    /// <summary>
+    /// Settings bound and validated by the same registration as the service (<see cref="CoreServices.AddDuesPilotSettings"/>):
+    /// the posting books, the job schedules, the intake and inbox worker options.
+    /// </summary>
+    public static T Bound<T>()
+        where T : notnull
     {
         var services = new ServiceCollection().AddOptions().AddDuesPilotSettings(Configuration());
         using var provider = services.BuildServiceProvider();
-        return provider.GetRequiredService<PostingBooks>();
+        return provider.GetRequiredService<T>();
     }
 }

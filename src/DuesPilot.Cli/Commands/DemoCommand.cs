@@ -110,7 +110,7 @@ public static class DemoCommand
             console.MarkupLine($"Received: {accepted} signed Stripe webhook(s), a lockbox file with {lockbox.File.EntryCount} check(s) ({lockbox.Queued} new), an ACH file with {ach.File.EntryCount} credit(s) ({ach.Queued} new).");
 
             // 3. The workers: inbox → payments (with receipts), then matching by rollout phase.
-            var worker = new ProcessInbox(store, clock, new InboxWorkerOptions(), CommonOptions.Books(), null, "demo",
+            var worker = new ProcessInbox(store, clock, services.GetRequiredService<InboxWorkerOptions>(), services.GetRequiredService<PostingBooks>(), null, "demo",
                 new Features.ImisSync.RereadImisChange(store, services.GetRequiredService<IImisClient>(), clock, services.GetService<Domain.Proration.BillingPolicy>()));
             while ((await worker.RunOnceAsync(ct)).Leased > 0)
             {

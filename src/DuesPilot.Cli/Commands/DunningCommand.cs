@@ -32,7 +32,7 @@ public static class DunningCommand
         var db = CommonOptions.Database();
         var policy = new Option<string?>("--policy") { Description = "Dunning policy JSON. Default: the built-in default policy." };
         var model = new Option<string?>("--model") { Description = "Risk model. Default: <data>/models/risk-model.zip, or the rules fallback." };
-        var smtpHost = new Option<string?>("--smtp-host") { Description = "SMTP server for e-mail. Without it (and without --sink) e-mail stages are skipped." };
+        var smtpHost = new Option<string?>("--smtp-host") { Description = "SMTP server for e-mail. Default: the service's Smtp:* settings; with neither (nor --sink) e-mail stages are skipped." };
         var smtpPort = new Option<int>("--smtp-port") { Description = "SMTP port.", DefaultValueFactory = _ => 25 };
         var from = new Option<string>("--from") { Description = "Sender address.", DefaultValueFactory = _ => "dues@association.example.org" };
         var smsUrl = new Option<string?>("--sms-url") { Description = "HTTP SMS provider endpoint (POST JSON {to, from, body, reference})." };
@@ -72,6 +72,11 @@ public static class DunningCommand
                 var smtp = new SmtpOptions(host, parse.GetValue(smtpPort), parse.GetValue(from)!, rules.AssociationName);
                 smtp.Validate();
                 senders.Add(new SmtpEmailSender(smtp));
+            }
+            else if (SmtpOptions.FromConfiguration(CommonOptions.Configuration(), rules.AssociationName) is { } configured)
+            {
+                // The SMTP server the service's dunning job sends through (Smtp:*), read the same way.
+                senders.Add(new SmtpEmailSender(configured));
             }
 
             if (parse.GetValue(smsUrl) is { } url)

@@ -32,7 +32,12 @@ public static class ImisCommand
         {
             var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD");
             if (string.IsNullOrEmpty(secret)) throw new UserInputException("Give --password or set IMIS_PASSWORD.");
-            var options = new ImisOptions { BaseUrl = parse.GetValue(url)!, Username = parse.GetValue(user)!, Password = secret, MaxRetries = 2 };
+            // The configured Imis:* settings (attribute and entity names, limits), pointed at the site given here.
+            var options = CommonOptions.Imis();
+            options.BaseUrl = parse.GetValue(url)!;
+            options.Username = parse.GetValue(user)!;
+            options.Password = secret;
+            options.MaxRetries = 2;
             try
             {
                 options.Validate();
@@ -91,7 +96,12 @@ public static class ImisCommand
         {
             var secret = parse.GetValue(password) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD");
             if (string.IsNullOrEmpty(secret)) throw new UserInputException("Give --password or set IMIS_PASSWORD.");
-            var options = new ImisOptions { BaseUrl = parse.GetValue(url)!, Username = parse.GetValue(user)!, Password = secret, MaxRetries = 2 };
+            // The configured Imis:* settings (attribute and entity names, limits), pointed at the site given here.
+            var options = CommonOptions.Imis();
+            options.BaseUrl = parse.GetValue(url)!;
+            options.Username = parse.GetValue(user)!;
+            options.Password = secret;
+            options.MaxRetries = 2;
             try
             {
                 options.Validate();

@@ -125,24 +125,26 @@ public static class InboxCommand
     {
         var data = CommonOptions.Data();
         var db = CommonOptions.Database();
-        var maxAttempts = new Option<int>("--max-attempts") { Description = "Failed attempts before an item is dead-lettered.", DefaultValueFactory = _ => 5 };
+        var maxAttempts = new Option<int?>("--max-attempts") { Description = "Failed attempts before an item is dead-lettered. Default: Intake:Worker:MaxAttempts (5)." };
         var command = new Command("process", "Process every due inbox item now (what the server's worker does on its timer).") { maxAttempts, data, db };
         command.SetAction(async (parse, ct) =>
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data), parse.GetValue(db), ct);
-            var options = new InboxWorkerOptions { MaxAttempts = parse.GetValue(maxAttempts) };
-            // Authorize.Net details need API credentials from the environment (Intake__AuthorizeNet__ApiLoginId, …).
-            var anet = new AuthorizeNetIntakeOptions
+            // The intake settings the service uses (Intake:Worker:*, Intake:AuthorizeNet:* for the transaction details), bound the same way.
+            var intake = CommonOptions.Bound<IntakeOptions>();
+            var options = intake.Worker;
+            if (parse.GetValue(maxAttempts) is { } max)
             {
-                ApiLoginId = Environment.GetEnvironmentVariable("Intake__AuthorizeNet__ApiLoginId"),
-                TransactionKey = Environment.GetEnvironmentVariable("Intake__AuthorizeNet__TransactionKey"),
-            };
-            if (Environment.GetEnvironmentVariable("Intake__AuthorizeNet__ApiUrl") is { Length: > 0 } url) anet.ApiUrl = url;
+                if (max < 1) throw new UserInputException("--max-attempts must be at least 1");
+                options.MaxAttempts = max;
+            }
+
+            var anet = intake.AuthorizeNet;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
             // iMIS change notifications re-read the changed record through the configured iMIS (Imis:*), as the service does.
             var configuration = CommonOptions.Configuration();
             var clock = CommonOptions.Clock();
-            using var imis = string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]) ? null : DuesPilot.Imis.ImisClient.Create(ImisSettings(configuration), clock);
+            using var imis = string.IsNullOrWhiteSpace(configuration["Imis:BaseUrl"]) ? null : DuesPilot.Imis.ImisClient.Create(ValidImis(), clock);
             var reread = imis is null ? null : new DuesPilot.Features.ImisSync.RereadImisChange(store, imis, clock, DuesPilot.Features.Invoicing.LoadBillingPolicy.FromConfiguration(configuration));
             var handler = new ProcessInbox(store, clock, options, CommonOptions.Books(), anet.CanFetchDetails ? new FetchAuthorizeNetTransaction(http, anet) : null, $"cli:{Environment.ProcessId}", reread);
             var r = await handler.DrainAsync(ct);
@@ -152,10 +154,9 @@ public static class InboxCommand
         return command;
     }
 
-    private static DuesPilot.Imis.ImisOptions ImisSettings(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    private static DuesPilot.Imis.ImisOptions ValidImis()
     {
-        var options = new DuesPilot.Imis.ImisOptions();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(DuesPilot.Imis.ImisOptions.SectionName), options);
+        var options = CommonOptions.Imis();
         options.Validate();
         return options;
     }

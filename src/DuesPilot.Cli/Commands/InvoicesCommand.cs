@@ -64,7 +64,7 @@ public static class InvoicesCommand
                 : null;
             if (sandbox is not null) console.MarkupLine($"Started the bundled iMIS sandbox at [blue]{sandbox.BaseUrl}[/] (admin/admin).");
             using var client = folder is null ? ImisClient.Create(ImisOptionsFrom(url ?? sandbox!.BaseUrl, url is null ? "admin" : parse.GetValue(imisUser),
-                url is null ? "admin" : parse.GetValue(imisPassword) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD")), CommonOptions.Clock()) : null;
+                url is null ? "admin" : parse.GetValue(imisPassword) ?? Environment.GetEnvironmentVariable("IMIS_PASSWORD"), site: url is not null), CommonOptions.Clock()) : null;
 
             batch = null!;
             var started = System.Diagnostics.Stopwatch.StartNew();
@@ -126,11 +126,17 @@ public static class InvoicesCommand
         return command;
     }
 
-    private static ImisOptions ImisOptionsFrom(string url, string? user, string? password)
+    /// <param name="site">A real site (<c>--imis-url</c>): the configured <c>Imis:*</c> names apply; the bundled sandbox speaks the defaults.</param>
+    private static ImisOptions ImisOptionsFrom(string url, string? user, string? password, bool site)
     {
         if (string.IsNullOrWhiteSpace(user)) throw new UserInputException("Give --imis-user with --imis-url.");
         if (string.IsNullOrEmpty(password)) throw new UserInputException("Give --imis-password or set IMIS_PASSWORD.");
-        var options = new ImisOptions { BaseUrl = url, Username = user, Password = password, MaxRetries = 2 };
+        // On a real site the configured Imis:* (attribute and entity names, limits), pointed at the site given here.
+        var options = site ? CommonOptions.Imis() : new ImisOptions();
+        options.BaseUrl = url;
+        options.Username = user;
+        options.Password = password;
+        options.MaxRetries = 2;
         try
         {
             options.Validate();

@@ -36,7 +36,7 @@ public static class JobsCommand
         {
             await using var store = await CommonOptions.OpenStoreAsync(parse.GetValue(data2), parse.GetValue(db2), ct);
             var table = new Table().AddColumns("Job", "Started (UTC)", "Seconds", "Outcome", "Error");
-            foreach (var r in await new JobRuns(store, CommonOptions.Clock()).RecentAsync(50, ct))
+            foreach (var r in await new JobRuns(store, CommonOptions.Clock(), CommonOptions.Bound<JobScheduleOptions>()).RecentAsync(50, ct))
                 table.AddRow(Markup.Escape(r.Job), r.StartedAt.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), r.Duration?.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) ?? "running",
                     Markup.Escape(r.Outcome ?? ""), Markup.Escape(r.Error ?? ""));
             Out.Console.Write(table);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
+using DuesPilot.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
@@ -46,9 +47,9 @@ public static class ServiceLimits
     public static IServiceCollection AddServiceLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var assistant = new AssistantLimits();
-        configuration.GetSection("Inquiries:Limits").Bind(assistant);
+        Settings.Bind(configuration, "Inquiries:Limits", assistant);
         var metrics = new MetricsAccessOptions();
-        configuration.GetSection("Metrics").Bind(metrics);
+        Settings.Bind(configuration, "Metrics", metrics);
         if (metrics.Access is not ("loopback" or "token" or "open") || (metrics.Access == "token" && string.IsNullOrWhiteSpace(metrics.Token)))
             throw new InvalidOperationException("Metrics:Access must be loopback, token (with Metrics:Token) or open");
         if (assistant.PerLinkPerMinute < 1 || assistant.PerAddressPerMinute < 1 || assistant.MaxBodyBytes < 1024)

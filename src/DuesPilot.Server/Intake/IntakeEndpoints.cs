@@ -31,7 +31,7 @@ public static class IntakeEndpoints
 
     public static IServiceCollection AddIntake(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<IntakeOptions>().Bind(configuration.GetSection("Intake")).Validate(o => o.Worker.MaxAttempts >= 1 && o.Worker.BatchSize >= 1 && o.MaxWebhookBodyBytes > 0, "Intake:Worker:MaxAttempts, BatchSize and MaxWebhookBodyBytes must be positive").ValidateOnStart();
+        // The Intake options themselves are bound with the other settings (AddDuesPilotSettings).
         services.AddHttpClient(nameof(FetchAuthorizeNetTransaction), http => http.Timeout = TimeSpan.FromSeconds(20));
         services.AddTransient(sp => new FetchAuthorizeNetTransaction(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(FetchAuthorizeNetTransaction)), sp.GetRequiredService<IOptions<IntakeOptions>>().Value.AuthorizeNet));

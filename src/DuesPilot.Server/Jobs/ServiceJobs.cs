@@ -27,12 +27,8 @@ public static class ServiceJobs
 {
     public static IServiceCollection AddServiceJobs(this IServiceCollection services, IConfiguration configuration, bool imisConfigured)
     {
-        var schedule = new JobScheduleOptions();
-        Settings.Bind(configuration, "Jobs", schedule);
-        schedule.Validate();
-        services.AddSingleton(schedule);
-
         // A value that does not parse stops the start naming its key; it never falls back to the default.
+        Settings.RequireKnownKeys(configuration.GetSection("Matching"), ["AutoApplyConfidence", "VarianceTolerancePercent", "UseEmbeddings"]);
         var matching = new MatchOptions(
             Settings.Decimal(configuration, "Matching:AutoApplyConfidence", 0.90m),
             Settings.Decimal(configuration, "Matching:VarianceTolerancePercent", 2m),
@@ -51,12 +47,9 @@ public static class ServiceJobs
             return new JobResult($"posted {o.Posted} hold(s), {o.TotalPosted.ToDisplayString()}", new Dictionary<string, long> { ["posted"] = o.Posted, ["already"] = o.AlreadyResolved });
         }));
 
-        var smtp = configuration.GetSection("Smtp");
         var mail = new DailySummaryMailOptions();
         Settings.Bind(configuration, "Reports:DailySummary", mail);
-        var smtpOptions = string.IsNullOrWhiteSpace(smtp["Host"]) ? null : new SmtpOptions(smtp["Host"]!, Settings.Int(configuration, "Smtp:Port", 25),
-            smtp["FromAddress"] ?? "duespilot@localhost", smtp["FromName"] ?? "DuesPilot", Settings.Bool(configuration, "Smtp:UseStartTls", false), smtp["UserName"], smtp["Password"]);
-        smtpOptions?.Validate();
+        var smtpOptions = SmtpOptions.FromConfiguration(configuration, "DuesPilot");
         services.AddSingleton(new ScheduledJob("daily-summary-email", "0 7 * * *", (sp, ct) =>
         {
             if (smtpOptions is null || string.IsNullOrWhiteSpace(mail.To))
@@ -98,7 +91,7 @@ public static class ServiceJobs
         {
             services.AddSingleton(new ScheduledJob("imis-sync", "*/15 * * * *", (sp, ct) =>
                 SyncFromImis.RunJobAsync(sp.GetRequiredService<Store>(), sp.GetRequiredService<IImisClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<BillingPolicy>(), ct)));
-            services.AddOptions<ImisWriteOptions>().Bind(configuration.GetSection(ImisWriteOptions.SectionName))
+            services.AddOptions<ImisWriteOptions>().Configure(o => Settings.Bind(configuration, ImisWriteOptions.SectionName, o))
                 .Validate<IOptions<ImisOptions>>((writes, imis) =>
                 {
                     writes.Validate(imis.Value);
@@ -115,33 +108,22 @@ public static class ServiceJobs
 
         // Month close of deferred dues (Revenue:Close:Enabled) and dunning (Collections:Dunning:Enabled): off
         // until the association turns them on; each is a thin BackgroundService over the CLI's handler.
-        services.AddSingleton(new Features.Revenue.RevenueCloseOptions
-        {
-            Enabled = bool.TryParse(configuration["Revenue:Close:Enabled"], out var close) && close,
-            CheckIntervalMinutes = int.TryParse(configuration["Revenue:Close:CheckIntervalMinutes"], out var every) ? every : 60,
-        });
+        var close = new Features.Revenue.RevenueCloseOptions();
+        Settings.Bind(configuration, "Revenue:Close", close);
+        close.Validate();
+        services.AddSingleton(close);
         services.AddHostedService<Features.Revenue.CloseRevenueMonthJob>();
-        var dunning = new DunningJobOptions
-        {
-            Enabled = bool.TryParse(configuration["Collections:Dunning:Enabled"], out var dun) && dun,
-            IntervalMinutes = int.TryParse(configuration["Collections:Dunning:IntervalMinutes"], out var minutes) ? minutes : 60,
-        };
+        var dunning = new DunningJobOptions();
+        Settings.Bind(configuration, "Collections:Dunning", dunning);
+        dunning.Validate();
         if (dunning.Enabled)
         {
             services.AddSingleton(dunning);
             services.AddSingleton(sp =>
             {
-                var policyFile = configuration["Collections:Dunning:PolicyFile"];
-                var rules = string.IsNullOrWhiteSpace(policyFile) ? DunningPolicy.Parse(DunningPolicy.DefaultJson) : DunningPolicy.Load(policyFile);
+                var rules = string.IsNullOrWhiteSpace(dunning.PolicyFile) ? DunningPolicy.Parse(DunningPolicy.DefaultJson) : DunningPolicy.Load(dunning.PolicyFile);
                 var senders = new List<IMessageSender>();
-                var smtp = configuration.GetSection("Smtp");
-                if (!string.IsNullOrWhiteSpace(smtp["Host"]))
-                {
-                    var options = new SmtpOptions(smtp["Host"]!, int.TryParse(smtp["Port"], out var port) ? port : 25, smtp["FromAddress"] ?? "duespilot@localhost", rules.AssociationName,
-                        bool.TryParse(smtp["UseStartTls"], out var tls) && tls, smtp["UserName"], smtp["Password"]);
-                    options.Validate();
-                    senders.Add(new SmtpEmailSender(options));
-                }
+                if (SmtpOptions.FromConfiguration(configuration, rules.AssociationName) is { } options) senders.Add(new SmtpEmailSender(options));
 
                 var model = sp.GetRequiredService<Ai.GovernedModel>();
                 var scorer = Features.Collections.Risk.ScoreOverdueAccounts.ScorerFrom(Path.Combine(configuration["DataDirectory"] ?? StoreOptions.DefaultDataDirectory, "models", "risk-model.zip"));

@@ -1,4 +1,4 @@
-using System.Globalization;
+using DuesPilot.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace DuesPilot.Ai;
@@ -51,19 +51,21 @@ public sealed record AiOptions(
     /// <summary>Reads the <c>Ai</c> section; throws a clear message for values that cannot be right.</summary>
     public static AiOptions FromConfiguration(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var s = configuration.GetSection("Ai");
+        Settings.RequireKnownKeys(s, typeof(AiOptions));
         var o = new AiOptions(
             Endpoint: Blank(s["Endpoint"]),
             Model: Blank(s["Model"]),
             ApiKey: Blank(s["ApiKey"]),
-            TimeoutSeconds: Int(s, "TimeoutSeconds", 20),
-            MaxRetries: Int(s, "MaxRetries", 1),
-            DailyTokenBudget: Long(s, "DailyTokenBudget", 200_000),
-            DailyCostBudgetUsd: Dec(s, "DailyCostBudgetUsd", 5m),
-            InputCostPerMillionTokensUsd: Dec(s, "InputCostPerMillionTokensUsd", 0.15m),
-            OutputCostPerMillionTokensUsd: Dec(s, "OutputCostPerMillionTokensUsd", 0.60m),
+            TimeoutSeconds: Settings.Int(configuration, "Ai:TimeoutSeconds", 20),
+            MaxRetries: Settings.Int(configuration, "Ai:MaxRetries", 1),
+            DailyTokenBudget: Settings.Long(configuration, "Ai:DailyTokenBudget", 200_000),
+            DailyCostBudgetUsd: Settings.Decimal(configuration, "Ai:DailyCostBudgetUsd", 5m),
+            InputCostPerMillionTokensUsd: Settings.Decimal(configuration, "Ai:InputCostPerMillionTokensUsd", 0.15m),
+            OutputCostPerMillionTokensUsd: Settings.Decimal(configuration, "Ai:OutputCostPerMillionTokensUsd", 0.60m),
             StructuredOutput: Blank(s["StructuredOutput"]) ?? "json_schema",
-            MaskMemberIds: !bool.TryParse(s["MaskMemberIds"], out var mask) || mask);
+            MaskMemberIds: Settings.Bool(configuration, "Ai:MaskMemberIds", true));
         o.Validate();
         return o;
     }
@@ -79,13 +81,4 @@ public sealed record AiOptions(
     }
 
     private static string? Blank(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
-
-    private static int Int(IConfigurationSection s, string key, int fallback) =>
-        s[key] is { Length: > 0 } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-
-    private static long Long(IConfigurationSection s, string key, long fallback) =>
-        s[key] is { Length: > 0 } v ? long.Parse(v, CultureInfo.InvariantCulture) : fallback;
-
-    private static decimal Dec(IConfigurationSection s, string key, decimal fallback) =>
-        s[key] is { Length: > 0 } v ? decimal.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

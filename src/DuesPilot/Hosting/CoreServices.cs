@@ -24,14 +24,15 @@ public static class CoreServices
         // The billing policy: the one source of rates and of the association's currency.
         services.AddSingleton(Features.Invoicing.LoadBillingPolicy.FromConfiguration(configuration));
         services.AddSingleton<Features.Jobs.JobRuns>();
-        services.AddSingleton(RolloutFrom(configuration.GetSection("Rollout")));
+        services.AddSingleton(RolloutFrom(configuration));
         services.AddSingleton<Features.Rollout.RolloutPhases>();
         return services;
     }
 
     /// <summary>
     /// The options every host and CLI command shares, bound and checked the same way: the chart of accounts
-    /// (<c>Accounts:*</c>) and the posting controls (<c>Posting:*</c>), together as <see cref="PostingBooks"/>.
+    /// (<c>Accounts:*</c>) and the posting controls (<c>Posting:*</c>), together as <see cref="PostingBooks"/>, and the
+    /// job schedules (<c>Jobs:*</c>).
     /// A misspelt or unparsable key stops the start with one line naming it.
     /// </summary>
     public static IServiceCollection AddDuesPilotSettings(this IServiceCollection services, IConfiguration configuration)
@@ -40,6 +41,16 @@ public static class CoreServices
         services.AddSingleton(chart);
         services.AddSettings<PostingOptions>(configuration, "Posting");
         services.AddSingleton(sp => new PostingBooks(sp.GetRequiredService<ChartOfAccounts>(), sp.GetRequiredService<PostingOptions>()));
+        // Job schedules and the run lease: the service's scheduler and every JobRuns (the CLI's too) read the same values.
+        services.AddSettings<Features.Jobs.JobScheduleOptions>(configuration, "Jobs");
+        // Intake (webhook secrets, body limits, the inbox worker): the endpoints, the worker, the staff UI's inbox page,
+        // `inbox process` and the demo read the same bound values.
+        services.AddOptions<Features.Intake.IntakeOptions>()
+            .Configure(o => Settings.Bind(configuration, "Intake", o))
+            .Validate(o => o.Worker.MaxAttempts >= 1 && o.Worker.BatchSize >= 1 && o.MaxWebhookBodyBytes > 0, "Intake:Worker:MaxAttempts, Intake:Worker:BatchSize and Intake:MaxWebhookBodyBytes must be positive")
+            .ValidateOnStart();
+        services.AddSingleton(sp => Settings.Value(sp.GetRequiredService<IOptions<Features.Intake.IntakeOptions>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<Features.Intake.IntakeOptions>().Worker);
         return services;
     }
 
@@ -66,11 +77,12 @@ public static class CoreServices
     }
 
     /// <summary>The rollout rules; with no <c>Rollout</c> section, the pilot (card × REG guarded, the rest in shadow).</summary>
-    public static Features.Rollout.RolloutOptions RolloutFrom(IConfiguration section)
+    public static Features.Rollout.RolloutOptions RolloutFrom(IConfiguration configuration)
     {
-        if (!section.GetChildren().Any()) return Features.Rollout.RolloutOptions.Pilot();
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (!configuration.GetSection("Rollout").GetChildren().Any()) return Features.Rollout.RolloutOptions.Pilot();
         var options = new Features.Rollout.RolloutOptions();
-        section.Bind(options);
+        Settings.Bind(configuration, "Rollout", options);
         return options;
     }
 

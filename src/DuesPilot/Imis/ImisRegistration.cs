@@ -10,7 +10,7 @@ public static class ImisRegistration
     public static IServiceCollection AddImisClient(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ImisOptions>()
-            .Bind(configuration.GetSection(ImisOptions.SectionName))
+            .Configure(o => Hosting.Settings.Bind(configuration, ImisOptions.SectionName, o, "Writes"))
             .Validate(o =>
             {
                 o.Validate();

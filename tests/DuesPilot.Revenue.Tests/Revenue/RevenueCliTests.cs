@@ -63,7 +63,7 @@ public sealed class RevenueCliTests : IDisposable
         var clock = new FakeTimeProvider(new DateTimeOffset(2027, 3, 15, 9, 0, 0, TimeSpan.Zero));
         await RecordDuesEvent.HandleAsync(store, clock, new ChartOfAccounts(), new RecordDuesEvent.Request("o1", "1:2027", new Domain.MemberId("1"), new(2027, 3, 15), new(2027, 12, 31),
             Domain.Revenue.RecognitionMethod.StraightLineMonths, new Domain.Revenue.DuesEvent(Domain.Revenue.DuesEventKind.Join, new(2027, 3, 15), "REG", Domain.Money.Usd(329.17m))));
-        var job = new CloseRevenueMonthJob(store, clock, new ChartOfAccounts(), new RevenueCloseOptions { Enabled = true }, new Features.Jobs.JobRuns(store, clock), NullLogger<CloseRevenueMonthJob>.Instance);
+        var job = new CloseRevenueMonthJob(store, clock, new ChartOfAccounts(), new RevenueCloseOptions { Enabled = true }, new Features.Jobs.JobRuns(store, clock, new Features.Jobs.JobScheduleOptions()), NullLogger<CloseRevenueMonthJob>.Instance);
 
         Assert.Null(await job.RunOnceAsync(CancellationToken.None)); // March has not ended
         clock.SetUtcNow(new DateTimeOffset(2027, 5, 2, 9, 0, 0, TimeSpan.Zero));

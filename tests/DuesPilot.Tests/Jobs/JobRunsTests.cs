@@ -15,7 +15,7 @@ public class JobRunsTests
     public async Task Run_RecordsCountsAndFailures(StoreEngine engine)
     {
         await using var store = await TestStores.CreateAsync(engine);
-        var runs = new JobRuns(store, _clock);
+        var runs = new JobRuns(store, _clock, new JobScheduleOptions());
         var ok = await runs.RunAsync("hold-release", _ => Task.FromResult(new JobResult("posted 3", new Dictionary<string, long> { ["posted"] = 3 })), CancellationToken.None);
         var failed = await runs.RunAsync("imis-poll", _ => throw new HttpRequestException("iMIS answered 503"), CancellationToken.None);
         Assert.Equal("posted 3", ok!.Outcome);
@@ -33,14 +33,14 @@ public class JobRunsTests
         await using var b = await Store.OpenAsync(options);
         var entered = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        var first = new JobRuns(a, _clock).RunAsync("nightly-reconciliation", async _ =>
+        var first = new JobRuns(a, _clock, new JobScheduleOptions()).RunAsync("nightly-reconciliation", async _ =>
         {
             entered.SetResult();
             await release.Task;
             return new JobResult("done", new Dictionary<string, long>());
         }, CancellationToken.None);
         await entered.Task;
-        var second = await new JobRuns(b, _clock).RunAsync("nightly-reconciliation", _ => Task.FromResult(new JobResult("should not run", new Dictionary<string, long>())), CancellationToken.None);
+        var second = await new JobRuns(b, _clock, new JobScheduleOptions()).RunAsync("nightly-reconciliation", _ => Task.FromResult(new JobResult("should not run", new Dictionary<string, long>())), CancellationToken.None);
         release.SetResult();
         Assert.Null(second);
         Assert.Equal("done", (await first)!.Outcome);

@@ -9,14 +9,14 @@ namespace DuesPilot.Web.Pages.Inbox;
 public sealed record ExceptionLine(string At, string Text);
 
 /// <summary>Everything that needs an operator: dead letters (with retry), payload alerts, rejected requests, unsent iMIS writes.</summary>
-public sealed class IndexModel(Store store, TimeProvider clock) : PageModel
+public sealed class IndexModel(Store store, TimeProvider clock, InboxWorkerOptions worker) : PageModel
 {
     public IReadOnlyList<InboxSummary> Dead { get; private set; } = [];
     public IReadOnlyList<ExceptionLine> Alerts { get; private set; } = [];
     public IReadOnlyList<ExceptionLine> Rejections { get; private set; } = [];
     public IReadOnlyList<ExceptionLine> Outbox { get; private set; } = [];
     public bool CanRetry { get; private set; }
-    public int MaxAttempts { get; } = new InboxWorkerOptions().MaxAttempts;
+    public int MaxAttempts => worker.MaxAttempts;
 
     public async Task OnGetAsync(CancellationToken ct)
     {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using DuesPilot.Domain;
+using DuesPilot.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace DuesPilot.Features.Inquiries;
@@ -15,13 +15,16 @@ public sealed record InquiryOptions(string SigningKey, bool IncludeHousehold = t
 {
     public static InquiryOptions FromConfiguration(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var s = configuration.GetSection("Inquiries");
+        // Limits and Mailbox are read by their own readers (ServiceLimits, InquiryMailboxOptions), FrameAncestors by the page's headers.
+        Settings.RequireKnownKeys(s, [nameof(SigningKey), nameof(IncludeHousehold), nameof(ConfidenceThreshold), nameof(TokenLifetimeDays), "FrameAncestors"], ["Limits", "Mailbox"]);
         var key = s["SigningKey"] ?? throw new InvalidOperationException("Inquiries:SigningKey is not set; the member billing assistant needs it to sign member links.");
         var o = new InquiryOptions(
             key,
-            !bool.TryParse(s["IncludeHousehold"], out var h) || h,
-            s["ConfidenceThreshold"] is { Length: > 0 } c ? decimal.Parse(c, CultureInfo.InvariantCulture) : 0.7m,
-            s["TokenLifetimeDays"] is { Length: > 0 } d ? int.Parse(d, CultureInfo.InvariantCulture) : 30);
+            Settings.Bool(configuration, "Inquiries:IncludeHousehold", true),
+            Settings.Decimal(configuration, "Inquiries:ConfidenceThreshold", 0.7m),
+            Settings.Int(configuration, "Inquiries:TokenLifetimeDays", 30));
         if (o.ConfidenceThreshold is < 0 or > 1) throw new InvalidOperationException("Inquiries:ConfidenceThreshold must be between 0 and 1.");
         if (o.TokenLifetimeDays is < 1 or > 366) throw new InvalidOperationException("Inquiries:TokenLifetimeDays must be 1-366.");
         _ = new MemberToken(o.SigningKey);

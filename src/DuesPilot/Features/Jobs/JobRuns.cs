@@ -22,14 +22,14 @@ public sealed record JobRunView(string RunId, string Job, string Instance, DateT
 /// <see cref="JobScheduleOptions.LeaseSeconds"/>; a run whose lease lapsed unfinished belonged to an instance
 /// that died, and the next run of any job marks it <see cref="Abandoned"/>.
 /// </summary>
-public sealed class JobRuns(Store store, TimeProvider clock, JobScheduleOptions? options = null)
+public sealed class JobRuns(Store store, TimeProvider clock, JobScheduleOptions options)
 {
     /// <summary>The outcome of a run whose instance stopped renewing its lease (killed, lost its host).</summary>
     public const string Abandoned = "abandoned";
 
     public static string InstanceName { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
-    private TimeSpan Lease => TimeSpan.FromSeconds((options ?? new JobScheduleOptions()).LeaseSeconds);
+    private TimeSpan Lease => TimeSpan.FromSeconds(options.LeaseSeconds);
 
     /// <summary>Marks every unfinished run whose lease lapsed as abandoned (runs from before leases existed: after a day). Returns how many.</summary>
     public Task<int> MarkAbandonedAsync(CancellationToken ct = default)

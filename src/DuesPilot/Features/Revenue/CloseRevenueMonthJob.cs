@@ -15,7 +15,7 @@ public sealed record RevenueCloseOptions
 
     public void Validate()
     {
-        if (CheckIntervalMinutes is < 1 or > 1440) throw new InvalidOperationException("Revenue:CheckIntervalMinutes must be 1–1440.");
+        if (CheckIntervalMinutes is < 1 or > 1440) throw new InvalidOperationException("Revenue:Close:CheckIntervalMinutes must be 1–1440.");
     }
 }
 

@@ -25,6 +25,28 @@ public interface IMessageSender
 /// <summary>SMTP settings. Options carry units in their names; <see cref="Validate"/> runs at start.</summary>
 public sealed record SmtpOptions(string Host, int Port, string FromAddress, string FromName, bool UseStartTls = false, string? UserName = null, string? Password = null, int TimeoutSeconds = 30)
 {
+    /// <summary>
+    /// The <c>Smtp</c> section, read the same way by every sender (daily summary, dunning, mailbox replies): null without
+    /// <c>Smtp:Host</c>; a misspelt key or a value that does not parse stops the start with one line naming it.
+    /// </summary>
+    /// <param name="defaultFromName">The sender's name when <c>Smtp:FromName</c> is not set.</param>
+    public static SmtpOptions? FromConfiguration(Microsoft.Extensions.Configuration.IConfiguration configuration, string defaultFromName)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var smtp = configuration.GetSection("Smtp");
+        Hosting.Settings.RequireKnownKeys(smtp, typeof(SmtpOptions));
+        // Every value is parsed even without a host, so a bad one is reported before the day someone sets Smtp:Host.
+        var port = Hosting.Settings.Int(configuration, "Smtp:Port", 25);
+        var startTls = Hosting.Settings.Bool(configuration, "Smtp:UseStartTls", false);
+        var timeout = Hosting.Settings.Int(configuration, "Smtp:TimeoutSeconds", 30);
+        if (string.IsNullOrWhiteSpace(smtp["Host"])) return null;
+        var options = new SmtpOptions(smtp["Host"]!.Trim(), port,
+            smtp["FromAddress"] is { Length: > 0 } from ? from : "duespilot@localhost", smtp["FromName"] is { Length: > 0 } name ? name : defaultFromName,
+            startTls, smtp["UserName"] is { Length: > 0 } user ? user : null, smtp["Password"], timeout);
+        options.Validate();
+        return options;
+    }
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Host)) throw new InvalidOperationException("Smtp:Host is required.");

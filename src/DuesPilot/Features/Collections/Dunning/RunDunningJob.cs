@@ -15,10 +15,13 @@ public sealed record DunningJobOptions
     /// <summary>Invoices considered per pass (a bound on one run's work).</summary>
     public int BatchSize { get; init; } = 5000;
 
+    /// <summary>The dunning policy (JSON); empty: the bundled default.</summary>
+    public string? PolicyFile { get; init; }
+
     public void Validate()
     {
-        if (IntervalMinutes is < 5 or > 1440) throw new InvalidOperationException("Dunning:IntervalMinutes must be 5–1440.");
-        if (BatchSize is < 1 or > 100_000) throw new InvalidOperationException("Dunning:BatchSize must be 1–100000.");
+        if (IntervalMinutes is < 5 or > 1440) throw new InvalidOperationException("Collections:Dunning:IntervalMinutes must be 5–1440.");
+        if (BatchSize is < 1 or > 100_000) throw new InvalidOperationException("Collections:Dunning:BatchSize must be 1–100000.");
     }
 }
 

@@ -1,4 +1,4 @@
-using System.Globalization;
+using DuesPilot.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace DuesPilot.Features.Inquiries.Mail;
@@ -10,22 +10,31 @@ namespace DuesPilot.Features.Inquiries.Mail;
 /// <param name="Security"><c>none</c> (plain IMAP, tests and local relays), <c>starttls</c>, <c>ssl</c> (IMAPS) or <c>auto</c>.</param>
 /// <param name="AutoReply">True (default): confident answers are sent by SMTP at once. False: every reply is drafted on a review item for staff to send.</param>
 /// <param name="MaxPerPoll">Messages handled in one poll; the rest wait for the next.</param>
-public sealed record InquiryMailboxOptions(string Host, int Port, string User, string Password, string Folder = "INBOX", string Security = "auto", bool AutoReply = true, int MaxPerPoll = 50, int TimeoutSeconds = 30)
+/// <param name="ReplyFrom">The address replies come from; default <c>Smtp:FromAddress</c>, else <see cref="User"/>.</param>
+public sealed record InquiryMailboxOptions(string Host, int Port, string User, string Password, string Folder = "INBOX", string Security = "auto", bool AutoReply = true, int MaxPerPoll = 50, int TimeoutSeconds = 30,
+    string? ReplyFrom = null)
 {
     public static InquiryMailboxOptions? FromConfiguration(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var s = configuration.GetSection("Inquiries:Mailbox");
+        Settings.RequireKnownKeys(s, typeof(InquiryMailboxOptions));
+        var port = Settings.Int(configuration, "Inquiries:Mailbox:Port", 993);
+        var autoReply = Settings.Bool(configuration, "Inquiries:Mailbox:AutoReply", true);
+        var maxPerPoll = Settings.Int(configuration, "Inquiries:Mailbox:MaxPerPoll", 50);
+        var timeout = Settings.Int(configuration, "Inquiries:Mailbox:TimeoutSeconds", 30);
         if (string.IsNullOrWhiteSpace(s["Host"])) return null;
         var o = new InquiryMailboxOptions(
             s["Host"]!,
-            s["Port"] is { Length: > 0 } p ? int.Parse(p, CultureInfo.InvariantCulture) : 993,
+            port,
             s["User"] ?? "",
             s["Password"] ?? "",
             s["Folder"] is { Length: > 0 } f ? f : "INBOX",
             s["Security"] is { Length: > 0 } sec ? sec.ToLowerInvariant() : "auto",
-            !bool.TryParse(s["AutoReply"], out var auto) || auto,
-            s["MaxPerPoll"] is { Length: > 0 } m ? int.Parse(m, CultureInfo.InvariantCulture) : 50,
-            s["TimeoutSeconds"] is { Length: > 0 } t ? int.Parse(t, CultureInfo.InvariantCulture) : 30);
+            autoReply,
+            maxPerPoll,
+            timeout,
+            s["ReplyFrom"] is { Length: > 0 } from ? from : null);
         o.Validate();
         return o;
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using DuesPilot.Features.Collections.Dunning;
 using DuesPilot.Features.Jobs;
 using DuesPilot.Persistence;
@@ -19,21 +18,13 @@ public static class InquiryMailboxRegistration
     {
         var mailbox = InquiryMailboxOptions.FromConfiguration(configuration);
         if (mailbox is null) return services;
-        var smtp = configuration.GetSection("Smtp");
-        SmtpOptions? smtpOptions = null;
-        if (!string.IsNullOrWhiteSpace(smtp["Host"]))
-        {
-            smtpOptions = new SmtpOptions(smtp["Host"]!, int.TryParse(smtp["Port"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var port) ? port : 25,
-                smtp["FromAddress"] ?? "duespilot@localhost", smtp["FromName"] ?? "Membership office",
-                bool.TryParse(smtp["UseStartTls"], out var tls) && tls, smtp["UserName"], smtp["Password"]);
-            smtpOptions.Validate();
-        }
-        else if (mailbox.AutoReply)
+        var smtpOptions = SmtpOptions.FromConfiguration(configuration, "Membership office");
+        if (smtpOptions is null && mailbox.AutoReply)
         {
             throw new InvalidOperationException("Inquiries:Mailbox is set with AutoReply on, but Smtp:Host is not: set Smtp:Host to send replies, or Inquiries:Mailbox:AutoReply=false to draft every reply for staff.");
         }
 
-        var replyFrom = configuration["Inquiries:Mailbox:ReplyFrom"] is { Length: > 0 } from ? from : smtpOptions?.FromAddress ?? mailbox.User;
+        var replyFrom = mailbox.ReplyFrom is { Length: > 0 } from ? from : smtpOptions?.FromAddress ?? mailbox.User;
         if (!MimeKit.MailboxAddress.TryParse(replyFrom, out _))
             throw new InvalidOperationException("Inquiries:Mailbox:ReplyFrom (or Smtp:FromAddress) must be an e-mail address.");
         services.AddSingleton(mailbox);
