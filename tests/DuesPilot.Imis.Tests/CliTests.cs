@@ -5,6 +5,8 @@ using Spectre.Console;
 
 namespace DuesPilot.Imis.Tests;
 
+/// <remarks>Swaps the process-wide <c>Out.Console</c>: runs in the Console collection, never beside another test that does.</remarks>
+[Collection("Console")]
 public sealed class CliTests
 {
     [Fact]

@@ -13,6 +13,8 @@ namespace DuesPilot.Imis.Tests;
 /// A flagged invoice put right from its review item: the action queues an iMIS write in the outbox, the outbox job sends it to the
 /// sandbox, the invoice changes there, and the next sync brings the local copy along (docs/decisions/0151).
 /// </summary>
+/// <remarks>Swaps the process-wide <c>Out.Console</c>: runs in the Console collection, never beside another test that does.</remarks>
+[Collection("Console")]
 public sealed class InvoiceReviewToImisTests
 {
     private static readonly StaffActor Reviewer = new("rita", new HashSet<string> { StaffRoles.Reviewer });

@@ -13,6 +13,8 @@ using Spectre.Console;
 namespace DuesPilot.Imis.Tests;
 
 /// <summary><c>imis probe</c>: read-only checks of each UNCONFIRMED assumption, stored, and obeyed by the payment writer.</summary>
+/// <remarks>Swaps the process-wide <c>Out.Console</c>: runs in the Console collection, never beside another test that does.</remarks>
+[Collection("Console")]
 public sealed class ProbeTests
 {
     private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 6, 20, 10, 0, 0, TimeSpan.Zero));
