@@ -1,0 +1,124 @@
+using System.Globalization;
+using DuesPilot.Domain;
+using DuesPilot.Domain.Matching;
+
+namespace DuesPilot.Features.Matching;
+
+/// <summary>Scoring and policy: what blocks an allocation, the confidence, and the decision with its reasons.</summary>
+internal sealed class MatchPolicy(CandidateIndex index, MatchOptions options, NameLexicon lexicon)
+{
+    /// <summary>
+    /// The decision on ranked hypotheses: apply the best one only when nothing blocks it (references it does not
+    /// pay, a payer it does not concern, a near rival, a repeat, low confidence); otherwise review with reasons.
+    /// </summary>
+    public MatchDecision Decide(Payment payment, PaymentEvidence ev, List<Hypothesis> ranked, Dictionary<string, Candidate> cands, (string PaymentId, bool Applied)? repeatOf)
+    {
+        var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
+        // A bare number counts as naming a member when that member owes exactly the amount (the conflict the issue describes).
+        // So does every member of a list of member ids ("dues: 552568 Reichel; 139306 Larson"): one of them left unpaid is not what the list says.
+        var listedMembers = cands.Values.Count(c => c.MemberRef is not null && c.ExplicitReference);
+        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash
+                || (c.MemberRef is not null && c.ExplicitReference && (listedMembers >= 2 || index.FitsAmount(c.Party, payment.Amount, exactOnly: true))))
+            .Select(c => c.Party.Id).ToList();
+        var explicitMembers = cands.Values.Where(c => c.ExplicitReference).Select(c => c.Party.Id).ToHashSet(StringComparer.Ordinal);
+        // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
+        // A name borne by several members still says the payer is one of them: if none of them is paid or related, the references conflict.
+        var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || c.NameScore >= 0.85).Select(c => c.Party).ToList();
+        // Only a memo name written out in full (given name and surname in one segment) can contradict an allocation.
+        var memoNamed = cands.Values.Where(c => c.MemoNamed && ev.MemoSegments.Any(seg => seg.Contains(c.Party.FirstKey) && seg.Any(c.Party.SurnameKeys.Contains)))
+            .Select(c => c.Party).ToList();
+        return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers, repeatOf);
+    }
+
+    /// <summary>What stops a hypothesis from being applied, whatever its confidence.</summary>
+    private List<string> Blockers(Payment payment, Hypothesis h, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed, IReadOnlySet<string> explicitMembers)
+    {
+        var blockers = new List<string>();
+        if (h.Plan is null)
+        {
+            blockers.Add(h.NoPlanReason ?? "no open balance fits the amount");
+        }
+        else
+        {
+            // Every invoice or member the payer wrote must be part of what is applied; otherwise the memo
+            // and the allocation disagree (conflicting references) and a person decides.
+            var unpaid = referencedInvoices.Where(r => r.Balance.IsPositive && !h.Plan.Items.Any(i => i.InvoiceId == r.Id)).Select(r => "INV " + r.Id.Value).Distinct().ToList();
+            if (unpaid.Count > 0) blockers.Add($"memo references {string.Join(", ", unpaid)}, which this allocation does not pay");
+            var planMembers = h.Plan.Lines.Select(l => l.Member.Value).ToHashSet(StringComparer.Ordinal);
+            var otherMembers = referencedMembers.Where(m => !planMembers.Contains(m) && m != h.Primary.Id).ToList();
+            if (otherMembers.Count > 0 && referencedInvoices.Count == 0)
+            {
+                var named = index[otherMembers[0]];
+                blockers.Add(index.FitsAmount(named, payment.Amount, exactOnly: false) && planMembers.Count == 1
+                    ? $"conflict: memo names {named.Member.FullName} ({named.Id}), who owes this amount too; this allocation pays {index[planMembers.First()].Member.FullName} ({planMembers.First()})"
+                    : $"memo references member {string.Join(", ", otherMembers)}, who this allocation does not pay");
+            }
+
+            // The payer is clearly someone: the money must go to them or to people they are known to pay for,
+            // unless the memo names by number whose invoices these are and the payer owes nothing of that amount.
+            if (strongPayers.Count > 0 && !strongPayers.Any(sp => planMembers.Contains(sp.Id) || planMembers.All(m => index.Related(sp, index[m]))))
+            {
+                var sp = strongPayers.First();
+                var owes = strongPayers.FirstOrDefault(x => index.FitsAmount(x, payment.Amount, exactOnly: false));
+                if (owes is not null)
+                    blockers.Add($"conflict: payer {owes.Member.FullName} ({owes.Id}) owes this amount too, and the memo names {h.Primary.Member.FullName} ({h.Primary.Id})");
+                else if (!(h.Plan.Kind == PlanKind.Exact && planMembers.All(explicitMembers.Contains)))
+                    blockers.Add($"payer looks like {sp.Member.FullName} ({sp.Id}), who is neither paid nor related to those paid");
+            }
+
+            // "Dues for Jane Doe" paid from Robert's e-mail to Robert's invoice: the memo says otherwise.
+            var unpaidNamed = memoNamed.Where(m => !planMembers.Contains(m.Id) && m.Id != h.Primary.Id
+                && !planMembers.Any(pm => index[pm].SurnameKeys.Overlaps(m.SurnameKeys) && (index[pm].FirstKey == m.FirstKey || lexicon.AreNicknames(index[pm].FirstKey, m.FirstKey)))
+                && !strongPayers.Any(sp => sp.Id == m.Id)).ToList();
+            if (unpaidNamed.Count > 0) blockers.Add($"memo names {unpaidNamed[0].Member.FullName} ({unpaidNamed[0].Id}), who this allocation does not pay");
+            if (h.Plan.IsAmbiguous) blockers.Add("several sets of invoices fit the amount");
+        }
+
+        if (h.Duplicate is { } dup && !blockers.Contains(dup)) blockers.Add(dup);
+        if (h.Conflict is { } conflict && !blockers.Contains(conflict)) blockers.Add(conflict);
+        if (h.NameOnlyAmbiguous) blockers.Add("payer name fits several members");
+        if (h.Uncorroborated is { } alone) blockers.Add(alone);
+        return blockers;
+    }
+
+    private MatchDecision Conclude(Payment payment, List<Hypothesis> ranked, IReadOnlyCollection<OpenInvoice> referencedInvoices, IReadOnlyCollection<string> referencedMembers, IReadOnlyCollection<Party> strongPayers, IReadOnlyCollection<Party> memoNamed, IReadOnlySet<string> explicitMembers, (string PaymentId, bool Applied)? repeatOf)
+    {
+        var candidates = ranked.Take(options.MaxCandidates).Select(h => new MatchCandidate(
+            new MemberId(h.Primary.Id), h.Primary.Member.FullName, Confidence(h.Logit), h.For, h.Against,
+            h.Plan is null ? [] : h.Plan.Lines.Select(l => new ProposedAllocation(l.Member, l.Invoice, l.Amount)).ToList())).ToList();
+
+        if (ranked.Count == 0)
+            return new MatchDecision(payment.Id, MatchAction.Review, 0m, "no member found: no reference, e-mail or name matches",
+                [], [], "Hold as unapplied cash and contact the payer or the bank for remittance details.");
+
+        var top = ranked[0];
+        var confidence = Confidence(top.Logit);
+        var blockers = Blockers(payment, top, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers);
+        // A second allocation that is itself clean and nearly as likely makes the payment ambiguous.
+        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(payment, h, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers).Count == 0);
+        if (runnerUp is not null && runnerUp.Logit >= top.Logit - (double)options.RunnerUpLogitMargin)
+            blockers.Add($"{runnerUp.Primary.Member.FullName} ({runnerUp.Primary.Id}) fits almost as well");
+        if (repeatOf is { } rep) blockers.Add($"repeats payment {rep.PaymentId} of this run (same payer, amount and memo), {(rep.Applied ? "already applied" : "held for review")} (possible duplicate)");
+        if (confidence < options.AutoApplyConfidence) blockers.Add($"confidence {confidence.ToString("0.00", CultureInfo.InvariantCulture)} below {options.AutoApplyConfidence.ToString("0.00", CultureInfo.InvariantCulture)}");
+
+        var evidence = string.Join("; ", top.For);
+        var allocations = top.Plan is null ? [] : top.Plan.Lines.Select(l => new ProposedAllocation(l.Member, l.Invoice, l.Amount)).ToList();
+        if (blockers.Count == 0)
+        {
+            var what = top.Plan!.Describe();
+            return new MatchDecision(payment.Id, MatchAction.Apply, confidence, $"{evidence}; {what}", allocations, candidates, "Applied; posts after the hold window unless overridden.");
+        }
+
+        var suggestion = repeatOf is { } repeat
+            ? $"Check for a duplicate of payment {repeat.PaymentId} (same payer, amount and memo); refund or keep as credit unless the payer confirms it pays more."
+            : top.Plan is not null
+            ? $"Confirm and apply to {top.Primary.Member.FullName} ({top.Primary.Id}): {top.Plan.Describe()}."
+            : top.Duplicate is not null
+                ? $"Check for a duplicate payment by {top.Primary.Member.FullName} ({top.Primary.Id}); refund or keep as credit."
+                : $"Likely {top.Primary.Member.FullName} ({top.Primary.Id}); agree the allocation with the member or hold as credit on account.";
+        var reason = $"review: {string.Join("; ", blockers)}" + (evidence.Length > 0 ? $" | best: {top.Primary.Member.FullName} ({top.Primary.Id}): {evidence}" : "");
+        return new MatchDecision(payment.Id, MatchAction.Review, confidence, reason, allocations, candidates, suggestion);
+    }
+
+    public static decimal Confidence(double logit) => decimal.Round((decimal)(1.0 / (1.0 + Math.Exp(-logit))), 4);
+}
