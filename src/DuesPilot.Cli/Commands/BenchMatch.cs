@@ -38,8 +38,18 @@ public static class BenchMatch
                 var built = sw.Elapsed.TotalSeconds;
                 sw.Restart();
                 var ordered = data.PaymentsInOrder();
+                self.Refresh();
+                var cpuBefore = self.TotalProcessorTime;
+                var pausedBefore = GC.GetTotalPauseDuration();
+                var collectionsBefore = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) };
+                var allocatedBefore = GC.GetTotalAllocatedBytes();
                 var decided = engine.DecideAll(ordered);
                 var matched = sw.Elapsed.TotalSeconds;
+                var paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds;
+                self.Refresh();
+                var matchCpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+                var collections = string.Join(" / ", Enumerable.Range(0, 3).Select(g => (GC.CollectionCount(g) - collectionsBefore[g]).ToString(CultureInfo.InvariantCulture)));
+                var allocatedMb = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024 / 1024;
                 var decisions = ordered.Select((p, i) => (p, decided[i])).ToList();
                 var score = EvaluateMatching.Score("engine", data, decisions, built + matched, perChannel: false);
                 var table = new Table().AddColumns("Measure", "Value");
@@ -51,6 +61,8 @@ public static class BenchMatch
                 table.AddRow("cores used", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
                 table.AddRow("build index + match (s)", (built + matched).ToString("F2", CultureInfo.InvariantCulture));
                 table.AddRow("process CPU time (s)", self.TotalProcessorTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture));
+                table.AddRow("CPU time while matching (s, all cores)", matchCpu.ToString("F1", CultureInfo.InvariantCulture));
+                table.AddRow("while matching: GC pauses (s), collections gen 0 / 1 / 2, allocated (MB)", $"{paused.ToString("F2", CultureInfo.InvariantCulture)}; {collections}; {allocatedMb:N0}");
                 table.AddRow("payments / s", (data.Payments.Count / Math.Max(matched, 1e-9)).ToString("N0", CultureInfo.InvariantCulture));
                 table.AddRow("peak working set (MB)", (self.PeakWorkingSet64 / 1024 / 1024).ToString("N0", CultureInfo.InvariantCulture));
                 table.AddRow("precision / coverage / top-1", $"{score.Precision:P2} / {score.Coverage:P2} / {score.Top1:P1}");

@@ -165,7 +165,7 @@ internal sealed class CandidateIndex
     /// <summary>The payment that settled an invoice earlier in this run, if any (a read of the owner's state).</summary>
     public string? SettledBy(OpenInvoice invoice)
     {
-        BalanceReads.Current?.Add(invoice.Owner);
+        BalanceReads.Note(invoice.Owner);
         return settledBy.GetValueOrDefault(invoice.Id.Value);
     }
 
@@ -215,22 +215,20 @@ internal sealed class CandidateIndex
         // How many members share the payer's best name level: two "John Smith"s make the name say nothing alone.
         // A joint account ("ROBERT OR MARY SMITH") names two people of one household: they are one payer, not
         // rivals. Two of the same given name in one household (father and son) still are.
-        var named = cands.Values.Where(c => c.NameScore > 0).ToList();
-        static string PayerKey(Party p) => p.Member.HouseholdId is { Length: > 0 } h ? "H:" + h + ":" + p.FirstKey : "M:" + p.Id;
+        var named = new List<Candidate>();
+        foreach (var c in cands.Values) if (c.NameScore > 0) named.Add(c);
+        var payerKeys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in named)
         {
-            var own = PayerKey(c.Party);
-            var sameHousehold = c.Party.Member.HouseholdId;
             // "Patty Martinez" fits Patty exactly and Patricia by nickname: both are rivals of each other.
             var band = Math.Min(c.NameScore - 0.001, 0.8);
-            var rivals = named.Where(o => o.NameScore >= band && o.Party != c.Party)
-                .Where(o => !(sameHousehold is { Length: > 0 } && o.Party.Member.HouseholdId == sameHousehold && o.Party.FirstKey != c.Party.FirstKey))
-                .ToList();
-            c.NameRivals = rivals.Select(o => PayerKey(o.Party)).Distinct(StringComparer.Ordinal).Count();
+            payerKeys.Clear();
+            foreach (var o in named) if (IsNameRival(c, o, band)) payerKeys.Add(o.Party.PayerKey);
+            c.NameRivals = payerKeys.Count;
             // Namesakes resolved by amount: when this member owes the amount and none of the others could
             // have meant it (nothing open fits it, exactly or within tolerance), the name points to this one.
             if (c.NameRivals > 0 && c.NameScore >= rules.NamesakeMinNameScore && FitsAmount(c.Party, payment.Amount, exactOnly: true)
-                && rivals.All(o => !FitsAmount(o.Party, payment.Amount, exactOnly: false) && o.EmailShare == 0 && o.MemberRef is null && o.InvoiceRefs.Count == 0))
+                && named.All(o => !IsNameRival(c, o, band) || (!FitsAmount(o.Party, payment.Amount, exactOnly: false) && o.EmailShare == 0 && o.MemberRef is null && o.InvoiceRefs.Count == 0)))
             {
                 c.ResolvedByAmount = c.NameRivals;
                 c.NameRivals = 0;
@@ -260,6 +258,15 @@ internal sealed class CandidateIndex
 
         return cands;
     }
+
+    /// <summary>
+    /// Whether <paramref name="o"/> fits the payer's name nearly as well as <paramref name="c"/> (within the band) and
+    /// is someone else: not <paramref name="c"/>, and not another person of <paramref name="c"/>'s household with a
+    /// different given name (a joint account names both).
+    /// </summary>
+    private static bool IsNameRival(Candidate c, Candidate o, double band) =>
+        o.NameScore >= band && o.Party != c.Party
+        && !(c.Party.Member.HouseholdId is { Length: > 0 } household && o.Party.Member.HouseholdId == household && o.Party.FirstKey != c.Party.FirstKey);
 
     /// <summary>
     /// The member owes exactly the amount (one invoice or everything open) and no other member bearing the surname the

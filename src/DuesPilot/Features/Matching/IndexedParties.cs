@@ -10,7 +10,14 @@ namespace DuesPilot.Features.Matching;
 internal static class BalanceReads
 {
     [ThreadStatic]
-    internal static HashSet<Party>? Current;
+    internal static List<Party>? Current;
+
+    /// <summary>Notes that the evaluation on this thread read <paramref name="party"/>'s balances (a repeat of the last one is not noted again).</summary>
+    internal static void Note(Party party)
+    {
+        var reads = Current;
+        if (reads is not null && (reads.Count == 0 || reads[^1] != party)) reads.Add(party);
+    }
 }
 
 /// <summary>A household, an employer's staff or a chapter's members; groups of more than 50 also as a set.</summary>
@@ -31,7 +38,7 @@ internal sealed class OpenInvoice(InvoiceId id, Party owner, DateOnly dueDate, M
     {
         get
         {
-            BalanceReads.Current?.Add(Owner);
+            BalanceReads.Note(Owner);
             return balance;
         }
 
@@ -69,6 +76,11 @@ internal sealed class Party
 
     public Member Member { get; }
     public string Id { get; }
+
+    /// <summary>Who is paying, for counting namesakes: a household member by household and given name (a joint account is one payer), anyone else by id.</summary>
+    public string PayerKey => payerKey ??= Member.HouseholdId is { Length: > 0 } h ? "H:" + h + ":" + FirstKey : "M:" + Id;
+
+    private string? payerKey;
     public string FirstKey { get; }
     public HashSet<string> SurnameKeys { get; } = new(StringComparer.Ordinal);
     public HashSet<string> OtherGivenKeys { get; } = new(StringComparer.Ordinal);

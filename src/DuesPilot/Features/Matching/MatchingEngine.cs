@@ -81,7 +81,7 @@ public sealed class MatchingEngine
     {
         const int Block = 1024;
         var results = new MatchDecision[payments.Count];
-        var readSets = new HashSet<Party>[Block];
+        var readSets = new List<Party>[Block];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount };
         for (var start = 0; start < payments.Count; start += Block)
         {
@@ -89,7 +89,7 @@ public sealed class MatchingEngine
             var first = start;
             Parallel.For(0, n, parallel, i =>
             {
-                var set = new HashSet<Party>();
+                var set = new List<Party>();
                 BalanceReads.Current = set;
                 try
                 {
@@ -108,7 +108,7 @@ public sealed class MatchingEngine
             for (var i = 0; i < n; i++)
             {
                 var payment = payments[start + i];
-                if ((changed.Count > 0 && readSets[i].Overlaps(changed)) || (repeated.Count > 0 && repeated.Contains(RepeatKey(payment)))) results[start + i] = Evaluate(payment);
+                if ((changed.Count > 0 && readSets[i].Exists(changed.Contains)) || (repeated.Count > 0 && repeated.Contains(RepeatKey(payment)))) results[start + i] = Evaluate(payment);
                 var decision = results[start + i];
                 if (decision.Action == MatchAction.Apply) changed.UnionWith(CommitChanged(payment, decision.Allocations));
                 else Reviewed(payment);
