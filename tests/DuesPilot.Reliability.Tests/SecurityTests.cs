@@ -303,4 +303,43 @@ public sealed class DataAtRestTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Two <c>serve</c> processes on one data folder start at once (the chaos run on PostgreSQL does): each must
+    /// read the whole secret the first one published, never a file created but not yet written (CI saw a serve
+    /// refuse to start with "KeyEncryptionKey must be at least 32 characters" from exactly that).
+    /// </summary>
+    [Fact]
+    public async Task SecretCreatedByManyAtOnce_EveryoneReadsTheSameWholeSecret()
+    {
+        var root = Directory.CreateTempSubdirectory("duespilot-secret-race-").FullName;
+        try
+        {
+            for (var round = 0; round < 40; round++)
+            {
+                var folder = Path.Combine(root, $"secrets{round}");
+                const int contenders = 8;
+                using var start = new Barrier(contenders);
+                var read = await Task.WhenAll(Enumerable.Range(0, contenders).Select(i => Task.Factory.StartNew(() =>
+                {
+                    start.SignalAndWait();
+                    return DuesPilot.Persistence.SecureFiles.ReadOrCreateSecret(folder, "shared.key", () =>
+                    {
+                        Thread.Sleep(2); // a generator that takes a moment, as a real one may
+                        return $"contender-{i:D2}-" + new string((char)('a' + i), 40);
+                    });
+                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+                Assert.All(read, secret => Assert.Equal(53, secret.Length));
+                Assert.Single(read.Distinct());
+                Assert.Equal(["shared.key"], Directory.GetFiles(folder).Select(Path.GetFileName));
+                if (!OperatingSystem.IsWindows())
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, "shared.key")));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

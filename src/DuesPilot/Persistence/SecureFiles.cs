@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DuesPilot.Persistence;
 
 /// <summary>
@@ -50,7 +52,10 @@ public static class SecureFiles
 
     /// <summary>
     /// A secret kept in <c>{folder}/{name}</c>: read when present, else generated, written 0600 (never wider,
-    /// not even for a moment) in a 0700 folder, and read back.
+    /// not even for a moment) in a 0700 folder, and read back. Several processes may start on one data folder at
+    /// once (two <c>serve</c> on one database): the secret is written whole to a private temporary file and then
+    /// moved into place without overwriting, so a reader never sees it half written and every process ends up with
+    /// the one that was published first.
     /// </summary>
     public static string ReadOrCreateSecret(string folder, string name, Func<string> generate)
     {
@@ -58,17 +63,24 @@ public static class SecureFiles
         var file = Path.Combine(folder, name);
         if (!File.Exists(file))
         {
+            var temporary = Path.Combine(folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+            using (var stream = new FileStream(temporary, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(generate());
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
             try
             {
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
-                using var stream = new FileStream(file, options);
-                using var writer = new StreamWriter(stream);
-                writer.Write(generate());
+                Publish(temporary, file);
             }
-            catch (IOException) when (File.Exists(file))
+            finally
             {
-                // Another process created it first: use theirs.
+                if (File.Exists(temporary)) File.Delete(temporary);
             }
         }
         else if (!OperatingSystem.IsWindows())
@@ -76,6 +88,38 @@ public static class SecureFiles
             File.SetUnixFileMode(file, OwnerOnlyFile);
         }
 
-        return File.ReadAllText(file).Trim();
+        var secret = File.ReadAllText(file).Trim();
+        if (secret.Length == 0) throw new InvalidOperationException($"{file} is empty; delete it to have a new secret generated, or restore it from backup");
+        return secret;
     }
+
+    /// <summary>
+    /// Puts <paramref name="temporary"/> in place as <paramref name="file"/> unless a file is already there, in one
+    /// step: <c>link(2)</c> on Unix (File.Move without overwrite checks and then renames, which lets two
+    /// processes both "win"), MoveFileEx without replace on Windows. Losing the race is not an error.
+    /// </summary>
+    private static void Publish(string temporary, string file)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                File.Move(temporary, file, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                // Another process published its secret first: use theirs.
+            }
+
+            return;
+        }
+
+        if (Link(temporary, file) == 0) return;
+        var error = Marshal.GetLastPInvokeError();
+        if (File.Exists(file)) return; // EEXIST: another process published its secret first
+        throw new IOException($"cannot create {file}: {Marshal.GetPInvokeErrorMessage(error)}");
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
 }
