@@ -380,22 +380,57 @@ internal sealed class CandidateIndex
         return [.. found.Values];
     }
 
-    private IEnumerable<string> FuzzySurnames(string token)
+    /// <summary>Surnames on file that sound like <paramref name="token"/> (Soundex) or share enough of its trigrams, Soundex ones first.</summary>
+    private List<string> FuzzySurnames(string token)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var scratch = Scratch.Current;
+        var found = scratch.Fuzzy;
+        var seen = scratch.Seen;
+        found.Clear();
+        seen.Clear();
         if (surnamesBySoundex.TryGetValue(NameText.Soundex(token), out var sx))
-            foreach (var s in sx) if (seen.Add(s)) yield return s;
-        var grams = Trigrams(token).ToList();
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var g in grams)
+            foreach (var s in sx) if (seen.Add(s)) found.Add(s);
+        var grams = CountTrigrams(token, surnamesByTrigram, scratch.Counts);
+        var need = Math.Max(2, grams / 3);
+        foreach (var (s, n) in scratch.Counts)
+            if (n >= need && seen.Add(s)) found.Add(s);
+        return found;
+    }
+
+    /// <summary>
+    /// Counts, into <paramref name="counts"/> (cleared first), how many of <paramref name="text"/>'s trigrams each
+    /// indexed string shares (trigrams borne by more than 400 strings say nothing and are skipped); returns the
+    /// number of trigrams in the text.
+    /// </summary>
+    private static int CountTrigrams(string text, Dictionary<string, List<string>> byTrigram, Dictionary<string, int> counts)
+    {
+        counts.Clear();
+        var lookup = byTrigram.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> padded = text.Length <= 126 ? stackalloc char[text.Length + 2] : new char[text.Length + 2];
+        padded[0] = '^';
+        text.AsSpan().CopyTo(padded[1..]);
+        padded[^1] = '$';
+        var grams = 0;
+        for (var i = 0; i + 3 <= padded.Length; i++, grams++)
         {
-            if (!surnamesByTrigram.TryGetValue(g, out var list) || list.Count > 400) continue;
-            foreach (var s in list) counts[s] = counts.GetValueOrDefault(s) + 1;
+            if (!lookup.TryGetValue(padded.Slice(i, 3), out var list) || list.Count > 400) continue;
+            foreach (var c in list) counts[c] = counts.GetValueOrDefault(c) + 1;
         }
 
-        var need = Math.Max(2, grams.Count / 3);
-        foreach (var (s, n) in counts)
-            if (n >= need && seen.Add(s)) yield return s;
+        return grams;
+    }
+
+    /// <summary>Collections one name search on this thread reuses instead of allocating anew for every payment.</summary>
+    private sealed class Scratch
+    {
+        [ThreadStatic]
+        private static Scratch? current;
+
+        public static Scratch Current => current ??= new Scratch();
+
+        public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Seen = new(StringComparer.Ordinal);
+        public readonly List<string> Fuzzy = [];
     }
 
     /// <summary>How well the payer tokens carry this person's given name: 1 exact, 0.9 nickname, 0.7 initial, 0.3 absent.</summary>
@@ -455,17 +490,11 @@ internal sealed class CandidateIndex
 
         if (result.Count == 0 && core.Length >= 5)
         {
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            var grams = Trigrams(core).ToList();
-            foreach (var g in grams)
-            {
-                if (!orgCoresByTrigram.TryGetValue(g, out var list) || list.Count > 400) continue;
-                foreach (var c in list) counts[c] = counts.GetValueOrDefault(c) + 1;
-            }
-
+            var counts = Scratch.Current.Counts;
+            var grams = CountTrigrams(core, orgCoresByTrigram, counts);
             foreach (var (c, n) in counts)
             {
-                if (n < grams.Count / 2) continue;
+                if (n < grams / 2) continue;
                 var sim = Jw.Similarity(core, c);
                 if (sim >= 0.93) foreach (var o in orgsByCore[c]) result.TryAdd(o.Id, (o, sim * 0.9, "organization name similar"));
             }
@@ -476,10 +505,10 @@ internal sealed class CandidateIndex
 
     private IEnumerable<string> PrefixesOf(string core)
     {
+        var lookup = orgsByCore.GetAlternateLookup<ReadOnlySpan<char>>();
         for (var len = core.Length - 1; len >= Math.Max(5, core.Length - 12); len--)
         {
-            var prefix = core[..len];
-            if (orgsByCore.ContainsKey(prefix)) yield return prefix;
+            if (lookup.TryGetValue(core.AsSpan(0, len), out var prefix, out _)) yield return prefix;
         }
     }
 

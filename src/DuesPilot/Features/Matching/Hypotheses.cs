@@ -68,10 +68,10 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
     {
         var h = new Hypothesis(c.Party);
         h.Logit = rules.Prior + c.IdentityLogit;
-        c.Describe(h.For);
-        if (c.MemoNamed) { h.Logit += rules.MemoNamedBonus; h.For.Add("named in memo"); }
+        h.DescribeFirst(c);
+        if (c.MemoNamed) { h.Logit += rules.MemoNamedBonus; h.AddFor("named in memo"); }
 
-        var referenced = c.InvoiceRefs.Select(r => r.Invoice).Distinct().ToList();
+        var referenced = c.InvoiceRefs.Count == 0 ? [] : c.InvoiceRefs.Select(r => r.Invoice).Distinct().ToList();
         List<OpenItem> items;
         if (referenced.Count > 0)
         {
@@ -129,7 +129,7 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
                 if (c.ExplicitReference && h.Plan is { Kind: PlanKind.Exact } && !index.FitsAmount(other.Party, payment.Amount, exactOnly: false))
                 {
                     // Someone paying another member's invoice: the reference says whose, and the payer owes nothing of that amount.
-                    h.For.Add($"paid by {other.Party.Member.FullName} ({other.Party.Id}) for this member");
+                    h.AddFor($"paid by {other.Party.Member.FullName} ({other.Party.Id}) for this member");
                 }
                 else
                 {
@@ -204,8 +204,8 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
             if (items.Count == 0) continue;
             var h = new Hypothesis(named.Count > 0 ? named[0] : p) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = rules.Prior + payer.IdentityLogit;
-            payer.Describe(h.For);
-            h.For.Add($"paid by {p.Member.FullName} for {basis}");
+            h.DescribeFirst(payer);
+            h.AddFor($"paid by {p.Member.FullName} for {basis}");
             if (named.Count > 0) h.Logit += rules.GroupNamedBonus;
             var mustCover = named.Count == 0 ? null : named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
             var owingMembers = beneficiaries.Where(b => b.HasOpen(payment.Amount.Currency)).ToList();
@@ -268,7 +268,7 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         var primary = referenced.First(c => c.Party.HasOpen(currency)).Party;
         var h = new Hypothesis(primary) { OnBehalf = true, NamedCount = mustCover.Count };
         h.Logit = rules.Prior + rules.GroupReferencedIdentity;
-        h.For.Add($"memo names {mustCover.Count} members by number ({string.Join(", ", referenced.Select(c => c.Party.Id))})");
+        h.AddFor($"memo names {mustCover.Count} members by number ({string.Join(", ", referenced.Select(c => c.Party.Id))})");
         h.CandidateItemCount = items.Count;
         var plans = AllocationPlanner.Plan(payment.Amount, items, options.VarianceTolerancePercent, mustCover)
             .Where(pl => mustPay.All(id => pl.Items.Any(i => i.InvoiceId == id))).ToList();
@@ -311,7 +311,7 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         if (merged.Count == 0 || Money.Sum(merged.Select(l => l.Amount), currency) != payment.Amount) return null;
         var h = new Hypothesis(merged[0].Invoice.Owner) { OnBehalf = true, NamedCount = merged.Select(l => l.Invoice.Owner.Id).Distinct().Count() };
         h.Logit = rules.Prior + rules.InvoiceRefLabelled + rules.AmountExactNatural;
-        h.For.Add("structured remittance: " + string.Join(", ", merged.Select(l => $"INV {l.Invoice.Id.Value} {l.Amount.ToPlainString()}")));
+        h.AddFor("structured remittance: " + string.Join(", ", merged.Select(l => $"INV {l.Invoice.Id.Value} {l.Amount.ToPlainString()}")));
         var over = merged.FirstOrDefault(l => l.Amount > l.Invoice.Balance);
         if (over.Invoice is not null)
         {
@@ -327,7 +327,7 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         var kind = covered == payment.Amount ? PlanKind.Exact : PlanKind.Underpaid;
         h.Plan = new AllocationPlan(kind, merged.Select(l => (new MemberId(l.Invoice.Owner.Id), (InvoiceId?)l.Invoice.Id, l.Amount)).ToList(), payment.Amount - covered, 0, items);
         h.CandidateItemCount = items.Count;
-        if (kind == PlanKind.Underpaid) h.For.Add("amounts as remitted (part of the balance)");
+        if (kind == PlanKind.Underpaid) h.AddFor("amounts as remitted (part of the balance)");
         return h;
     }
 
@@ -345,7 +345,7 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
             if (named.Count == 0) continue;
             var h = new Hypothesis(named[0]) { OnBehalf = true, NamedCount = named.Count };
             h.Logit = rules.Prior + rules.ChapterCodeIdentity + rules.GroupNamedBonus;
-            h.For.Add($"chapter {code} named by the payer; memo names {named.Count} of its members");
+            h.AddFor($"chapter {code} named by the payer; memo names {named.Count} of its members");
             var items = named.SelectMany(b => b.OpenItems(payment.Amount.Currency)).ToList();
             var mustCover = named.Where(n => n.HasOpen(payment.Amount.Currency)).Select(n => new MemberId(n.Id)).ToHashSet();
             h.CandidateItemCount = items.Count;
@@ -387,10 +387,35 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
 
 internal sealed class Hypothesis(Party primary)
 {
+    private Candidate? describedBy;
+    private List<string> reasonsFor = [];
+    private string? key;
+
     public Party Primary { get; set; } = primary;
     public double Logit { get; set; }
     public AllocationPlan? Plan { get; set; }
-    public List<string> For { get; } = [];
+
+    /// <summary>
+    /// The evidence for, in words: the candidate's description (written out only when this hypothesis is shown or
+    /// chosen: most are neither, and a run has millions) followed by what <see cref="AddFor"/> added.
+    /// </summary>
+    public List<string> For
+    {
+        get
+        {
+            if (describedBy is { } c)
+            {
+                var all = new List<string>(reasonsFor.Count + 3);
+                c.Describe(all);
+                all.AddRange(reasonsFor);
+                reasonsFor = all;
+                describedBy = null;
+            }
+
+            return reasonsFor;
+        }
+    }
+
     public List<string> Against { get; } = [];
     public string? Duplicate { get; set; }
     public string? Conflict { get; set; }
@@ -401,7 +426,18 @@ internal sealed class Hypothesis(Party primary)
     public int CandidateItemCount { get; set; }
     public int NamedCount { get; init; }
 
-    public string Key => Plan is null
+    /// <summary>Starts the evidence for with what the payment says about <paramref name="candidate"/> (its fields are final by now).</summary>
+    public void DescribeFirst(Candidate candidate)
+    {
+        if (describedBy is not null || reasonsFor.Count > 0) throw new InvalidOperationException("the candidate's description comes first");
+        describedBy = candidate;
+    }
+
+    /// <summary>Adds evidence for, after the candidate's description.</summary>
+    public void AddFor(string reason) => reasonsFor.Add(reason);
+
+    /// <summary>What the allocation pays (or whose it is, without one); read once the plan and primary are settled, then kept.</summary>
+    public string Key => key ??= Plan is null
         ? "member:" + Primary.Id
         : string.Join('|', Plan.Lines.Select(l => $"{l.Member.Value}/{l.Invoice?.Value}/{l.Amount.MinorUnits}").Order(StringComparer.Ordinal));
 }

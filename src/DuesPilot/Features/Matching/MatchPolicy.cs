@@ -95,7 +95,8 @@ internal sealed class MatchPolicy(CandidateIndex index, MatchOptions options, Na
         var confidence = Confidence(top.Logit);
         var blockers = Blockers(payment, top, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers);
         // A second allocation that is itself clean and nearly as likely makes the payment ambiguous.
-        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Key != top.Key && Blockers(payment, h, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers).Count == 0);
+        // (Without a plan a hypothesis is always blocked: no need to write out why.)
+        var runnerUp = ranked.Skip(1).FirstOrDefault(h => h.Plan is not null && h.Key != top.Key && Blockers(payment, h, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers).Count == 0);
         if (runnerUp is not null && runnerUp.Logit >= top.Logit - (double)options.RunnerUpLogitMargin)
             blockers.Add($"{runnerUp.Primary.Member.FullName} ({runnerUp.Primary.Id}) fits almost as well");
         if (repeatOf is { } rep) blockers.Add($"repeats payment {rep.PaymentId} of this run (same payer, amount and memo), {(rep.Applied ? "already applied" : "held for review")} (possible duplicate)");
