@@ -27,6 +27,43 @@ public sealed class AllocationPlannerTests
         Assert.Equal(expected, Lines(plans[0]));
     }
 
+    /// <summary>
+    /// One open item without required members takes a short path; requiring the item's own member takes the general
+    /// subset and tolerance search, which must conclude the same for every amount: exact, over and under within
+    /// tolerance, just beyond it either side, zero, negative, and balances that are nothing or owed back.
+    /// </summary>
+    [Fact]
+    public void Plan_SingleItem_ShortPathConcludesWhatTheGeneralSearchDoes()
+    {
+        var compared = 0;
+        foreach (var balance in new[] { -25.00m, 0m, 0.01m, 1.00m, 150.00m, 395.00m, 1234.56m })
+        {
+            var amounts = new[] { -1m, 0m, 0.01m, balance, balance + 0.01m, balance - 0.01m, balance * 1.02m, balance * 0.98m, balance * 1.021m, balance * 0.979m, balance * 1.5m, balance / 2 }
+                .Select(a => decimal.Round(a, 2)).Distinct();
+            foreach (var amount in amounts)
+            foreach (var tolerance in new[] { 0m, 2m, 5m })
+            {
+                var item = Item("A", Ann, balance);
+                var shortPath = AllocationPlanner.Plan(Money.Usd(amount), [item], tolerance);
+                var general = AllocationPlanner.Plan(Money.Usd(amount), [item], tolerance, new HashSet<MemberId> { Ann });
+                var label = $"balance {balance}, amount {amount}, tolerance {tolerance}%";
+                Assert.True(general.Count == shortPath.Count, label);
+                for (var i = 0; i < general.Count; i++)
+                {
+                    Assert.True(general[i].Kind == shortPath[i].Kind, label);
+                    Assert.True(Lines(general[i]) == Lines(shortPath[i]), label);
+                    Assert.True(general[i].Variance == shortPath[i].Variance, label);
+                    Assert.True(general[i].Alternatives == shortPath[i].Alternatives, label);
+                    Assert.True(general[i].Items.SequenceEqual(shortPath[i].Items), label);
+                }
+
+                compared++;
+            }
+        }
+
+        Assert.True(compared > 150, $"{compared} cases");
+    }
+
     [Fact]
     public void Plan_GroupWhoseCoveringSetIsFoundAfterManyOthers_FindsTheSetThatPaysEveryone()
     {

@@ -52,6 +52,17 @@ public static class AllocationPlanner
     /// <param name="mustCover">Members every plan must pay something to (the people a group payment names); null for none.</param>
     public static IReadOnlyList<AllocationPlan> Plan(Money amount, IReadOnlyList<OpenItem> items, decimal tolerancePercent, IReadOnlySet<MemberId>? mustCover = null)
     {
+        // One open item, nobody required (the commonest case, millions of times in a large run): what the general
+        // search below concludes, without its lists.
+        if (items.Count == 1 && mustCover is null)
+        {
+            var only = items[0];
+            if (!only.Balance.IsPositive || !amount.IsPositive) return [];
+            if (only.Balance.MinorUnits == amount.MinorUnits) return [Build(PlanKind.Exact, [only], amount, 0)];
+            if (!Within(amount, only.Balance, tolerancePercent)) return [];
+            return [Build(amount > only.Balance ? PlanKind.Overpaid : PlanKind.Underpaid, [only], amount, 0)];
+        }
+
         bool Covers(IReadOnlyList<OpenItem> set) => mustCover is null || mustCover.All(m => set.Any(i => i.MemberId == m));
         var open = items.Where(i => i.Balance.IsPositive).OrderBy(i => i.DueDate).ThenBy(i => i.InvoiceId.Value, StringComparer.Ordinal).ToList();
         if (open.Count == 0 || !amount.IsPositive) return [];

@@ -331,9 +331,12 @@ internal sealed class CandidateIndex
     /// <summary>Persons whose surname and given name both appear in the payer name.</summary>
     private List<(Party Party, double Score, string Kind)> FindPersons(List<string> tokens, bool truncated)
     {
-        var found = new Dictionary<string, (Party, double, string)>(StringComparer.Ordinal);
         if (tokens.Count == 0) return [];
-        var surnameHits = new Dictionary<string, double>(StringComparer.Ordinal);
+        var scratch = Scratch.Current;
+        var found = scratch.Found;
+        var surnameHits = scratch.SurnameHits;
+        found.Clear();
+        surnameHits.Clear();
         for (var i = 0; i < tokens.Count; i++)
         {
             var t = tokens[i];
@@ -355,7 +358,8 @@ internal sealed class CandidateIndex
 
         // Given names the payer may have written, as first letters (nicknames undone): a common surname's
         // hundreds of members are narrowed to those whose given name can fit before any is scored.
-        var initials = new HashSet<char>();
+        var initials = scratch.Initials;
+        initials.Clear();
         foreach (var t in tokens) foreach (var c in lexicon.PossibleInitials(t)) initials.Add(c);
         foreach (var (surname, surnameScore) in surnameHits)
         {
@@ -431,6 +435,9 @@ internal sealed class CandidateIndex
         public readonly Dictionary<string, int> Counts = new(StringComparer.Ordinal);
         public readonly HashSet<string> Seen = new(StringComparer.Ordinal);
         public readonly List<string> Fuzzy = [];
+        public readonly Dictionary<string, (Party, double, string)> Found = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, double> SurnameHits = new(StringComparer.Ordinal);
+        public readonly HashSet<char> Initials = [];
     }
 
     /// <summary>How well the payer tokens carry this person's given name: 1 exact, 0.9 nickname, 0.7 initial, 0.3 absent.</summary>

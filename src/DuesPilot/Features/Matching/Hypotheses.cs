@@ -52,13 +52,26 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
 
         foreach (var c in cands.Values) hypotheses.Add(Direct(payment, c, payerIdentities, cands.Values, namedElsewhere));
 
-        // Same allocation reached two ways (e-mail and household): keep the best-supported one.
-        var ranked = hypotheses
-            .GroupBy(h => h.Key)
-            .Select(g => g.OrderByDescending(h => h.Logit).First())
-            .OrderByDescending(h => h.Logit)
-            .ThenBy(h => h.Primary.Id, StringComparer.Ordinal)
-            .ToList();
+        // Same allocation reached two ways (e-mail and household): keep the best-supported one (the first of equals).
+        var ranked = new List<Hypothesis>(hypotheses.Count);
+        var byKey = new Dictionary<string, int>(hypotheses.Count, StringComparer.Ordinal);
+        foreach (var h in hypotheses)
+        {
+            if (!byKey.TryGetValue(h.Key, out var at)) { byKey.Add(h.Key, ranked.Count); ranked.Add(h); }
+            else if (h.Logit.CompareTo(ranked[at].Logit) > 0) ranked[at] = h;
+        }
+
+        // Best first; equals by member id, then as found (a stable order, whatever the sort does with ties).
+        var order = new (Hypothesis H, int Found)[ranked.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = (ranked[i], i);
+        Array.Sort(order, static (a, b) =>
+        {
+            var byLogit = b.H.Logit.CompareTo(a.H.Logit);
+            if (byLogit != 0) return byLogit;
+            var byId = string.CompareOrdinal(a.H.Primary.Id, b.H.Primary.Id);
+            return byId != 0 ? byId : a.Found.CompareTo(b.Found);
+        });
+        for (var i = 0; i < order.Length; i++) ranked[i] = order[i].H;
 
         return ranked;
     }
@@ -360,8 +373,7 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         if (plans.Count == 0)
         {
             h.Logit -= rules.NoPlanPenalty;
-            var open = h.OnBehalf ? null : party.OpenItems(payment.Amount.Currency);
-            h.NoPlanReason = open is { Count: 0 } ? "member has no open invoice" : "amount differs from the open balances beyond tolerance";
+            h.NoPlanReason = !h.OnBehalf && !party.HasOpen(payment.Amount.Currency) ? "member has no open invoice" : "amount differs from the open balances beyond tolerance";
             h.Against.Add(h.NoPlanReason);
             return;
         }

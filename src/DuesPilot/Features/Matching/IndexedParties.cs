@@ -89,8 +89,18 @@ internal sealed class Party
     public bool IsChapter { get; }
     public List<OpenInvoice> Invoices { get; } = [];
 
-    public bool HasOpen(Currency currency) => Invoices.Any(i => i.Balance.IsPositive && i.Balance.Currency == currency);
+    public bool HasOpen(Currency currency)
+    {
+        foreach (var i in Invoices)
+            if (i.Balance.IsPositive && i.Balance.Currency == currency) return true;
+        return false;
+    }
 
-    public List<OpenItem> OpenItems(Currency currency) =>
-        Invoices.Where(i => i.Balance.IsPositive && i.Balance.Currency == currency).Select(i => i.AsItem()).ToList();
+    public List<OpenItem> OpenItems(Currency currency)
+    {
+        var items = new List<OpenItem>(Invoices.Count);
+        foreach (var i in Invoices)
+            if (i.Balance.IsPositive && i.Balance.Currency == currency) items.Add(i.AsItem());
+        return items;
+    }
 }
