@@ -63,6 +63,11 @@ public static class AllocationPlanner
             return [Build(amount > only.Balance ? PlanKind.Overpaid : PlanKind.Underpaid, [only], amount, 0)];
         }
 
+        return Search(amount, items, tolerancePercent, mustCover);
+    }
+
+    private static IReadOnlyList<AllocationPlan> Search(Money amount, IReadOnlyList<OpenItem> items, decimal tolerancePercent, IReadOnlySet<MemberId>? mustCover)
+    {
         bool Covers(IReadOnlyList<OpenItem> set) => mustCover is null || mustCover.All(m => set.Any(i => i.MemberId == m));
         var open = items.Where(i => i.Balance.IsPositive).OrderBy(i => i.DueDate).ThenBy(i => i.InvoiceId.Value, StringComparer.Ordinal).ToList();
         if (open.Count == 0 || !amount.IsPositive) return [];

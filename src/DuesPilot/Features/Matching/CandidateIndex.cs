@@ -175,7 +175,7 @@ internal sealed class CandidateIndex
     /// </summary>
     public Dictionary<string, Candidate> Candidates(Payment payment, PaymentEvidence ev)
     {
-        var cands = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+        var cands = new Dictionary<string, Candidate>(16, StringComparer.Ordinal);
         Candidate Get(Party p)
         {
             if (!cands.TryGetValue(p.Id, out var c)) cands[p.Id] = c = new Candidate(p, rules);
@@ -364,9 +364,10 @@ internal sealed class CandidateIndex
         foreach (var (surname, surnameScore) in surnameHits)
         {
             var people = bySurname[surname];
-            IEnumerable<Party> pool = people.Count <= 40 ? people : people.Where(p => p.FirstKey.Length == 0 || initials.Contains(p.FirstKey[0]) || p.OtherGivenKeys.Any(tokens.Contains));
-            foreach (var p in pool)
+            var narrow = people.Count > 40;
+            foreach (var p in people)
             {
+                if (narrow && !(p.FirstKey.Length == 0 || initials.Contains(p.FirstKey[0]) || AnyOf(p.OtherGivenKeys, tokens))) continue;
                 var (first, kind) = GivenNameMatch(p, tokens, truncated);
                 var score = first * surnameScore;
                 if (p.SurnameParts.Count > 1 && !p.SurnameParts.All(tokens.Contains) && !p.SurnameKeys.Any(k => k.Length > surname.Length && tokens.Contains(k)) && !(truncated && surnameScore < 1.0))
@@ -520,6 +521,14 @@ internal sealed class CandidateIndex
     }
 
     /// <summary>Members named in the memo: a segment holding the surname and the given name (or its nickname or initial).</summary>
+    /// <summary>A word of the segment other than <paramref name="surname"/> is <paramref name="first"/> or a nickname of it.</summary>
+    private bool SegmentGivesFirstName(List<string> segment, string surname, string first)
+    {
+        foreach (var x in segment)
+            if (x != surname && (x == first || (x.Length > 1 && lexicon.AreNicknames(x, first)))) return true;
+        return false;
+    }
+
     public IEnumerable<Party> FindNamedInMemo(IReadOnlyList<List<string>> segments, PartyGroup? group)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -581,7 +590,7 @@ internal sealed class CandidateIndex
                 foreach (var p in people)
                 {
                     if (p.FirstKey.Length == 0) continue;
-                    if (seg.Any(x => x != t && (x == p.FirstKey || (x.Length > 1 && lexicon.AreNicknames(x, p.FirstKey)))) && seen.Add(p.Id)) yield return p;
+                    if (SegmentGivesFirstName(seg, t, p.FirstKey) && seen.Add(p.Id)) yield return p;
                 }
             }
         }
@@ -628,6 +637,13 @@ internal sealed class CandidateIndex
         }
 
         return null;
+    }
+
+    private static bool AnyOf(HashSet<string> keys, List<string> tokens)
+    {
+        foreach (var k in keys)
+            if (tokens.Contains(k)) return true;
+        return false;
     }
 
     private static IEnumerable<string> WithPrefix(string[] sorted, string prefix)

@@ -13,21 +13,48 @@ internal sealed class MatchPolicy(CandidateIndex index, MatchOptions options, Na
     /// </summary>
     public MatchDecision Decide(Payment payment, PaymentEvidence ev, List<Hypothesis> ranked, Dictionary<string, Candidate> cands, (string PaymentId, bool Applied)? repeatOf)
     {
-        var referencedInvoices = cands.Values.SelectMany(c => c.InvoiceRefs.Where(r => r.Label != ReferenceLabel.Member).Select(r => r.Invoice)).Distinct().ToList();
+        // (Loops rather than queries: this runs for every payment.)
+        var referencedInvoices = new List<OpenInvoice>();
+        var listedMembers = 0;
+        foreach (var c in cands.Values)
+        {
+            foreach (var r in c.InvoiceRefs)
+                if (r.Label != ReferenceLabel.Member && !referencedInvoices.Contains(r.Invoice)) referencedInvoices.Add(r.Invoice);
+            if (c.MemberRef is not null && c.ExplicitReference) listedMembers++;
+        }
+
         // A bare number counts as naming a member when that member owes exactly the amount (the conflict the issue describes).
         // So does every member of a list of member ids ("dues: 552568 Reichel; 139306 Larson"): one of them left unpaid is not what the list says.
-        var listedMembers = cands.Values.Count(c => c.MemberRef is not null && c.ExplicitReference);
-        var referencedMembers = cands.Values.Where(c => c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash
-                || (c.MemberRef is not null && c.ExplicitReference && (listedMembers >= 2 || index.FitsAmount(c.Party, payment.Amount, exactOnly: true))))
-            .Select(c => c.Party.Id).ToList();
-        var explicitMembers = cands.Values.Where(c => c.ExplicitReference).Select(c => c.Party.Id).ToHashSet(StringComparer.Ordinal);
+        var referencedMembers = new List<string>();
+        var explicitMembers = new HashSet<string>(StringComparer.Ordinal);
         // Payers the payment itself names without doubt: their e-mail, or their exact name borne by no one else.
         // A name borne by several members still says the payer is one of them: if none of them is paid or related, the references conflict.
-        var strongPayers = cands.Values.Where(c => c.EmailShare == 1 || c.NameScore >= 0.85).Select(c => c.Party).ToList();
+        var strongPayers = new List<Party>();
         // Only a memo name written out in full (given name and surname in one segment) can contradict an allocation.
-        var memoNamed = cands.Values.Where(c => c.MemoNamed && ev.MemoSegments.Any(seg => seg.Contains(c.Party.FirstKey) && seg.Any(c.Party.SurnameKeys.Contains)))
-            .Select(c => c.Party).ToList();
+        var memoNamed = new List<Party>();
+        foreach (var c in cands.Values)
+        {
+            if (c.MemberRef is ReferenceLabel.Member or ReferenceLabel.Hash
+                || (c.MemberRef is not null && c.ExplicitReference && (listedMembers >= 2 || index.FitsAmount(c.Party, payment.Amount, exactOnly: true))))
+                referencedMembers.Add(c.Party.Id);
+            if (c.ExplicitReference) explicitMembers.Add(c.Party.Id);
+            if (c.EmailShare == 1 || c.NameScore >= 0.85) strongPayers.Add(c.Party);
+            if (c.MemoNamed && NamedInFull(ev, c.Party)) memoNamed.Add(c.Party);
+        }
+
         return Conclude(payment, ranked, referencedInvoices, referencedMembers, strongPayers, memoNamed, explicitMembers, repeatOf);
+    }
+
+    private static bool NamedInFull(PaymentEvidence ev, Party p)
+    {
+        foreach (var seg in ev.MemoSegments)
+        {
+            if (!seg.Contains(p.FirstKey)) continue;
+            foreach (var t in seg)
+                if (p.SurnameKeys.Contains(t)) return true;
+        }
+
+        return false;
     }
 
     /// <summary>What stops a hypothesis from being applied, whatever its confidence.</summary>

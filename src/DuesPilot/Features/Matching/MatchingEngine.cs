@@ -58,17 +58,20 @@ public sealed class MatchingEngine
     /// <summary>Decides one payment and, when the decision is to apply, lowers the balances it pays.</summary>
     public MatchDecision Decide(Payment payment)
     {
-        var decision = Evaluate(payment);
-        if (decision.Action == MatchAction.Apply) Commit(payment, decision.Allocations);
-        else Reviewed(payment);
+        var key = RepeatKey(payment);
+        var decision = Evaluate(payment, key);
+        if (decision.Action == MatchAction.Apply) CommitChanged(payment, decision.Allocations, key);
+        else Reviewed(key, payment);
         return decision;
     }
 
     /// <summary>Records that a payment went to review, so that the same payment arriving again is held beside it.</summary>
-    public void Reviewed(Payment payment) => earlierByRepeatKey.TryAdd(RepeatKey(payment), (payment.Id.Value, false));
+    public void Reviewed(Payment payment) => Reviewed(RepeatKey(payment), payment);
+
+    private void Reviewed(string repeatKey, Payment payment) => earlierByRepeatKey.TryAdd(repeatKey, (payment.Id.Value, false));
 
     /// <summary>Records allocations decided elsewhere (a reviewer's choice) so later payments see the balances.</summary>
-    public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations) => CommitChanged(payment, allocations);
+    public void Commit(Payment payment, IReadOnlyList<ProposedAllocation> allocations) => CommitChanged(payment, allocations, RepeatKey(payment));
 
     /// <summary>
     /// Decides payments in the order given, with the same decisions as calling <see cref="Decide"/> on each
@@ -82,6 +85,7 @@ public sealed class MatchingEngine
         const int Block = 1024;
         var results = new MatchDecision[payments.Count];
         var readSets = new List<Party>[Block];
+        var repeatKeys = new string[Block];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount };
         for (var start = 0; start < payments.Count; start += Block)
         {
@@ -93,7 +97,8 @@ public sealed class MatchingEngine
                 BalanceReads.Current = set;
                 try
                 {
-                    results[first + i] = Evaluate(payments[first + i]);
+                    repeatKeys[i] = RepeatKey(payments[first + i]);
+                    results[first + i] = Evaluate(payments[first + i], repeatKeys[i]);
                 }
                 finally
                 {
@@ -108,11 +113,12 @@ public sealed class MatchingEngine
             for (var i = 0; i < n; i++)
             {
                 var payment = payments[start + i];
-                if ((changed.Count > 0 && readSets[i].Exists(changed.Contains)) || (repeated.Count > 0 && repeated.Contains(RepeatKey(payment)))) results[start + i] = Evaluate(payment);
+                var key = repeatKeys[i];
+                if ((changed.Count > 0 && readSets[i].Exists(changed.Contains)) || (repeated.Count > 0 && repeated.Contains(key))) results[start + i] = Evaluate(payment, key);
                 var decision = results[start + i];
-                if (decision.Action == MatchAction.Apply) changed.UnionWith(CommitChanged(payment, decision.Allocations));
-                else Reviewed(payment);
-                repeated.Add(RepeatKey(payment));
+                if (decision.Action == MatchAction.Apply) changed.UnionWith(CommitChanged(payment, decision.Allocations, key));
+                else Reviewed(key, payment);
+                repeated.Add(key);
             }
 
             progress?.Invoke(start + n);
@@ -121,11 +127,10 @@ public sealed class MatchingEngine
         return results;
     }
 
-    private List<Party> CommitChanged(Payment payment, IReadOnlyList<ProposedAllocation> allocations)
+    private List<Party> CommitChanged(Payment payment, IReadOnlyList<ProposedAllocation> allocations, string key)
     {
         if (allocations.Count > 0)
         {
-            var key = RepeatKey(payment);
             // A payment first held for review and then applied by a reviewer counts as applied.
             if (!earlierByRepeatKey.TryGetValue(key, out var earlier) || !earlier.Applied) earlierByRepeatKey[key] = (payment.Id.Value, true);
         }
@@ -142,13 +147,15 @@ public sealed class MatchingEngine
             payment.Amount.Currency.ToString(), payment.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture), NameText.Fold(payment.Memo));
 
     /// <summary>Decides without changing any balance (what-if, and the review screen's re-analysis).</summary>
-    public MatchDecision Evaluate(Payment payment)
+    public MatchDecision Evaluate(Payment payment) => Evaluate(payment, RepeatKey(payment));
+
+    private MatchDecision Evaluate(Payment payment, string repeatKey)
     {
         var ev = PaymentEvidence.Extract(payment, lexicon);
         var cands = index.Candidates(payment, ev);
         var ranked = hypotheses.Rank(payment, ev, cands);
         if (reranker is not null && SemanticReranker.Worthwhile(ev, ranked)) reranker.Rerank(ev, ranked);
-        return policy.Decide(payment, ev, ranked, cands, RepeatOf(payment));
+        return policy.Decide(payment, ev, ranked, cands, RepeatOf(repeatKey));
     }
 
     /// <summary>
@@ -156,6 +163,6 @@ public sealed class MatchingEngine
     /// it was applied. A group remittance or a renewal sent twice would otherwise find the same people's other open
     /// invoices to pay; one sent again while the first waits in review would be applied beside it.
     /// </summary>
-    private (string PaymentId, bool Applied)? RepeatOf(Payment payment) =>
-        earlierByRepeatKey.Count > 0 && earlierByRepeatKey.TryGetValue(RepeatKey(payment), out var earlier) ? earlier : null;
+    private (string PaymentId, bool Applied)? RepeatOf(string repeatKey) =>
+        earlierByRepeatKey.Count > 0 && earlierByRepeatKey.TryGetValue(repeatKey, out var earlier) ? earlier : null;
 }
