@@ -76,7 +76,9 @@ public sealed class ModelGatewayTests
     {
         await using var golden = await GoldenStore.CreateAsync();
         await using var server = await FakeModelServer.StartAsync(_ => new FakeReply(Answer("late"), Delay: TimeSpan.FromSeconds(30)));
-        var options = server.Options(timeoutMs: 250, retries: 1);
+        // 1.5 s, not less: on a loaded machine a shorter timeout can expire before the retry's body has reached the
+        // fake server, which then counts one request while the gateway rightly logs two attempts.
+        var options = server.Options(timeoutMs: 1500, retries: 1);
 
         var outcome = await golden.AskAsync("10231", Question, golden.Model(options, server.Client(options)));
 
