@@ -248,22 +248,50 @@ public static class NameText
     {
         if (string.IsNullOrWhiteSpace(text)) return "";
         var decomposed = text.Normalize(NormalizationForm.FormD);
-        var sb = new StringBuilder(decomposed.Length);
+        // One pass: words of lower-case letters and digits, one space between them, none at either end.
+        var sb = foldBuffer ??= new StringBuilder(128);
+        sb.Clear();
+        var space = false;
         foreach (var c in decomposed)
         {
             var cat = CharUnicodeInfo.GetUnicodeCategory(c);
             if (cat == UnicodeCategory.NonSpacingMark) continue;
             if (c is '\'' or '’' or '`') continue;
-            if (c == '&') { sb.Append(" and "); continue; }
+            if (c == '&')
+            {
+                if (sb.Length > 0) sb.Append(' ');
+                sb.Append("and");
+                space = true;
+                continue;
+            }
+
             var lower = char.ToLowerInvariant(c);
             // Decomposition is not available everywhere (invariant globalization), so fold Latin letters by table too.
-            if (lower > '\u007f' && Latin.TryGetValue(lower, out var plain)) sb.Append(plain);
-            else if (char.IsLetterOrDigit(lower)) sb.Append(lower);
-            else sb.Append(' ');
+            if (lower > '\u007f' && Latin.TryGetValue(lower, out var plain))
+            {
+                if (space && sb.Length > 0) sb.Append(' ');
+                sb.Append(plain);
+                space = false;
+            }
+            else if (char.IsLetterOrDigit(lower))
+            {
+                if (space && sb.Length > 0) sb.Append(' ');
+                sb.Append(lower);
+                space = false;
+            }
+            else
+            {
+                space = true;
+            }
         }
 
-        return string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var folded = sb.ToString();
+        if (sb.Capacity > 4096) foldBuffer = null;
+        return folded;
     }
+
+    [ThreadStatic]
+    private static StringBuilder? foldBuffer;
 
     private static readonly Dictionary<char, string> Latin = BuildLatin();
 
