@@ -228,7 +228,7 @@ internal sealed class CandidateIndex
             // Namesakes resolved by amount: when this member owes the amount and none of the others could
             // have meant it (nothing open fits it, exactly or within tolerance), the name points to this one.
             if (c.NameRivals > 0 && c.NameScore >= rules.NamesakeMinNameScore && FitsAmount(c.Party, payment.Amount, exactOnly: true)
-                && named.All(o => !IsNameRival(c, o, band) || (!FitsAmount(o.Party, payment.Amount, exactOnly: false) && o.EmailShare == 0 && o.MemberRef is null && o.InvoiceRefs.Count == 0)))
+                && NoRivalCouldMeanIt(c, named, band, payment.Amount))
             {
                 c.ResolvedByAmount = c.NameRivals;
                 c.NameRivals = 0;
@@ -257,6 +257,14 @@ internal sealed class CandidateIndex
         foreach (var p in FindNamedInMemo(ev.MemoSegments, group: null)) Get(p).MemoNamed = true;
 
         return cands;
+    }
+
+    /// <summary>None of <paramref name="c"/>'s name rivals owes anything near the amount or is named by e-mail or reference.</summary>
+    private bool NoRivalCouldMeanIt(Candidate c, List<Candidate> named, double band, Money amount)
+    {
+        foreach (var o in named)
+            if (IsNameRival(c, o, band) && !(!FitsAmount(o.Party, amount, exactOnly: false) && o.EmailShare == 0 && o.MemberRef is null && o.InvoiceRefs.Count == 0)) return false;
+        return true;
     }
 
     /// <summary>

@@ -88,7 +88,9 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         List<OpenItem> items;
         if (referenced.Count > 0)
         {
-            items = referenced.Where(i => i.Balance.IsPositive && i.Balance.Currency == payment.Amount.Currency).Select(i => i.AsItem()).ToList();
+            items = [];
+            foreach (var i in referenced)
+                if (i.Balance.IsPositive && i.Balance.Currency == payment.Amount.Currency) items.Add(i.AsItem());
             if (items.Count == 0)
             {
                 var settled = referenced.Select(index.SettledBy).FirstOrDefault(s => s is not null);
@@ -136,7 +138,16 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         // Conflicting references: the memo names this member's invoice but the e-mail or name is someone unrelated's.
         if (c.InvoiceRefs.Count > 0 || c.MemberRef is not null)
         {
-            var other = payerIdentities.FirstOrDefault(p => p.Party != c.Party && (p.EmailShare > 0 || p.NameScore >= 0.85) && !index.Related(p.Party, c.Party) && p.InvoiceRefs.Count == 0);
+            Candidate? other = null;
+            foreach (var p in payerIdentities)
+            {
+                if (p.Party != c.Party && (p.EmailShare > 0 || p.NameScore >= 0.85) && !index.Related(p.Party, c.Party) && p.InvoiceRefs.Count == 0)
+                {
+                    other = p;
+                    break;
+                }
+            }
+
             if (other is not null && !(c.EmailShare > 0 || c.NameScore >= 0.7))
             {
                 if (c.ExplicitReference && h.Plan is { Kind: PlanKind.Exact } && !index.FitsAmount(other.Party, payment.Amount, exactOnly: false))
@@ -156,7 +167,16 @@ internal sealed class HypothesisBuilder(CandidateIndex index, MatchOptions optio
         }
         else if (c.IdentityLogit > 0)
         {
-            var referencedOther = all.FirstOrDefault(p => p.Party != c.Party && p.InvoiceRefs.Count > 0 && !index.Related(p.Party, c.Party));
+            Candidate? referencedOther = null;
+            foreach (var p in all)
+            {
+                if (p.Party != c.Party && p.InvoiceRefs.Count > 0 && !index.Related(p.Party, c.Party))
+                {
+                    referencedOther = p;
+                    break;
+                }
+            }
+
             if (referencedOther is not null)
             {
                 h.Conflict = $"memo references invoice of {referencedOther.Party.Member.FullName} ({referencedOther.Party.Id})";
